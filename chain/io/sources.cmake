@@ -1,0 +1,5 @@
+# Line reading over plain/zstd/gzip containers (io/) and the log readers built on it (logs/).
+target_sources(forensics_chain PRIVATE
+  io/decoders.cpp
+  io/line_reader.cpp
+)

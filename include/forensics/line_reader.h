@@ -1,0 +1,62 @@
+// LineReader: streams the lines of a plain, zstd (multi-frame) or gzip file, or of a concatenation
+// of such members, detected by magic bytes rather than by file name. Never loads a whole file.
+//
+// Damage does not stop reading: a truncated or corrupt compressed member, a line longer than
+// max_line_bytes, or (when asked) invalid UTF-8 is recorded as a ReadIssue with the file and byte
+// offset, and reading goes on with what can still be read.
+#ifndef FORENSICS_LINE_READER_H_
+#define FORENSICS_LINE_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "forensics/result.h"
+
+namespace forensics {
+
+struct ReadIssue {
+  enum class Kind { kTruncatedFrame, kCorruptFrame, kLineTooLong, kInvalidUtf8, kIoError };
+  Kind kind;
+  std::string file;
+  uint64_t offset = 0;  // byte offset: in the file for container damage, in the decoded text for line issues
+  uint64_t line = 0;    // 1-based line number for line issues, 0 for container damage
+  std::string what;     // human-readable description
+};
+
+struct LineReaderOptions {
+  size_t max_line_bytes = 64u << 20;  // longer lines are skipped (counted, reported) without buffering them whole
+  bool check_utf8 = false;            // report (and still deliver) lines that are not valid UTF-8
+  // Decompress on a background thread, a few 1 MiB chunks ahead of Next(), so that decoding and
+  // the caller's per-line work run on two cores. Same lines, issues and offsets either way.
+  bool decode_in_background = false;
+};
+
+struct Line {
+  std::string_view text;  // without the trailing "\n" or "\r\n"; valid until the next Next()
+  uint64_t number = 0;    // 1-based line number in the decoded stream
+  uint64_t offset = 0;    // byte offset of the line's first byte in the decoded stream
+};
+
+class LineReader {
+ public:
+  // Opens `path` ("-" is not supported). IoError if it cannot be opened.
+  static Result<std::unique_ptr<LineReader>> Open(const std::string& path,
+                                                  const LineReaderOptions& options = {});
+  virtual ~LineReader() = default;
+
+  // Sets *line to the next line and returns true, or returns false at the end of the input.
+  virtual bool Next(Line* line) = 0;
+  // Everything that was skipped or damaged so far, in order of occurrence.
+  virtual const std::vector<ReadIssue>& issues() const = 0;
+  // Bytes of the underlying file consumed so far and the file's size (for progress reporting).
+  virtual uint64_t file_bytes_read() const = 0;
+  virtual uint64_t file_size() const = 0;
+  virtual const std::string& path() const = 0;
+};
+
+}  // namespace forensics
+
+#endif  // FORENSICS_LINE_READER_H_
