@@ -1,0 +1,59 @@
+// The account state root of chain.md §4, from scratch and incrementally.
+//
+// Leaf per account: H(address 32 ‖ balance u64 LE ‖ nonce u64 LE) (48 bytes). Leaves in ascending
+// address order; accounts with balance 0 and nonce 0 are left out. Binary tree of H(left ‖ right) with
+// the profile's odd rule (merkle.h). No accounts → 32 zero bytes.
+#ifndef FORENSICS_STATE_ROOT_H_
+#define FORENSICS_STATE_ROOT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "forensics/merkle.h"
+#include "forensics/types.h"
+
+namespace forensics {
+
+struct AccountEntry {
+  Address address;
+  Amount balance = 0;
+  uint64_t nonce = 0;
+};
+
+// The 48-byte leaf message of one account.
+void EncodeStateLeaf(const Address& address, Amount balance, uint64_t nonce, uint8_t out[48]);
+
+// State root from scratch, for checks and snapshots. Accounts may come in any order; (0, 0) accounts
+// are skipped. If an address appears more than once, its last entry counts.
+Hash32 ComputeStateRoot(std::span<const AccountEntry> accounts, OddRule rule);
+
+// Incremental state root: keeps leaf and inner-node hashes between Root() calls, so a block that
+// touches k of n accounts costs about k·log2(n) hashes when no account appears or disappears; when
+// some do, only the nodes whose leaf range changed are rehashed.
+// Not thread-safe; one instance per chain being replayed.
+class StateRootTree {
+ public:
+  explicit StateRootTree(OddRule rule);
+  ~StateRootTree();
+  StateRootTree(StateRootTree&&) noexcept;
+  StateRootTree& operator=(StateRootTree&&) noexcept;
+  StateRootTree(const StateRootTree&) = delete;
+  StateRootTree& operator=(const StateRootTree&) = delete;
+
+  // Sets an account's state; (0, 0) removes it. Takes effect at the next Root().
+  void Set(const Address& a, Amount balance, uint64_t nonce);
+  // Root over the current accounts. Recomputes only what changed since the last Root().
+  Hash32 Root();
+  // Number of accounts with balance or nonce non-zero, counting Set() calls not yet rooted.
+  size_t size() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace forensics
+
+#endif  // FORENSICS_STATE_ROOT_H_

@@ -1,0 +1,191 @@
+// State root (chain.md §4): hand-checked tiny cases, and the incremental tree against the from-scratch
+// root on random block workloads (updates, inserts, removals) under both odd rules.
+#include <catch2/catch.hpp>
+#include <map>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "forensics/sha256.h"
+#include "forensics/state_root.h"
+
+using forensics::AccountEntry;
+using forensics::Address;
+using forensics::ComputeStateRoot;
+using forensics::Hash32;
+using forensics::OddRule;
+using forensics::StateRootTree;
+
+namespace {
+
+Address Filled(uint8_t b) {
+  Address a;
+  a.v.fill(b);
+  return a;
+}
+
+Hash32 LeafHash(const Address& a, uint64_t balance, uint64_t nonce) {
+  uint8_t msg[48];
+  forensics::EncodeStateLeaf(a, balance, nonce, msg);
+  return forensics::sha256::Hash(std::span<const uint8_t>(msg, 48));
+}
+
+Hash32 H2(const Hash32& l, const Hash32& r) {
+  uint8_t buf[64];
+  std::copy(l.v.begin(), l.v.end(), buf);
+  std::copy(r.v.begin(), r.v.end(), buf + 32);
+  return forensics::sha256::Hash(std::span<const uint8_t>(buf, 64));
+}
+
+using Model = std::map<Address, std::pair<uint64_t, uint64_t>>;
+
+Hash32 ModelRoot(const Model& m, OddRule rule) {
+  std::vector<AccountEntry> v;
+  for (const auto& [a, s] : m) v.push_back({a, s.first, s.second});
+  return ComputeStateRoot(v, rule);
+}
+
+// Random addresses from a small pool (so removals and re-inserts hit existing accounts) or fresh.
+Address RandomAddress(std::mt19937_64& rng, bool from_pool) {
+  Address a;
+  if (from_pool) {
+    const uint64_t k = rng() % 300;
+    a.v[0] = static_cast<uint8_t>(k * 37);
+    a.v[31] = static_cast<uint8_t>(k);
+    a.v[30] = static_cast<uint8_t>(k >> 8);
+  } else {
+    for (auto& x : a.v) x = static_cast<uint8_t>(rng());
+  }
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("state leaf is address, balance LE, nonce LE", "[state_root]") {
+  uint8_t msg[48];
+  forensics::EncodeStateLeaf(Filled(0xab), 0x0102030405060708ull, 0x1122334455667788ull, msg);
+  for (int i = 0; i < 32; ++i) CHECK(msg[i] == 0xab);
+  CHECK(msg[32] == 0x08);
+  CHECK(msg[39] == 0x01);
+  CHECK(msg[40] == 0x88);
+  CHECK(msg[47] == 0x11);
+}
+
+TEST_CASE("state root of no accounts, or only zero accounts, is 32 zero bytes", "[state_root]") {
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    CHECK(ComputeStateRoot({}, rule) == Hash32{});
+    const std::vector<AccountEntry> zeros = {{Filled(1), 0, 0}, {Filled(2), 0, 0}};
+    CHECK(ComputeStateRoot(zeros, rule) == Hash32{});
+    StateRootTree tree(rule);
+    CHECK(tree.Root() == Hash32{});
+    tree.Set(Filled(1), 0, 0);
+    CHECK(tree.Root() == Hash32{});
+    CHECK(tree.size() == 0);
+  }
+}
+
+TEST_CASE("state root of one account is its leaf hash", "[state_root]") {
+  const std::vector<AccountEntry> one = {{Filled(1), 1, 0}};
+  CHECK(ComputeStateRoot(one, OddRule::kDuplicate).Hex() ==
+        "b52e69f13b48eff59f5817508d207df22c696ded83a73d66b7e39e61395f4492");
+  CHECK(ComputeStateRoot(one, OddRule::kPromote) == LeafHash(Filled(1), 1, 0));
+}
+
+TEST_CASE("state root of three unordered accounts matches hand-computed values", "[state_root]") {
+  // Values from an independent Python script (hashlib) over the same accounts.
+  const std::vector<AccountEntry> accounts = {
+      {Filled(3), 3, 2}, {Filled(1), 1, 0}, {Filled(2), 0, 7}, {Filled(9), 0, 0}};
+  CHECK(ComputeStateRoot(accounts, OddRule::kDuplicate).Hex() ==
+        "69d1e7b3296fad1b13a3e85ef00b1cb467483346644da34400399338fb79762a");
+  CHECK(ComputeStateRoot(accounts, OddRule::kPromote).Hex() ==
+        "6d66a07c32d3c86e82072f84fcf910a7e85fc24531190e06d5cad46b495f84af");
+  const Hash32 l1 = LeafHash(Filled(1), 1, 0), l2 = LeafHash(Filled(2), 0, 7),
+               l3 = LeafHash(Filled(3), 3, 2);
+  CHECK(ComputeStateRoot(accounts, OddRule::kDuplicate) == H2(H2(l1, l2), H2(l3, l3)));
+  CHECK(ComputeStateRoot(accounts, OddRule::kPromote) == H2(H2(l1, l2), l3));
+
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    StateRootTree tree(rule);
+    for (const AccountEntry& a : accounts) tree.Set(a.address, a.balance, a.nonce);
+    CHECK(tree.size() == 3);
+    CHECK(tree.Root() == ComputeStateRoot(accounts, rule));
+  }
+}
+
+TEST_CASE("state root takes the last entry of a repeated address", "[state_root]") {
+  const std::vector<AccountEntry> repeated = {{Filled(1), 5, 5}, {Filled(2), 1, 1}, {Filled(1), 1, 0}};
+  const std::vector<AccountEntry> last = {{Filled(1), 1, 0}, {Filled(2), 1, 1}};
+  CHECK(ComputeStateRoot(repeated, OddRule::kPromote) == ComputeStateRoot(last, OddRule::kPromote));
+  const std::vector<AccountEntry> removed = {{Filled(1), 5, 5}, {Filled(2), 1, 1}, {Filled(1), 0, 0}};
+  const std::vector<AccountEntry> only2 = {{Filled(2), 1, 1}};
+  CHECK(ComputeStateRoot(removed, OddRule::kDuplicate) == ComputeStateRoot(only2, OddRule::kDuplicate));
+}
+
+TEST_CASE("incremental state root equals from-scratch root on random block workloads", "[state_root]") {
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    for (uint64_t seed : {1, 2, 3}) {
+      std::mt19937_64 rng(seed * 1000 + static_cast<uint64_t>(rule));
+      StateRootTree tree(rule);
+      Model model;
+      for (int block = 0; block < 120; ++block) {
+        // Mix of block shapes: pure updates, inserts, removals, big batches, empty blocks.
+        const int shape = static_cast<int>(rng() % 6);
+        const int ops = shape == 5 ? 0 : static_cast<int>(rng() % (shape == 4 ? 400 : 12)) + 1;
+        for (int op = 0; op < ops; ++op) {
+          Address a;
+          uint64_t balance = rng() % 1000, nonce = rng() % 4;
+          const int kind = static_cast<int>(rng() % 10);
+          if ((shape == 0 || kind < 4) && !model.empty()) {
+            // Existing account: update, or remove.
+            auto it = model.begin();
+            std::advance(it, static_cast<long>(rng() % model.size()));
+            a = it->first;
+            if (shape != 0 && kind == 0) balance = nonce = 0;
+          } else {
+            a = RandomAddress(rng, kind < 8);
+            if (kind == 9) balance = nonce = 0;  // removing an absent account is a no-op
+          }
+          if (shape == 0 && balance == 0 && nonce == 0) balance = 1;
+          tree.Set(a, balance, nonce);
+          if (balance == 0 && nonce == 0) {
+            model.erase(a);
+          } else {
+            model[a] = {balance, nonce};
+          }
+        }
+        INFO("rule " << static_cast<int>(rule) << " seed " << seed << " block " << block << " accounts "
+                     << model.size());
+        REQUIRE(tree.size() == model.size());
+        REQUIRE(tree.Root() == ModelRoot(model, rule));
+      }
+      // Empty it again.
+      for (const auto& [a, s] : model) tree.Set(a, 0, 0);
+      CHECK(tree.size() == 0);
+      CHECK(tree.Root() == Hash32{});
+    }
+  }
+}
+
+TEST_CASE("incremental state root survives repeated Set of one address within a block", "[state_root]") {
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    StateRootTree tree(rule);
+    Model model;
+    for (uint8_t i = 1; i <= 9; ++i) {
+      tree.Set(Filled(i), i, 0);
+      model[Filled(i)] = {i, 0};
+    }
+    CHECK(tree.Root() == ModelRoot(model, rule));
+    // Remove then re-add in the same block, add then remove a new one, update twice.
+    tree.Set(Filled(4), 0, 0);
+    tree.Set(Filled(4), 44, 1);
+    tree.Set(Filled(20), 5, 0);
+    tree.Set(Filled(20), 0, 0);
+    tree.Set(Filled(7), 1, 1);
+    tree.Set(Filled(7), 2, 2);
+    model[Filled(4)] = {44, 1};
+    model[Filled(7)] = {2, 2};
+    CHECK(tree.size() == 9);
+    CHECK(tree.Root() == ModelRoot(model, rule));
+    CHECK(tree.Root() == ModelRoot(model, rule));  // a second Root() without changes
+  }
+}
