@@ -1,0 +1,75 @@
+// Value types of the COINjecture v4 chain: 32-byte hashes and addresses, 64-byte signatures, hex.
+#ifndef FORENSICS_TYPES_H_
+#define FORENSICS_TYPES_H_
+
+#include <array>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace forensics {
+
+using BlockHeight = uint64_t;
+using Amount = uint64_t;  // wei; 1 BEANS = 10^9 wei
+
+template <size_t N>
+struct Bytes {
+  std::array<uint8_t, N> v{};
+
+  static constexpr size_t size() { return N; }
+  const uint8_t* data() const { return v.data(); }
+  uint8_t* data() { return v.data(); }
+  uint8_t& operator[](size_t i) { return v[i]; }
+  uint8_t operator[](size_t i) const { return v[i]; }
+  bool IsZero() const {
+    for (uint8_t b : v)
+      if (b) return false;
+    return true;
+  }
+  std::span<const uint8_t> span() const { return {v.data(), N}; }
+  std::string Hex() const;
+  // First 8 bytes as 16 hex, as daemon logs print hashes.
+  std::string ShortHex() const { return Hex().substr(0, 16); }
+  friend auto operator<=>(const Bytes&, const Bytes&) = default;
+};
+
+using Hash32 = Bytes<32>;
+using Address = Bytes<32>;
+using Signature = Bytes<64>;
+
+// Lowercase hex of any byte range.
+std::string ToHex(std::span<const uint8_t> bytes);
+// Parses even-length hex (upper or lower case, optional "0x"). Returns false on any other character.
+bool ParseHex(std::string_view hex, std::string* out);
+// Parses exactly N bytes of hex. Returns nullopt on wrong length or a non-hex character.
+template <size_t N>
+std::optional<Bytes<N>> ParseHexN(std::string_view hex);
+
+extern template std::optional<Bytes<32>> ParseHexN<32>(std::string_view);
+extern template std::optional<Bytes<64>> ParseHexN<64>(std::string_view);
+
+template <size_t N>
+std::string Bytes<N>::Hex() const {
+  return ToHex(span());
+}
+
+// Burn address: 28 zero bytes then ASCII "dead" (chain.md §3).
+Address BurnAddress();
+
+}  // namespace forensics
+
+template <size_t N>
+struct fmt::formatter<forensics::Bytes<N>> : fmt::formatter<std::string_view> {
+  template <typename Ctx>
+  auto format(const forensics::Bytes<N>& b, Ctx& ctx) const {
+    return fmt::formatter<std::string_view>::format(b.Hex(), ctx);
+  }
+};
+
+#endif  // FORENSICS_TYPES_H_
