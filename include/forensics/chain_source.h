@@ -44,6 +44,10 @@ struct ExportReaderOptions {
 Result<std::unique_ptr<ChainSource>> OpenExport(const std::string& path,
                                                 const ExportReaderOptions& options = {});
 
+// Opens --chain PATH by what it is: a directory is a RocksDB chain store (chain_store.h), a file an
+// NDJSON export. `profile` overrides the chain's own profile.
+Result<std::unique_ptr<ChainSource>> OpenChain(const std::string& path, std::optional<Profile> profile = std::nullopt);
+
 // Decodes one export line (used by the reader and by `import`). `where` is "file:line" for messages.
 Result<ChainRecord> ParseRecordLine(std::string_view line, Profile profile, std::string_view where);
 Result<ChainMeta> ParseChainLine(std::string_view line, std::string_view where);
