@@ -27,8 +27,31 @@ using namespace internal;  // NOLINT(google-build-using-namespace): kernel entry
 
 constexpr Backend kScalar{"scalar", 0, 1, ScalarHash64Many, ScalarHash48Many, ScalarHash};
 
+#if defined(FORENSICS_SHA256_X86_KERNELS)
+constexpr Backend kShani{"shani", cpu::kSha | cpu::kSse41 | cpu::kSsse3, 2, ShaniHash64Many,
+                         ShaniHash48Many, ShaniHash};
+
+bool ShaniUsable();
+
+// The lane-parallel kernels have no single-message path of their own (one message would leave all
+// lanes but one idle): they hash single messages with SHA-NI when it is usable, else portably.
+void SingleStreamHash(const uint8_t* in, size_t len, uint8_t* out) {
+  static const auto fn = ShaniUsable() ? ShaniHash : ScalarHash;
+  fn(in, len, out);
+}
+
+constexpr Backend kAvx2{"avx2x8", cpu::kAvx2, 8, Avx2Hash64Many, Avx2Hash48Many, SingleStreamHash};
+constexpr Backend kAvx512{"avx512x16", cpu::kAvx512f | cpu::kAvx512bw | cpu::kAvx512vl, 16,
+                          Avx512Hash64Many, Avx512Hash48Many, SingleStreamHash};
+#endif
+
 // THE list, best first.
 constexpr const Backend* kAll[] = {
+#if defined(FORENSICS_SHA256_X86_KERNELS)
+    &kAvx512,
+    &kAvx2,
+    &kShani,
+#endif
     &kScalar,
 };
 
@@ -129,6 +152,13 @@ void ChooseOnce() {
     g_active.compare_exchange_strong(expected, chosen, std::memory_order_acq_rel);
   });
 }
+
+#if defined(FORENSICS_SHA256_X86_KERNELS)
+bool ShaniUsable() {
+  static const bool ok = SelfTest(kShani);
+  return ok;
+}
+#endif
 
 }  // namespace
 

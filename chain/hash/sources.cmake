@@ -7,3 +7,13 @@ target_sources(forensics_chain PRIVATE
   merkle.cpp
   state_root.cpp
 )
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  target_sources(forensics_chain PRIVATE
+    hash/sha256_shani.cpp
+    hash/sha256_avx2.cpp
+    hash/sha256_avx512.cpp
+  )
+  set_source_files_properties(hash/sha256_shani.cpp PROPERTIES COMPILE_OPTIONS "-msha;-msse4.1")
+  set_source_files_properties(hash/sha256_avx2.cpp PROPERTIES COMPILE_OPTIONS "-mavx2")
+  set_source_files_properties(hash/sha256_avx512.cpp PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512bw;-mavx512vl")
+endif()
