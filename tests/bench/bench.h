@@ -1,0 +1,70 @@
+// Shared helpers of the benchmark executable: timing and table output. Benchmarks print; the library
+// they measure does not.
+#ifndef FORENSICS_TESTS_BENCH_BENCH_H_
+#define FORENSICS_TESTS_BENCH_BENCH_H_
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace forensics::bench {
+
+// Runs fn() (one "batch") repeatedly for at least min_seconds, after one warm-up call, and returns
+// the best seconds per batch over a few rounds (the least disturbed by other processes).
+template <typename Fn>
+double SecondsPerBatch(Fn&& fn, double min_seconds = 0.25) {
+  using Clock = std::chrono::steady_clock;
+  fn();
+  double best = 1e30;
+  for (int round = 0; round < 3; ++round) {
+    size_t iters = 0;
+    const auto start = Clock::now();
+    double elapsed = 0;
+    do {
+      fn();
+      ++iters;
+      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    } while (elapsed < min_seconds / 3);
+    best = std::min(best, elapsed / static_cast<double>(iters));
+  }
+  return best;
+}
+
+// A plain text table: a header row, then rows of the same width.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) { rows_.push_back(std::move(header)); }
+  void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void Print() const {
+    std::vector<size_t> width(rows_[0].size(), 0);
+    for (const auto& r : rows_) {
+      for (size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    }
+    for (size_t k = 0; k < rows_.size(); ++k) {
+      for (size_t i = 0; i < rows_[k].size(); ++i) {
+        std::printf(i == 0 ? "  %-*s" : "  %*s", static_cast<int>(width[i]), rows_[k][i].c_str());
+      }
+      std::printf("\n");
+      if (k == 0) {
+        size_t total = 0;
+        for (size_t w : width) total += w + 2;
+        std::printf("  %s\n", std::string(total - 2, '-').c_str());
+      }
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+inline std::string Fmt(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), fmt, v);
+  return buf;
+}
+
+}  // namespace forensics::bench
+
+#endif  // FORENSICS_TESTS_BENCH_BENCH_H_

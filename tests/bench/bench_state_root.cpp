@@ -1,0 +1,117 @@
+// State root over 1M accounts: from scratch against the time its hashes alone take at the active
+// backend's rate (target: within 1.2×), and incremental blocks (updates, inserts, removals) on
+// StateRootTree against recomputing from scratch.
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench.h"
+#include "forensics/sha256.h"
+#include "forensics/state_root.h"
+
+namespace forensics::bench {
+namespace {
+
+constexpr size_t kAccounts = 1'000'000;
+constexpr size_t kBlockTouches = 1000;
+
+Address RandomAddress(std::mt19937_64& rng) {
+  Address a;
+  for (size_t i = 0; i < 32; i += 8) {
+    const uint64_t r = rng();
+    for (size_t k = 0; k < 8; ++k) a.v[i + k] = static_cast<uint8_t>(r >> (8 * k));
+  }
+  return a;
+}
+
+// Inner nodes hashed for n leaves: ceil(n / 2) per level with duplication, floor with promotion.
+size_t InnerHashes(size_t n, OddRule rule) {
+  size_t total = 0;
+  while (n > 1) {
+    const size_t hashed = rule == OddRule::kDuplicate ? (n + 1) / 2 : n / 2;
+    total += hashed;
+    n = (n + 1) / 2;
+  }
+  return total;
+}
+
+}  // namespace
+
+int RunStateRoot() {
+  const OddRule rule = OddRule::kDuplicate;
+  std::mt19937_64 rng(2026);
+  std::vector<AccountEntry> accounts(kAccounts);
+  for (auto& a : accounts) a = {RandomAddress(rng), rng() % 1'000'000'000 + 1, rng() % 100};
+
+  // The hashes alone: one 48-byte leaf per account and the inner nodes, in the same batch shapes.
+  const size_t inner = InnerHashes(kAccounts, rule);
+  std::vector<uint8_t> leaf_msgs(48 * kAccounts), node_msgs(64 * inner), out(32 * std::max(kAccounts, inner));
+  for (auto& b : leaf_msgs) b = static_cast<uint8_t>(rng());
+  for (auto& b : node_msgs) b = static_cast<uint8_t>(rng());
+  const double t_leaves = SecondsPerBatch([&] { sha256::Hash48Many(leaf_msgs.data(), out.data(), kAccounts); });
+  const double t_nodes = SecondsPerBatch([&] { sha256::Hash64Many(node_msgs.data(), out.data(), inner); });
+  const double t_hashes = t_leaves + t_nodes;
+
+  std::vector<AccountEntry> sorted = accounts;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const AccountEntry& x, const AccountEntry& y) { return x.address < y.address; });
+  Hash32 root_unsorted, root_sorted;
+  const double t_unsorted = SecondsPerBatch([&] { root_unsorted = ComputeStateRoot(accounts, rule); }, 1.0);
+  const double t_sorted = SecondsPerBatch([&] { root_sorted = ComputeStateRoot(sorted, rule); }, 1.0);
+  bool ok = root_sorted == root_unsorted;
+
+  // Incremental: one tree, blocks of kBlockTouches changes each, checked against from scratch at the end.
+  StateRootTree tree(rule);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const auto& a : accounts) tree.Set(a.address, a.balance, a.nonce);
+  Hash32 tree_root = tree.Root();
+  const double t_build =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ok = ok && tree_root == root_sorted;
+
+  std::vector<AccountEntry> live = accounts;  // mirror of the tree, for the final check
+  auto time_blocks = [&](auto&& change) {
+    return SecondsPerBatch([&] {
+      for (size_t k = 0; k < kBlockTouches; ++k) change();
+      tree_root = tree.Root();
+    }, 0.5);
+  };
+  const double t_update = time_blocks([&] {
+    AccountEntry& a = live[rng() % live.size()];
+    a.balance += 1;
+    tree.Set(a.address, a.balance, a.nonce);
+  });
+  const double t_insert = time_blocks([&] {
+    live.push_back({RandomAddress(rng), 1, 0});
+    tree.Set(live.back().address, 1, 0);
+  });
+  const double t_remove = time_blocks([&] {
+    const size_t i = rng() % live.size();
+    tree.Set(live[i].address, 0, 0);
+    live[i] = live.back();
+    live.pop_back();
+  });
+  ok = ok && tree_root == ComputeStateRoot(live, rule) && tree.size() == live.size();
+
+  std::printf("%zu accounts, odd rule duplicate, backend %s:\n", kAccounts,
+              std::string(sha256::Active().name).c_str());
+  Table t({"operation", "ms", "x hashes alone"});
+  auto row = [&](const std::string& what, double s) {
+    t.Add({what, Fmt("%.2f", s * 1e3), Fmt("%.3f", s / t_hashes)});
+  };
+  row("hashes alone (" + std::to_string(kAccounts) + " x 48 B + " + std::to_string(inner) + " x 64 B)",
+      t_hashes);
+  row("ComputeStateRoot, input sorted by address", t_sorted);
+  row("ComputeStateRoot, input in random order", t_unsorted);
+  row("StateRootTree: Set x 1M + first Root()", t_build);
+  row("StateRootTree: block updating " + std::to_string(kBlockTouches) + " accounts", t_update);
+  row("StateRootTree: block inserting " + std::to_string(kBlockTouches) + " accounts", t_insert);
+  row("StateRootTree: block removing " + std::to_string(kBlockTouches) + " accounts", t_remove);
+  t.Print();
+  std::printf("  target: from scratch (sorted input) within 1.2x of its hashes alone: %.2fx %s\n",
+              t_sorted / t_hashes, t_sorted / t_hashes <= 1.2 ? "met" : "MISSED");
+  if (!ok) std::printf("  ERROR: roots disagree (from scratch sorted/unsorted/incremental)\n");
+  return ok ? 0 : 1;
+}
+
+}  // namespace forensics::bench
