@@ -1,10 +1,34 @@
 // State root (chain.md §4): from scratch, and an incremental tree that keeps its hashes across blocks.
+//
+// From scratch (ComputeStateRoot):
+//   1. Put the input in address order: one pass checks whether it already is; if not, an LSD radix
+//      sort on the first 8 address bytes, ties settled by the full address. Both keep input order
+//      among equal addresses, so the last entry of an address is the one that counts.
+//   2. Walk the accounts in that order, skipping (0, 0) accounts and all but the last entry of an
+//      address, in chunks of 4096 leaves: encode, Hash48Many, and reduce the chunk to its subtree
+//      root at level 12 while it is still in cache.
+//   3. The tree above level 12 is the merkle tree over the chunk roots.
+//
+// Incremental (StateRootTree): the accounts sorted by address plus every level of the tree. Set()
+// only queues. Root():
+//   1. Sorts the queue (the last Set() of an address wins) and classifies each entry against the
+//      tree: update, insert, removal or no-op.
+//   2. Updates only: rehash the changed leaves, then their ancestors a level at a time: about
+//      k·log2(n) hashes, each level one batch.
+//   3. Inserts or removals: the leaves that are neither new nor changed form runs that kept their
+//      order and moved by a constant offset δ. A node at level L whose leaf range lies inside one run
+//      is the old node moved by δ/2^L, provided δ is a multiple of 2^L (for the last node of a level,
+//      also provided the run ends the tree both before and after). Each level is rebuilt in place:
+//      first the reusable nodes are moved (memmove: left-moving blocks in ascending order, then
+//      right-moving blocks in descending order, so no block is overwritten before it has moved), then
+//      the gaps are hashed from the level below, whose pairs are contiguous. Everything left of the
+//      first insertion or removal has δ = 0 and is reused at every level.
 #include "forensics/state_root.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
-#include <map>
-#include <numeric>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -13,20 +37,132 @@
 namespace forensics {
 namespace {
 
+constexpr size_t kChunkLog = 12;
+constexpr size_t kChunk = size_t{1} << kChunkLog;
+
+bool IsZero(const AccountEntry& a) { return a.balance == 0 && a.nonce == 0; }
+bool SameAddress(const Address& x, const Address& y) { return std::memcmp(x.data(), y.data(), 32) == 0; }
+bool Less(const Address& x, const Address& y) { return std::memcmp(x.data(), y.data(), 32) < 0; }
+
 void StoreLe64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
-// REQUIRES: accounts sorted by address, strictly ascending, none (0, 0).
-Hash32 RootOfSorted(std::span<const AccountEntry> accounts, OddRule rule) {
-  if (accounts.empty()) return Hash32{};
-  std::vector<uint8_t> msgs(accounts.size() * 48);
-  for (size_t i = 0; i < accounts.size(); ++i) {
-    EncodeStateLeaf(accounts[i].address, accounts[i].balance, accounts[i].nonce, &msgs[48 * i]);
+// Positions of `accounts` in ascending address order; equal addresses keep their input order.
+// Each account becomes one 64-bit word, (first 4 address bytes << 32) | position, so a plain integer
+// sort orders by prefix and then by position; runs of equal prefix are then re-sorted by the full
+// address. The words are first spread over 65536 buckets by their top 16 bits (addresses are public
+// keys, so in practice uniform) and each bucket sorted alone; an adversarial input that fills one
+// bucket only degrades to one O(n log n) sort.
+// REQUIRES: accounts.size() < 2^32.
+std::vector<uint64_t> SortedOrder(std::span<const AccountEntry> accounts) {
+  const size_t n = accounts.size();
+  assert(n < (uint64_t{1} << 32));
+  auto word = [&](size_t i) {
+    const Address& a = accounts[i].address;
+    return (uint64_t{a[0]} << 56) | (uint64_t{a[1]} << 48) | (uint64_t{a[2]} << 40) | (uint64_t{a[3]} << 32) | i;
+  };
+  std::vector<uint64_t> order(n);
+  if (n < (size_t{1} << 16)) {
+    for (size_t i = 0; i < n; ++i) order[i] = word(i);
+    std::sort(order.begin(), order.end());
+  } else {
+    std::vector<size_t> fill(size_t{1} << 16, 0);
+    for (size_t i = 0; i < n; ++i) ++fill[accounts[i].address[0] << 8 | accounts[i].address[1]];
+    size_t sum = 0;
+    for (size_t& f : fill) sum += std::exchange(f, sum);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t w = word(i);
+      order[fill[w >> 48]++] = w;
+    }
+    // fill[b] is now the end of bucket b.
+    for (size_t b = 0, begin = 0; b < fill.size(); begin = fill[b++]) {
+      if (fill[b] - begin > 1) std::sort(order.begin() + static_cast<ptrdiff_t>(begin),
+                                         order.begin() + static_cast<ptrdiff_t>(fill[b]));
+    }
   }
-  std::vector<Hash32> leaves(accounts.size());
-  sha256::Hash48Many(msgs.data(), leaves[0].data(), accounts.size());
-  return MerkleRoot(leaves, rule);
+  auto full_less = [&](uint64_t x, uint64_t y) {
+    const int c = std::memcmp(accounts[x & 0xffffffff].address.data(), accounts[y & 0xffffffff].address.data(), 32);
+    return c != 0 ? c < 0 : (x & 0xffffffff) < (y & 0xffffffff);
+  };
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && (order[j] >> 32) == (order[i] >> 32)) ++j;
+    if (j - i > 1) std::sort(order.begin() + static_cast<ptrdiff_t>(i), order.begin() + static_cast<ptrdiff_t>(j), full_less);
+    i = j;
+  }
+  for (uint64_t& w : order) w &= 0xffffffff;
+  return order;
+}
+
+// One level up: n nodes at `in` → (n + 1) / 2 nodes at `out`. in[n] must be writable (scratch for
+// the duplicated odd node).
+size_t HashLevel(Hash32* in, size_t n, Hash32* out, OddRule rule) {
+  size_t pairs = n / 2;
+  const bool odd = (n % 2) != 0;
+  if (odd && rule == OddRule::kDuplicate) {
+    in[n] = in[n - 1];
+    ++pairs;
+  }
+  sha256::Hash64Many(in[0].data(), out[0].data(), pairs);
+  if (odd && rule == OddRule::kPromote) out[pairs++] = in[n - 1];
+  return pairs;
+}
+
+// Root over the accounts get(0..m) yields in address order, skipping (0, 0) accounts and all but the
+// last of adjacent equal addresses (step 2 at the top). prefetch(i) is a hint that get(i) comes soon.
+// REQUIRES: get(i) is in ascending address order, equal addresses adjacent.
+template <typename Get, typename Prefetch>
+Hash32 RootOfOrdered(size_t m, Get get, Prefetch prefetch, OddRule rule) {
+  constexpr size_t kAhead = 16;
+  std::unique_ptr<uint8_t[]> msgs(new uint8_t[48 * kChunk]);
+  std::unique_ptr<Hash32[]> buf_a(new Hash32[kChunk + 1]), buf_b(new Hash32[kChunk + 1]);
+  std::vector<Hash32> chunk_roots;
+  size_t i = 0;
+  for (size_t k = 0; k < kAhead && k < m; ++k) prefetch(k);
+  while (true) {
+    size_t take = 0;
+    for (; take < kChunk && i < m; ++i) {
+      if (i + kAhead < m) prefetch(i + kAhead);
+      const AccountEntry& a = get(i);
+      if (IsZero(a) || (i + 1 < m && SameAddress(get(i + 1).address, a.address))) continue;
+      EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * take]);
+      ++take;
+    }
+    if (take == 0) break;
+    sha256::Hash48Many(msgs.get(), buf_a[0].data(), take);
+    Hash32* cur = buf_a.get();
+    Hash32* next = buf_b.get();
+    size_t size = take;
+    // A short chunk is the last one. If it is also the first, it is the whole tree; otherwise it goes
+    // up to level 12 like every chunk, applying the odd rule on the way as the tree's right edge does.
+    // (For a full chunk, 12 levels and "up to one node" are the same.)
+    const bool whole_tree = take < kChunk && chunk_roots.empty();
+    for (size_t level = 0; whole_tree ? size > 1 : level < kChunkLog; ++level) {
+      size = HashLevel(cur, size, next, rule);
+      std::swap(cur, next);
+    }
+    if (whole_tree) return cur[0];
+    chunk_roots.push_back(cur[0]);
+    if (take < kChunk) break;
+  }
+  return MerkleRoot(chunk_roots, rule);  // no chunk → zero; one full chunk → its root
+}
+
+// A block of `len` elements to move from src to dst.
+struct Move {
+  size_t dst, src, len;
+};
+
+// Applies moves whose destinations, like their sources, are ascending and disjoint, in place.
+template <typename T>
+void ApplyMoves(std::vector<T>& v, const std::vector<Move>& moves) {
+  for (const Move& m : moves) {
+    if (m.dst < m.src) std::memmove(&v[m.dst], &v[m.src], m.len * sizeof(T));
+  }
+  for (auto it = moves.rbegin(); it != moves.rend(); ++it) {
+    if (it->dst > it->src) std::memmove(&v[it->dst], &v[it->src], it->len * sizeof(T));
+  }
 }
 
 }  // namespace
@@ -38,48 +174,353 @@ void EncodeStateLeaf(const Address& address, Amount balance, uint64_t nonce, uin
 }
 
 Hash32 ComputeStateRoot(std::span<const AccountEntry> accounts, OddRule rule) {
-  std::vector<uint32_t> order(accounts.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-    return accounts[x].address < accounts[y].address;
-  });
-  std::vector<AccountEntry> sorted;
-  sorted.reserve(accounts.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    // Of equal addresses, the last entry in input order is the last in the stable order.
-    if (i + 1 < order.size() && accounts[order[i + 1]].address == accounts[order[i]].address) continue;
-    const AccountEntry& a = accounts[order[i]];
-    if (a.balance == 0 && a.nonce == 0) continue;
-    sorted.push_back(a);
+  bool sorted = true;
+  for (size_t i = 1; i < accounts.size() && sorted; ++i) {
+    sorted = !Less(accounts[i].address, accounts[i - 1].address);
   }
-  return RootOfSorted(sorted, rule);
+  if (sorted) {
+    return RootOfOrdered(
+        accounts.size(), [&](size_t i) -> const AccountEntry& { return accounts[i]; }, [](size_t) {}, rule);
+  }
+  const std::vector<uint64_t> order = SortedOrder(accounts);
+  return RootOfOrdered(
+      order.size(), [&](size_t i) -> const AccountEntry& { return accounts[order[i]]; },
+      [&](size_t i) { __builtin_prefetch(&accounts[order[i]]); }, rule);
 }
 
-// First version: keeps the accounts and recomputes from scratch on each Root().
 class StateRootTree::Impl {
  public:
   explicit Impl(OddRule rule) : rule_(rule) {}
 
   void Set(const Address& a, Amount balance, uint64_t nonce) {
-    if (balance == 0 && nonce == 0) {
-      accounts_.erase(a);
-    } else {
-      accounts_[a] = {balance, nonce};
-    }
+    pending_.push_back({a, balance, nonce});
+    // Bounds the queue when Root() is not called for a long time: consolidating whenever the unsorted
+    // tail is as long as the sorted head keeps the total work O(p log p) over p calls.
+    if (pending_.size() - sorted_len_ >= std::max(kChunk, sorted_len_)) Consolidate();
   }
 
   Hash32 Root() {
-    std::vector<AccountEntry> v;
-    v.reserve(accounts_.size());
-    for (const auto& [address, state] : accounts_) v.push_back({address, state.first, state.second});
-    return RootOfSorted(v, rule_);
+    stats_ = {};
+    if (!pending_.empty()) Apply();
+    return levels_.empty() ? Hash32{} : levels_.back()[0];
   }
 
-  size_t size() const { return accounts_.size(); }
+  Stats stats() const { return stats_; }
+
+  size_t size() const {
+    if (pending_.empty()) return accounts_.size();
+    Consolidate();
+    size_t n = accounts_.size();
+    size_t pos = 0;
+    for (const AccountEntry& p : pending_) {
+      pos = LowerBound(p.address, pos);
+      const bool exists = pos < accounts_.size() && SameAddress(accounts_[pos].address, p.address);
+      if (exists && IsZero(p)) --n;
+      if (!exists && !IsZero(p)) ++n;
+    }
+    return n;
+  }
 
  private:
+  enum class Kind : uint8_t { kUpdate, kInsert, kRemove };
+  struct Event {
+    size_t old_pos;  // the account's position, or for an insert the position it goes before
+    Kind kind;
+    const AccountEntry* entry;
+  };
+  // Leaves kept from the old tree: new positions [begin, end) were old positions [begin - δ, end - δ).
+  struct Run {
+    size_t begin, end;
+    int64_t delta;
+    bool ends_old_tree;  // end - δ == old leaf count
+  };
+
+  // Sorts the queue by address and keeps the last Set() of each address: sorts the tail added since
+  // the last call and merges it into the sorted head, the tail winning on equal addresses.
+  void Consolidate() const {
+    if (sorted_len_ == pending_.size()) return;
+    const std::span<const AccountEntry> head(pending_.data(), sorted_len_);
+    const std::span<const AccountEntry> tail(pending_.data() + sorted_len_, pending_.size() - sorted_len_);
+    const std::vector<uint64_t> order = SortedOrder(tail);
+    std::vector<AccountEntry> out;
+    out.reserve(pending_.size());
+    size_t h = 0;
+    for (size_t k = 0; k < order.size(); ++k) {
+      const AccountEntry& t = tail[order[k]];
+      if (k + 1 < order.size() && SameAddress(tail[order[k + 1]].address, t.address)) continue;
+      while (h < head.size() && Less(head[h].address, t.address)) out.push_back(head[h++]);
+      if (h < head.size() && SameAddress(head[h].address, t.address)) ++h;
+      out.push_back(t);
+    }
+    while (h < head.size()) out.push_back(head[h++]);
+    pending_.swap(out);
+    sorted_len_ = pending_.size();
+  }
+
+  // First position ≥ from whose address is not less than a (galloping, for sorted probes).
+  size_t LowerBound(const Address& a, size_t from) const {
+    const size_t n = accounts_.size();
+    size_t step = 1, lo = from, hi = from;
+    while (hi < n && Less(accounts_[hi].address, a)) {
+      lo = hi + 1;
+      hi = from + step;
+      step *= 2;
+    }
+    hi = std::min(hi, n);
+    return static_cast<size_t>(
+        std::lower_bound(accounts_.begin() + static_cast<ptrdiff_t>(lo), accounts_.begin() + static_cast<ptrdiff_t>(hi), a,
+                         [](const AccountEntry& e, const Address& x) { return Less(e.address, x); }) -
+        accounts_.begin());
+  }
+
+  void Apply() {
+    Consolidate();
+    if (accounts_.empty()) {
+      Build();
+      return;
+    }
+    std::vector<Event> events;
+    events.reserve(pending_.size());
+    bool structural = false;
+    size_t pos = 0;
+    for (const AccountEntry& p : pending_) {
+      pos = LowerBound(p.address, pos);
+      const bool exists = pos < accounts_.size() && SameAddress(accounts_[pos].address, p.address);
+      if (exists) {
+        const AccountEntry& cur = accounts_[pos];
+        if (IsZero(p)) {
+          events.push_back({pos, Kind::kRemove, &p});
+          structural = true;
+        } else if (cur.balance != p.balance || cur.nonce != p.nonce) {
+          events.push_back({pos, Kind::kUpdate, &p});
+        }
+      } else if (!IsZero(p)) {
+        events.push_back({pos, Kind::kInsert, &p});
+        structural = true;
+      }
+    }
+    if (structural) {
+      ApplyStructural(events);
+    } else {
+      ApplyUpdates(events);
+    }
+    pending_.clear();
+    sorted_len_ = 0;
+  }
+
+  // From an empty tree: the queue, less its (0, 0) entries, becomes the accounts; every level is hashed
+  // in contiguous batches.
+  void Build() {
+    accounts_.swap(pending_);
+    accounts_.erase(std::remove_if(accounts_.begin(), accounts_.end(), IsZero), accounts_.end());
+    pending_.clear();
+    sorted_len_ = 0;
+    levels_.clear();
+    if (accounts_.empty()) return;
+    levels_.emplace_back(accounts_.size());
+    std::vector<uint8_t> msgs(48 * std::min(accounts_.size(), kChunk));
+    for (size_t done = 0; done < accounts_.size(); done += kChunk) {
+      const size_t take = std::min(kChunk, accounts_.size() - done);
+      for (size_t k = 0; k < take; ++k) {
+        const AccountEntry& a = accounts_[done + k];
+        EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
+      }
+      sha256::Hash48Many(msgs.data(), levels_[0][done].data(), take);
+      stats_.leaf_hashes += take;
+    }
+    for (size_t level = 1; levels_[level - 1].size() > 1; ++level) {
+      levels_.emplace_back((levels_[level - 1].size() + 1) / 2);
+      HashNodes(level, 0, levels_[level].size());
+    }
+  }
+
+  // Hashes the leaves of accounts_ at the given positions into levels_[0], in full batches.
+  void HashLeaves(const std::vector<size_t>& positions) {
+    std::vector<uint8_t> msgs(48 * std::min(positions.size(), kChunk));
+    std::vector<Hash32> out(std::min(positions.size(), kChunk));
+    for (size_t done = 0; done < positions.size(); done += kChunk) {
+      const size_t take = std::min(kChunk, positions.size() - done);
+      for (size_t k = 0; k < take; ++k) {
+        const AccountEntry& a = accounts_[positions[done + k]];
+        EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
+      }
+      sha256::Hash48Many(msgs.data(), out[0].data(), take);
+      stats_.leaf_hashes += take;
+      for (size_t k = 0; k < take; ++k) levels_[0][positions[done + k]] = out[k];
+    }
+  }
+
+  // No account appears or disappears: rehash the changed leaves and their ancestors.
+  void ApplyUpdates(const std::vector<Event>& events) {
+    if (events.empty()) return;
+    std::vector<size_t> dirty;
+    dirty.reserve(events.size());
+    for (const Event& e : events) {
+      accounts_[e.old_pos] = *e.entry;
+      dirty.push_back(e.old_pos);
+    }
+    HashLeaves(dirty);
+    std::vector<uint8_t> msgs;
+    std::vector<Hash32> out;
+    std::vector<size_t> hashed;
+    for (size_t level = 1; level < levels_.size(); ++level) {
+      const std::vector<Hash32>& below = levels_[level - 1];
+      std::vector<Hash32>& here = levels_[level];
+      size_t parents = 0;
+      for (size_t d : dirty) {
+        if (parents == 0 || dirty[parents - 1] != d / 2) dirty[parents++] = d / 2;
+      }
+      dirty.resize(parents);
+      msgs.resize(64 * parents);
+      hashed.clear();
+      for (size_t i : dirty) {
+        const bool has_right = 2 * i + 1 < below.size();
+        if (!has_right && rule_ == OddRule::kPromote) {
+          here[i] = below[2 * i];
+          continue;
+        }
+        uint8_t* m = &msgs[64 * hashed.size()];
+        std::memcpy(m, below[2 * i].data(), 32);
+        std::memcpy(m + 32, below[has_right ? 2 * i + 1 : 2 * i].data(), 32);
+        hashed.push_back(i);
+      }
+      out.resize(hashed.size());
+      sha256::Hash64Many(msgs.data(), out.empty() ? nullptr : out[0].data(), hashed.size());
+      stats_.node_hashes += hashed.size();
+      for (size_t k = 0; k < hashed.size(); ++k) here[hashed[k]] = out[k];
+    }
+  }
+
+  // Accounts appear or disappear: rebuild each level in place, reusing what only moved.
+  void ApplyStructural(const std::vector<Event>& events) {
+    const size_t old_n = accounts_.size();
+    std::vector<Run> runs;
+    std::vector<size_t> changed;  // new positions of inserted and updated accounts
+    std::vector<const AccountEntry*> changed_entries;
+    size_t new_pos = 0, old_pos = 0;
+    auto keep_until = [&](size_t old_end) {
+      if (old_end > old_pos) {
+        const size_t len = old_end - old_pos;
+        runs.push_back({new_pos, new_pos + len, static_cast<int64_t>(new_pos) - static_cast<int64_t>(old_pos),
+                        old_end == old_n});
+        new_pos += len;
+      }
+      old_pos = old_end;
+    };
+    for (const Event& e : events) {
+      keep_until(e.old_pos);
+      switch (e.kind) {
+        case Kind::kUpdate:
+          old_pos = e.old_pos + 1;
+          [[fallthrough]];
+        case Kind::kInsert:
+          changed.push_back(new_pos++);
+          changed_entries.push_back(e.entry);
+          break;
+        case Kind::kRemove:
+          old_pos = e.old_pos + 1;
+          break;
+      }
+    }
+    keep_until(old_n);
+    const size_t new_n = new_pos;
+
+    if (new_n == 0) {
+      accounts_.clear();
+      levels_.clear();
+      return;
+    }
+    if (levels_.empty()) levels_.emplace_back();
+
+    // Level 0: accounts and leaf hashes move with the runs; new and changed leaves are hashed.
+    std::vector<Move> moves;
+    for (const Run& r : runs) {
+      moves.push_back({r.begin, static_cast<size_t>(static_cast<int64_t>(r.begin) - r.delta), r.end - r.begin});
+    }
+    accounts_.resize(std::max(old_n, new_n));
+    levels_[0].resize(std::max(old_n, new_n));
+    ApplyMoves(accounts_, moves);
+    ApplyMoves(levels_[0], moves);
+    accounts_.resize(new_n);
+    levels_[0].resize(new_n);
+    for (size_t k = 0; k < changed.size(); ++k) accounts_[changed[k]] = *changed_entries[k];
+    HashLeaves(changed);
+
+    // Levels above: move the reusable nodes, hash the gaps.
+    size_t level = 1;
+    for (; levels_[level - 1].size() > 1; ++level) {
+      const size_t below_n = levels_[level - 1].size();
+      const size_t n = (below_n + 1) / 2;
+      if (level == levels_.size()) levels_.emplace_back();
+      std::vector<Hash32>& here = levels_[level];
+      const size_t old_level_n = here.size();
+      const size_t span = size_t{1} << level;
+
+      moves.clear();
+      for (const Run& r : runs) {
+        if ((static_cast<uint64_t>(r.delta) & (span - 1)) != 0) continue;
+        const size_t first = (r.begin + span - 1) >> level;
+        size_t end = r.end >> level;  // nodes [first, end) lie wholly inside the run
+        bool with_short_last = false;
+        if (r.end == new_n && r.ends_old_tree && (r.end & (span - 1)) != 0 && (end << level) >= r.begin) {
+          ++end;  // the short last node: same leaves, and last both before and after
+          with_short_last = true;
+        }
+        if (end <= first) continue;
+        const int64_t shift = r.delta / static_cast<int64_t>(span);
+        const size_t src = static_cast<size_t>(static_cast<int64_t>(first) - shift);
+        // Full nodes always existed; the short last one not if the old tree stopped below this level.
+        if (with_short_last && src + (end - first) > old_level_n) --end;
+        if (end <= first) continue;
+        assert(src + (end - first) <= old_level_n);
+        moves.push_back({first, src, end - first});
+      }
+      here.resize(std::max(old_level_n, n));
+      ApplyMoves(here, moves);
+      here.resize(n);
+      size_t x = 0;
+      for (const Move& m : moves) {
+        HashNodes(level, x, m.dst);
+        x = m.dst + m.len;
+      }
+      HashNodes(level, x, n);
+    }
+    levels_.resize(level);
+  }
+
+  // Recomputes nodes [from, to) of `level` from the level below.
+  void HashNodes(size_t level, size_t from, size_t to) {
+    if (from >= to) return;
+    std::vector<Hash32>& below = levels_[level - 1];
+    std::vector<Hash32>& here = levels_[level];
+    const size_t pairs_end = std::min(to, below.size() / 2);
+    if (pairs_end > from) {
+      sha256::Hash64Many(below[2 * from].data(), here[from].data(), pairs_end - from);
+      stats_.node_hashes += pairs_end - from;
+    }
+    if (to > pairs_end) {
+      // The last node of an odd level: it has a left child only.
+      assert(to == pairs_end + 1 && 2 * pairs_end + 1 == below.size());
+      const Hash32& child = below[2 * pairs_end];
+      if (rule_ == OddRule::kPromote) {
+        here[pairs_end] = child;
+      } else {
+        uint8_t m[64];
+        std::memcpy(m, child.data(), 32);
+        std::memcpy(m + 32, child.data(), 32);
+        sha256::Hash64Many(m, here[pairs_end].data(), 1);
+        ++stats_.node_hashes;
+      }
+    }
+  }
+
   OddRule rule_;
-  std::map<Address, std::pair<Amount, uint64_t>> accounts_;
+  std::vector<AccountEntry> accounts_;       // sorted by address, none (0, 0)
+  std::vector<std::vector<Hash32>> levels_;  // [0] = leaf hashes … back() = {root}; empty if no accounts
+  // Set() calls since the last Root(); sorted and deduplicated lazily (also by size(), hence mutable).
+  mutable std::vector<AccountEntry> pending_;
+  mutable size_t sorted_len_ = 0;  // pending_[0, sorted_len_) is sorted, one entry per address
+  Stats stats_;                    // of the last Root()
 };
 
 StateRootTree::StateRootTree(OddRule rule) : impl_(std::make_unique<Impl>(rule)) {}
@@ -90,5 +531,6 @@ StateRootTree& StateRootTree::operator=(StateRootTree&&) noexcept = default;
 void StateRootTree::Set(const Address& a, Amount balance, uint64_t nonce) { impl_->Set(a, balance, nonce); }
 Hash32 StateRootTree::Root() { return impl_->Root(); }
 size_t StateRootTree::size() const { return impl_->size(); }
+StateRootTree::Stats StateRootTree::last_root_stats() const { return impl_->stats(); }
 
 }  // namespace forensics

@@ -189,3 +189,194 @@ TEST_CASE("incremental state root survives repeated Set of one address within a 
     CHECK(tree.Root() == ModelRoot(model, rule));  // a second Root() without changes
   }
 }
+
+namespace {
+
+// Leaf by leaf, then MerkleRoot: the definition of chain.md §4 with nothing clever in between.
+Hash32 ReferenceStateRoot(std::vector<AccountEntry> accounts, OddRule rule) {
+  std::stable_sort(accounts.begin(), accounts.end(),
+                   [](const AccountEntry& x, const AccountEntry& y) { return x.address < y.address; });
+  std::vector<Hash32> leaves;
+  for (size_t i = 0; i < accounts.size(); ++i) {
+    if (i + 1 < accounts.size() && accounts[i + 1].address == accounts[i].address) continue;
+    const AccountEntry& a = accounts[i];
+    if (a.balance == 0 && a.nonce == 0) continue;
+    leaves.push_back(LeafHash(a.address, a.balance, a.nonce));
+  }
+  return forensics::MerkleRoot(leaves, rule);
+}
+
+}  // namespace
+
+TEST_CASE("from-scratch state root matches a leaf-by-leaf reference around 4096-leaf chunk edges",
+          "[state_root]") {
+  std::mt19937_64 rng(99);
+  for (size_t n : {4095, 4096, 4097, 8191, 8192, 8193, 12289, 70000}) {
+    std::vector<AccountEntry> accounts(n);
+    for (auto& a : accounts) a = {RandomAddress(rng, false), rng() % 5 + 1, rng() % 3};
+    // Sprinkle zero accounts and a repeated address (the later entry wins).
+    accounts[n / 3].balance = accounts[n / 3].nonce = 0;
+    accounts[n / 2].address = accounts[n / 5].address;
+    for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+      INFO(n << " accounts, rule " << static_cast<int>(rule));
+      const Hash32 expected = ReferenceStateRoot(accounts, rule);
+      CHECK(ComputeStateRoot(accounts, rule) == expected);  // random order
+      std::vector<AccountEntry> sorted = accounts;
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [](const AccountEntry& x, const AccountEntry& y) { return x.address < y.address; });
+      CHECK(ComputeStateRoot(sorted, rule) == expected);  // already in order
+    }
+  }
+}
+
+TEST_CASE("from-scratch state root orders addresses sharing a long prefix by the full address",
+          "[state_root]") {
+  std::mt19937_64 rng(5);
+  std::vector<AccountEntry> accounts;
+  for (int i = 0; i < 70000; ++i) {
+    Address a = Filled(0x77);  // same first 31 bytes: one bucket, one prefix run
+    a.v[31] = static_cast<uint8_t>(rng());
+    a.v[20] = static_cast<uint8_t>(rng());
+    accounts.push_back({a, static_cast<uint64_t>(i) + 1, 0});
+  }
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    CHECK(ComputeStateRoot(accounts, rule) == ReferenceStateRoot(accounts, rule));
+  }
+}
+
+TEST_CASE("incremental state root equals from-scratch root over a large tree with scattered changes",
+          "[state_root]") {
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    std::mt19937_64 rng(77 + static_cast<uint64_t>(rule));
+    StateRootTree tree(rule);
+    Model model;
+    std::vector<Address> live;  // the model's keys, for picking a random account in O(1)
+    for (int i = 0; i < 20000; ++i) {
+      const Address a = RandomAddress(rng, false);
+      const uint64_t balance = 1 + rng() % 9;
+      tree.Set(a, balance, 0);
+      model[a] = {balance, 0};
+      live.push_back(a);
+    }
+    REQUIRE(tree.Root() == ModelRoot(model, rule));
+    for (int block = 0; block < 40; ++block) {
+      // A few inserts and removals at random places (odd and even net shifts) and some updates.
+      const int inserts = static_cast<int>(rng() % 6), removals = static_cast<int>(rng() % 6),
+                updates = static_cast<int>(rng() % 50);
+      for (int k = 0; k < inserts; ++k) {
+        const Address a = RandomAddress(rng, false);
+        tree.Set(a, 1, 1);
+        model[a] = {1, 1};
+        live.push_back(a);
+      }
+      for (int k = 0; k < removals; ++k) {
+        const size_t i = rng() % live.size();
+        tree.Set(live[i], 0, 0);
+        model.erase(live[i]);
+        live[i] = live.back();
+        live.pop_back();
+      }
+      for (int k = 0; k < updates; ++k) {
+        const Address& a = live[rng() % live.size()];
+        auto& state = model[a];
+        state.first += 1;
+        tree.Set(a, state.first, state.second);
+      }
+      INFO("rule " << static_cast<int>(rule) << " block " << block);
+      REQUIRE(tree.size() == model.size());
+      REQUIRE(tree.Root() == ModelRoot(model, rule));
+    }
+  }
+}
+
+namespace {
+
+size_t CeilLog2(size_t n) {
+  size_t l = 0;
+  while ((size_t{1} << l) < n) ++l;
+  return l;
+}
+
+// The i-th account of SpacedTree; its low 4 bits are zero, so Between(i, k) sorts right after it.
+Address Spaced(size_t i) {
+  Address a;
+  a.v[28] = static_cast<uint8_t>((i + 1) >> 20);
+  a.v[29] = static_cast<uint8_t>((i + 1) >> 12);
+  a.v[30] = static_cast<uint8_t>((i + 1) >> 4);
+  a.v[31] = static_cast<uint8_t>((i + 1) << 4);
+  return a;
+}
+
+// REQUIRES: k < 15.
+Address Between(size_t i, uint8_t k) {
+  Address a = Spaced(i);
+  a.v[31] = static_cast<uint8_t>(a.v[31] | (k + 1));
+  return a;
+}
+
+StateRootTree SpacedTree(size_t n, OddRule rule) {
+  StateRootTree tree(rule);
+  for (size_t i = 0; i < n; ++i) tree.Set(Spaced(i), 1, 0);
+  (void)tree.Root();
+  return tree;
+}
+
+}  // namespace
+
+TEST_CASE("updating k accounts rehashes k leaves and at most k per level", "[state_root]") {
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    const size_t n = 10001;
+    std::mt19937_64 rng(3);
+    for (size_t k : {1, 10, 100}) {
+      StateRootTree tree = SpacedTree(n, rule);
+      CHECK(tree.last_root_stats().leaf_hashes == n);
+      for (size_t j = 0; j < k; ++j) {
+        tree.Set(Spaced(rng() % n), 7, 7);
+        tree.Set(Between(rng() % n, 3), 0, 0);  // removing an absent account: a no-op
+      }
+      (void)tree.Root();
+      INFO(k << " updates");
+      CHECK(tree.size() == n);
+      CHECK(tree.last_root_stats().leaf_hashes <= k);
+      CHECK(tree.last_root_stats().node_hashes <= k * CeilLog2(n));
+      (void)tree.Root();
+      CHECK(tree.last_root_stats().leaf_hashes == 0);
+      CHECK(tree.last_root_stats().node_hashes == 0);
+    }
+  }
+}
+
+TEST_CASE("an insert rehashes only nodes right of it, fewer when the shift is even", "[state_root]") {
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    const size_t n = 8192;
+    {
+      StateRootTree tree = SpacedTree(n, rule);
+      tree.Set(Between(n - 10, 0), 1, 0);  // near the end: a handful of nodes per level
+      (void)tree.Root();
+      CHECK(tree.last_root_stats().leaf_hashes == 1);
+      CHECK(tree.last_root_stats().node_hashes <= 12 + 2 * CeilLog2(n));
+    }
+    {
+      StateRootTree tree = SpacedTree(n, rule);
+      tree.Set(Between(n / 2, 0), 1, 0);  // in the middle: about everything to its right
+      (void)tree.Root();
+      CHECK(tree.last_root_stats().node_hashes <= n / 2 + 2 * CeilLog2(n));
+    }
+    {
+      StateRootTree tree = SpacedTree(n, rule);
+      tree.Set(Between(n / 2, 0), 1, 0);  // two inserts: level 1 to the right is only moved
+      tree.Set(Between(n / 2, 1), 1, 0);
+      (void)tree.Root();
+      CHECK(tree.last_root_stats().leaf_hashes == 2);
+      CHECK(tree.last_root_stats().node_hashes <= n / 4 + 2 * CeilLog2(n));
+    }
+    {
+      StateRootTree tree = SpacedTree(n, rule);
+      tree.Set(Between(n / 2, 0), 1, 0);  // an insert and a removal 100 leaves on: the rest only moves
+      tree.Set(Spaced(n / 2 + 100), 0, 0);
+      (void)tree.Root();
+      CHECK(tree.size() == n);
+      CHECK(tree.last_root_stats().node_hashes <= 2 * 100 + 4 * CeilLog2(n));
+    }
+  }
+}

@@ -49,6 +49,13 @@ class StateRootTree {
   // Number of accounts with balance or nonce non-zero, counting Set() calls not yet rooted.
   size_t size() const;
 
+  // What the last Root() hashed (for tests and benchmarks of the incremental cost).
+  struct Stats {
+    size_t leaf_hashes = 0;  // 48-byte leaf messages
+    size_t node_hashes = 0;  // 64-byte inner nodes
+  };
+  Stats last_root_stats() const;
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
