@@ -409,6 +409,8 @@ class ExportReader final : public ChainSource {
 
   std::vector<ReadIssue> read_issues() const override { return lines_->issues(); }
   std::string description() const override { return lines_->path(); }
+  uint64_t bytes_read() const override { return lines_->file_bytes_read(); }
+  uint64_t bytes_total() const override { return lines_->file_size(); }
 
   static bool IsBlank(std::string_view s) {
     return s.find_first_not_of(" \t\r") == std::string_view::npos;

@@ -74,6 +74,9 @@ struct Block {
 struct Snapshot {
   BlockHeight height = 0;
   std::vector<AccountEntry> accounts;
+  // The state root that block `height` claims, when the source knows it without returning the block
+  // (a store positioned at the snapshot). Exports leave it empty: the block precedes the snapshot.
+  std::optional<Hash32> header_state_root;
   std::string source;
   uint64_t line = 0;
 };

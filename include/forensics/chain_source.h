@@ -32,6 +32,9 @@ class ChainSource {
   // Damage the underlying reader skipped past (truncated frames, overlong lines).
   virtual std::vector<ReadIssue> read_issues() const { return {}; }
   virtual std::string description() const = 0;
+  // Progress: input bytes consumed and in total (0 when unknown).
+  virtual uint64_t bytes_read() const { return 0; }
+  virtual uint64_t bytes_total() const { return 0; }
 };
 
 struct ExportReaderOptions {

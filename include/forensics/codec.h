@@ -63,6 +63,13 @@ Hash32 NetaTxHash(const Transaction& tx);
 bool VerifyTxSignature(const Transaction& tx);
 bool VerifyEd25519(std::span<const uint8_t> public_key32, std::span<const uint8_t> message,
                    std::span<const uint8_t> signature64);
+// Ed25519 key pair from a 32-byte seed (RFC 8032 private key), and signing (for generated chains).
+struct Ed25519Key {
+  Bytes<32> seed;
+  Address public_key;
+};
+Ed25519Key Ed25519FromSeed(const Bytes<32>& seed);
+Signature Ed25519Sign(const Ed25519Key& key, std::span<const uint8_t> message);
 // The odd-node rule of the profile's tx root (and state root).
 OddRule ProfileOddRule(Profile p);
 

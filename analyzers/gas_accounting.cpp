@@ -1,0 +1,57 @@
+// Gas accounting of neta blocks (chain.md §1.1): 0 < gas_limit ≤ 50,000,000, gas_used ≤ gas_limit,
+// gas_used = Σ tx.gas_limit, at most 1,000 transactions.
+#include "analyzers.h"
+#include "forensics/codec.h"
+
+namespace forensics {
+namespace {
+
+class GasAccountingAnalyzer final : public Analyzer {
+ public:
+  std::string_view name() const override { return "gas_accounting"; }
+
+  void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
+    const Block& b = *ctx.block;
+    const BlockHeader& h = b.header;
+    auto add = [&](std::string expected, std::string actual, std::string detail) {
+      Finding f;
+      f.height = h.height;
+      f.code = "gas-accounting";
+      f.expected = std::move(expected);
+      f.actual = std::move(actual);
+      f.detail = std::move(detail);
+      v->findings.push_back(std::move(f));
+    };
+    if (b.txs.size() > kMaxTxsPerBlock)
+      add(fmt::format("at most {} transactions", kMaxTxsPerBlock), fmt::format("{}", b.txs.size()),
+          "too many transactions in the block");
+    if (ctx.profile != Profile::kNeta) return;
+    if (!h.gas_limit || !h.gas_used) {
+      v->unverifiable.push_back("gas accounting (header lacks gas_limit or gas_used)");
+      return;
+    }
+    if (*h.gas_limit == 0 || *h.gas_limit > kMaxBlockGasLimit)
+      add(fmt::format("0 < gas_limit ≤ {}", kMaxBlockGasLimit), fmt::format("{}", *h.gas_limit),
+          "block gas limit out of range");
+    if (*h.gas_used > *h.gas_limit)
+      add(fmt::format("gas_used ≤ {}", *h.gas_limit), fmt::format("{}", *h.gas_used),
+          "gas used exceeds the block gas limit");
+    if (!b.state_fields_missing.empty()) {
+      v->unverifiable.push_back("gas accounting (transactions incomplete)");
+      return;
+    }
+    unsigned __int128 sum = 0;
+    for (const Transaction& tx : b.txs) sum += tx.gas_limit;
+    if (sum != *h.gas_used)
+      add(fmt::format("gas_used = Σ tx.gas_limit = {}", static_cast<uint64_t>(sum > UINT64_MAX ? UINT64_MAX : sum)),
+          fmt::format("{}", *h.gas_used), "gas_used is not the sum of the transactions' gas limits");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> MakeGasAccountingAnalyzer(const AnalyzerOptions&) {
+  return std::make_unique<GasAccountingAnalyzer>();
+}
+
+}  // namespace forensics

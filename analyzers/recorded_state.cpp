@@ -1,0 +1,185 @@
+// Recorded state: the node's own post-block values (state_changes, snapshots) against the replay,
+// and the supply invariant of chain.md §3 on the node's view of the money.
+//
+// 1. The node's view is the replayed state plus an overlay of the accounts where the node's values
+//    differ (what it recorded but the rules did not produce).
+// 2. Per block with state_changes: the node's delta of Σ balances is Σ(recorded − node's previous);
+//    the rules' delta is the replay's (reward − dust, less any credit that could not be made).
+//    A positive difference is inflation-detected, a negative one supply-deficit.
+// 3. Every account whose recorded value differs from the replay is a state-change-mismatch with a
+//    per-account diff; the overlay is then updated so later blocks compare against the node's view.
+#include <algorithm>
+#include <map>
+
+#include "analyzers.h"
+#include "forensics/codec.h"
+
+namespace forensics {
+namespace {
+
+std::string Signed128(__int128 v) {
+  if (v >= 0) return fmt::format("+{}", static_cast<uint64_t>(v > static_cast<__int128>(UINT64_MAX) ? UINT64_MAX : v));
+  __int128 m = -v;
+  return fmt::format("-{}", static_cast<uint64_t>(m > static_cast<__int128>(UINT64_MAX) ? UINT64_MAX : m));
+}
+
+class RecordedStateAnalyzer final : public Analyzer {
+ public:
+  std::string_view name() const override { return "recorded_state"; }
+
+  void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
+    const Block& b = *ctx.block;
+    if (ctx.state == nullptr || ctx.execution == nullptr) {
+      if (b.state_changes) v->unverifiable.push_back("recorded state changes (the replayed state is unknown)");
+      overlay_.clear();  // the replay restarts from a snapshot or not at all
+      return;
+    }
+    const AccountState& state = *ctx.state;
+    const BlockExecution& ex = *ctx.execution;
+    auto replay_pre = [&](const Address& a) {
+      auto it = ex.before.find(a);
+      return it != ex.before.end() ? it->second : state.Get(a);
+    };
+    auto node_pre = [&](const Address& a) {
+      auto it = overlay_.find(a);
+      return it != overlay_.end() ? it->second : replay_pre(a);
+    };
+
+    SupplyRow row;
+    row.height = b.header.height;
+    row.reward = ex.reward;
+    row.fees = ex.fees;
+    row.dust = ex.shares.dust;
+    __int128 rules_delta = static_cast<__int128>(ex.supply_after) - static_cast<__int128>(ex.supply_before);
+    __int128 overlay_offset = 0;  // node supply − replay supply before the block
+    for (const auto& [a, acc] : overlay_)
+      overlay_offset += static_cast<__int128>(acc.balance) - static_cast<__int128>(replay_pre(a).balance);
+    row.supply_before = static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_before) + overlay_offset);
+
+    if (!b.state_changes) {
+      // Genesis needs none: its state is the export's genesis allocations.
+      if (b.header.height > 0) v->unverifiable.push_back("recorded state changes (none in the input)");
+      // Accounts the block touched: the node is assumed to hold what the rules produce.
+      for (const auto& [a, acc] : ex.before) overlay_.erase(a);
+      row.supply_after = static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_after) + OverlayOffsetAfter(state));
+      row.surplus = 0;
+      row.recorded = false;
+      v->supply = row;
+      return;
+    }
+
+    // The node's post-block view of every account it recorded or the replay touched.
+    std::map<Address, Account> node_post;
+    std::map<Address, bool> recorded_here;
+    for (const auto& [a, acc] : ex.before) node_post[a] = node_pre(a);
+    __int128 node_delta = 0;
+    for (const AccountEntry& e : *b.state_changes) {
+      if (recorded_here.count(e.address)) continue;  // first record of an account wins
+      recorded_here[e.address] = true;
+      Account pre = node_pre(e.address);
+      node_delta += static_cast<__int128>(e.balance) - static_cast<__int128>(pre.balance);
+      node_post[e.address] = Account{e.balance, e.nonce};
+    }
+
+    std::vector<Address> diverged_here;
+    for (const auto& [a, node] : node_post) {
+      Account replayed = state.Get(a);
+      if (node == replayed) {
+        overlay_.erase(a);
+        continue;
+      }
+      overlay_[a] = node;
+      AccountDiff d;
+      d.address = a;
+      d.replayed = replayed;
+      if (recorded_here.count(a)) d.recorded = node;
+      d.recorded_or_previous = node;
+      if (auto it = ex.touched_by.find(a); it != ex.touched_by.end()) d.touched_by = it->second;
+      d.source = "state_changes";
+      diverged_here.push_back(a);
+      Finding f;
+      f.height = b.header.height;
+      f.code = "state-change-mismatch";
+      f.expected = fmt::format("balance {}, nonce {}", replayed.balance, replayed.nonce);
+      f.actual = d.recorded ? fmt::format("balance {}, nonce {}", node.balance, node.nonce)
+                            : fmt::format("not recorded (node still holds balance {}, nonce {})", node.balance, node.nonce);
+      f.detail = fmt::format("account {}: balance delta {} (recorded − replayed)", a.Hex(),
+                             Signed128(static_cast<__int128>(node.balance) - static_cast<__int128>(replayed.balance)));
+      f.accounts = {a};
+      v->findings.push_back(std::move(f));
+      v->diffs.push_back(std::move(d));
+    }
+
+    row.supply_after = static_cast<unsigned __int128>(static_cast<__int128>(row.supply_before) + node_delta);
+    row.surplus = node_delta - rules_delta;
+    row.recorded = true;
+    v->supply = row;
+    if (row.surplus != 0) {
+      Finding f;
+      f.height = b.header.height;
+      f.code = row.surplus > 0 ? "inflation-detected" : "supply-deficit";
+      f.upstream = std::string(UpstreamName(f.code));
+      f.expected = fmt::format("Σ balances change by {} (reward {} − dust {})", Signed128(rules_delta), ex.reward, ex.shares.dust);
+      f.actual = fmt::format("Σ balances change by {}", Signed128(node_delta));
+      f.detail = row.surplus > 0 ? fmt::format("{} wei minted beyond the rules", Signed128(row.surplus).substr(1))
+                                 : fmt::format("{} wei of minted money missing", Signed128(row.surplus).substr(1));
+      f.accounts = diverged_here;
+      v->findings.push_back(std::move(f));
+    }
+    if (overlay_.empty()) {
+      v->state_verified = true;
+      v->verified_by = "its recorded state changes";
+    }
+  }
+
+  void OnSnapshot(const Snapshot& s, const AccountState& state, BlockVerdict* v) override {
+    std::map<Address, Account> node;
+    for (const AccountEntry& e : s.accounts) node[e.address] = Account{e.balance, e.nonce};
+    std::map<Address, Account> all = node;
+    for (const AccountEntry& e : state.Entries()) all.try_emplace(e.address, Account{});
+    overlay_.clear();
+    for (const auto& [a, unused] : all) {
+      Account n = node.count(a) ? node[a] : Account{};
+      Account r = state.Get(a);
+      if (n == r) continue;
+      overlay_[a] = n;
+      AccountDiff d;
+      d.address = a;
+      d.replayed = r;
+      d.recorded = n;
+      d.recorded_or_previous = n;
+      d.source = "snapshot";
+      Finding f;
+      f.height = s.height;
+      f.code = "state-change-mismatch";
+      f.expected = fmt::format("balance {}, nonce {}", r.balance, r.nonce);
+      f.actual = fmt::format("balance {}, nonce {}", n.balance, n.nonce);
+      f.detail = fmt::format("account {} in the node's snapshot after block {} differs from the replay", a.Hex(), s.height);
+      f.accounts = {a};
+      v->findings.push_back(std::move(f));
+      v->diffs.push_back(std::move(d));
+    }
+    if (overlay_.empty()) {
+      v->state_verified = true;
+      v->verified_by = "the node's full-state snapshot";
+    }
+  }
+
+ private:
+  __int128 OverlayOffsetAfter(const AccountState& state) const {
+    __int128 off = 0;
+    for (const auto& [a, acc] : overlay_)
+      off += static_cast<__int128>(acc.balance) - static_cast<__int128>(state.Get(a).balance);
+    return off;
+  }
+
+  std::map<Address, Account> overlay_;
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> MakeRecordedStateAnalyzer(const AnalyzerOptions&) {
+  return std::make_unique<RecordedStateAnalyzer>();
+}
+
+}  // namespace forensics

@@ -1,0 +1,50 @@
+// State root (chain.md §4): the replayed root against the header's claim (neta) or the root the node
+// recorded (core-v4). A claim of 32 zero bytes means "not committed": skipped and said so.
+#include "analyzers.h"
+
+namespace forensics {
+namespace {
+
+class StateRootAnalyzer final : public Analyzer {
+ public:
+  std::string_view name() const override { return "state_root"; }
+
+  void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
+    const BlockHeader& h = ctx.block->header;
+    if (!h.state_root) {
+      v->unverifiable.push_back("state root (none in the input)");
+      return;
+    }
+    if (h.state_root->IsZero()) {
+      v->unverifiable.push_back("state root (not committed: 32 zero bytes)");
+      return;
+    }
+    if (!ctx.replayed_root) {
+      v->unverifiable.push_back("state root (the state before this block is unknown)");
+      return;
+    }
+    if (*ctx.replayed_root == *h.state_root) {
+      v->state_verified = true;
+      v->verified_by = v->verified_by.empty() ? "its committed state root" : v->verified_by + " and its committed state root";
+      return;
+    }
+    Finding f;
+    f.height = h.height;
+    f.code = "state-root-mismatch";
+    f.upstream = std::string(UpstreamName(f.code));
+    f.expected = ctx.replayed_root->Hex();
+    f.actual = h.state_root->Hex();
+    f.detail = ctx.profile == Profile::kNeta ? "the header's state root differs from the replayed state"
+                                             : "the root the node recorded differs from the replayed state";
+    for (const AccountDiff& d : v->diffs) f.accounts.push_back(d.address);
+    v->findings.push_back(std::move(f));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Analyzer> MakeStateRootAnalyzer(const AnalyzerOptions&) {
+  return std::make_unique<StateRootAnalyzer>();
+}
+
+}  // namespace forensics

@@ -1,0 +1,226 @@
+// Account state and the block state-transition function (chain.md §2–§3).
+#include "forensics/state.h"
+
+#include <algorithm>
+
+#include "forensics/codec.h"
+
+namespace forensics {
+
+std::string_view UpstreamName(std::string_view code) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"insufficient-balance", "InsufficientBalance (E9001)"},
+      {"invalid-nonce", "InvalidNonce (E9003)"},
+      {"fee-too-low", "FeeTooLow (E9004)"},
+      {"amount-overflow", "AmountOverflow (E9005)"},
+      {"gas-limit-too-low", "GasLimitTooLow (E9006)"},
+      {"balance-overflow", "BalanceOverflow (E9000)"},
+      {"state-root-mismatch", "StateRootMismatch (E9007)"},
+      {"inflation-detected", "InflationDetected (E9008)"},
+      {"tx-root-mismatch", "MerkleRootMismatch (E6002)"},
+  };
+  for (auto& [c, n] : kNames)
+    if (c == code) return n;
+  return {};
+}
+
+void AccountState::Set(const Address& a, const Account& v) {
+  Account& cur = accounts_[a];
+  supply_ -= cur.balance;
+  supply_ += v.balance;
+  cur = v;
+  tree_.Set(a, v.balance, v.nonce);
+  if (v.balance == 0 && v.nonce == 0) accounts_.erase(a);
+}
+
+void AccountState::Reset(const std::vector<AccountEntry>& accounts) {
+  for (const AccountEntry& e : Entries()) tree_.Set(e.address, 0, 0);
+  accounts_.clear();
+  supply_ = 0;
+  for (const AccountEntry& e : accounts) Set(e.address, Account{e.balance, e.nonce});
+}
+
+std::vector<AccountEntry> AccountState::Entries() const {
+  std::vector<AccountEntry> out;
+  out.reserve(accounts_.size());
+  for (const auto& [a, v] : accounts_) out.push_back(AccountEntry{a, v.balance, v.nonce});
+  std::sort(out.begin(), out.end(),
+            [](const AccountEntry& x, const AccountEntry& y) { return x.address < y.address; });
+  return out;
+}
+
+namespace {
+
+class Executor {
+ public:
+  Executor(const Block& block, const BlockExecutionOptions& options, AccountState* state,
+           BlockExecution* out)
+      : block_(block), options_(options), state_(state), out_(out) {}
+
+  Account Get(const Address& a) const { return state_->Get(a); }
+
+  void Put(const Address& a, const Account& v) {
+    out_->before.try_emplace(a, state_->Get(a));
+    state_->Set(a, v);
+  }
+
+  void Touch(const Address& a, size_t tx) {
+    auto& v = out_->touched_by[a];
+    if (v.empty() || v.back() != tx) v.push_back(tx);
+  }
+
+  Finding& Add(std::string code, std::string expected, std::string actual, std::string detail) {
+    Finding f;
+    f.height = block_.header.height;
+    f.upstream = std::string(UpstreamName(code));
+    f.code = std::move(code);
+    f.expected = std::move(expected);
+    f.actual = std::move(actual);
+    f.detail = std::move(detail);
+    out_->findings.push_back(std::move(f));
+    return out_->findings.back();
+  }
+
+  Finding& AddTx(size_t i, const Transaction& tx, std::string code, std::string expected,
+                 std::string actual, std::string detail) {
+    Finding& f = Add(std::move(code), std::move(expected), std::move(actual), std::move(detail));
+    f.tx_index = i;
+    f.tx_hash = TxHash(tx);
+    f.accounts = {tx.from};
+    if (tx.to != tx.from) f.accounts.push_back(tx.to);
+    return f;
+  }
+
+  std::optional<Hash32> TxHash(const Transaction& tx) const {
+    if (tx.hash) return tx.hash;
+    if (options_.profile == Profile::kNeta && tx.message_complete) return NetaTxHash(tx);
+    return std::nullopt;
+  }
+
+  // Applies one transaction; returns false if it had to be skipped.
+  bool ApplyTx(size_t i, const Transaction& tx) {
+    // Static rules: signature, gas floor, fee floor. These do not stop the application.
+    if (options_.signature_ok && i < options_.signature_ok->size() && (*options_.signature_ok)[i] == 0)
+      AddTx(i, tx, "bad-signature", "a valid Ed25519 signature by `from`", "signature does not verify",
+            "the signing message's Ed25519 signature fails under the sender's key");
+    const uint64_t min_gas = tx.tx_type == 1 ? kMinTransferGas : kMinOtherGas;
+    if (tx.gas_limit < min_gas)
+      AddTx(i, tx, "gas-limit-too-low", fmt::format("gas_limit ≥ {}", min_gas),
+            fmt::format("{}", tx.gas_limit), fmt::format("tx_type {}", tx.tx_type));
+    unsigned __int128 fee128 = static_cast<unsigned __int128>(tx.gas_limit) * tx.gas_price;
+    if (fee128 > UINT64_MAX) {
+      AddTx(i, tx, "amount-overflow", "gas_limit × gas_price ≤ 2^64-1",
+            fmt::format("{} × {} overflows", tx.gas_limit, tx.gas_price), "the fee overflows u64");
+      ++out_->txs_skipped;
+      return false;
+    }
+    const uint64_t fee = static_cast<uint64_t>(fee128);
+    const uint64_t min_fee = std::max<uint64_t>(tx.amount / 10000, kMinFee);
+    if (fee < min_fee)
+      AddTx(i, tx, "fee-too-low", fmt::format("fee ≥ {}", min_fee), fmt::format("{}", fee),
+            "fee = gas_limit × gas_price must cover max(amount / 10000, 1000)");
+    if (tx.fee && *tx.fee != fee)
+      AddTx(i, tx, "gas-accounting", fmt::format("fee {}", fee), fmt::format("fee {}", *tx.fee),
+            "the recorded fee differs from gas_limit × gas_price");
+
+    Account sender = Get(tx.from);
+    if (tx.nonce != sender.nonce)
+      AddTx(i, tx, "invalid-nonce", fmt::format("{}", sender.nonce), fmt::format("{}", tx.nonce),
+            "the transaction's nonce differs from the sender's");
+    unsigned __int128 cost = static_cast<unsigned __int128>(tx.amount) + fee;
+    if (cost > UINT64_MAX) {
+      AddTx(i, tx, "amount-overflow", "amount + fee ≤ 2^64-1",
+            fmt::format("{} + {} overflows", tx.amount, fee), "amount + fee overflows u64");
+      ++out_->txs_skipped;
+      return false;
+    }
+    if (cost > sender.balance) {
+      AddTx(i, tx, "insufficient-balance", fmt::format("balance ≥ {}", static_cast<uint64_t>(cost)),
+            fmt::format("balance {}", sender.balance),
+            "the sender cannot pay amount + fee; the transaction was not applied");
+      ++out_->txs_skipped;
+      return false;
+    }
+    if (tx.to != tx.from) {
+      Account recipient = Get(tx.to);
+      if (recipient.balance > UINT64_MAX - tx.amount) {
+        AddTx(i, tx, "balance-overflow", "recipient balance + amount ≤ 2^64-1",
+              fmt::format("{} + {} overflows", recipient.balance, tx.amount),
+              "crediting the recipient would wrap past 2^64; the transaction was not applied");
+        ++out_->txs_skipped;
+        return false;
+      }
+      sender.balance -= static_cast<uint64_t>(cost);
+      sender.nonce += 1;
+      Put(tx.from, sender);
+      recipient.balance += tx.amount;
+      Put(tx.to, recipient);
+    } else {
+      sender.balance -= fee;
+      sender.nonce += 1;
+      Put(tx.from, sender);
+    }
+    Touch(tx.from, i);
+    Touch(tx.to, i);
+    out_->fees += fee;  // Σ fees ≤ Σ balances debited, which fit in u64 each; checked below.
+    ++out_->txs_applied;
+    return true;
+  }
+
+  bool Credit(const Address& a, uint64_t amount, std::string_view what) {
+    Account acc = Get(a);
+    if (acc.balance > UINT64_MAX - amount) {
+      Finding& f = Add("balance-overflow", fmt::format("{} balance + {} ≤ 2^64-1", what, amount),
+                       fmt::format("{} + {} overflows", acc.balance, amount),
+                       fmt::format("crediting the {} would wrap past 2^64", what));
+      f.accounts = {a};
+      return false;
+    }
+    acc.balance += amount;
+    Put(a, acc);
+    return true;
+  }
+
+  void Run(const ChainMeta& meta) {
+    const BlockHeader& h = block_.header;
+    out_->supply_before = state_->supply();
+    unsigned __int128 fees = 0;
+    for (size_t i = 0; i < block_.txs.size(); ++i) {
+      uint64_t before = out_->fees;
+      ApplyTx(i, block_.txs[i]);
+      fees += out_->fees - before;
+    }
+    if (fees > UINT64_MAX) {
+      Add("amount-overflow", "Σ fees ≤ 2^64-1", "overflows", "the block's total fees overflow u64");
+      out_->fees = UINT64_MAX;
+    }
+    if (h.height >= 1) {
+      out_->reward = BlockReward(h.height);
+      out_->shares = SplitFees(out_->fees);
+      if (h.validator) {
+        // reward ≤ 3.2e9 and the share ≤ 0.42 × fees, so the sum cannot wrap.
+        Credit(*h.validator, out_->reward + out_->shares.validator, "validator");
+      }
+      Credit(BurnAddress(), out_->shares.burn, "burn address");
+      if (auto t = meta.Treasury()) Credit(*t, out_->shares.treasury, "treasury");
+    }
+    out_->supply_after = state_->supply();
+  }
+
+ private:
+  const Block& block_;
+  const BlockExecutionOptions& options_;
+  AccountState* state_;
+  BlockExecution* out_;
+};
+
+}  // namespace
+
+BlockExecution ExecuteBlock(const Block& block, const ChainMeta& meta,
+                            const BlockExecutionOptions& options, AccountState* state) {
+  BlockExecution out;
+  Executor(block, options, state, &out).Run(meta);
+  return out;
+}
+
+}  // namespace forensics

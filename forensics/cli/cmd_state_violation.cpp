@@ -1,0 +1,48 @@
+// --issue state-violation.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "forensics/report.h"
+
+namespace forensics::cli {
+
+int RunStateViolation(const StateViolationCommand& c) {
+  StateViolationOptions options = c.options;
+  if (ShowProgress(c.common.progress)) {
+    options.progress = [](const Progress& p) {
+      double rate = p.seconds > 0 ? static_cast<double>(p.blocks) / p.seconds : 0;
+      std::string eta;
+      if (p.bytes_total > 0 && p.bytes_read > 0 && p.bytes_read < p.bytes_total)
+        eta = fmt::format(", ETA {:.0f} s", p.seconds * static_cast<double>(p.bytes_total - p.bytes_read) /
+                                                static_cast<double>(p.bytes_read));
+      fmt::print(stderr, "\rreplaying: height {}, {} blocks, {:.0f} blocks/s{}   ", p.height, p.blocks, rate, eta);
+      std::fflush(stderr);
+    };
+  }
+  auto report = AnalyzeStateViolation(options);
+  if (options.progress) fmt::print(stderr, "\r\033[K");
+  if (!report) return ReportError(report.error());
+
+  ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
+  if (c.common.out_dir) {
+    Status s = WriteReportFiles(*c.common.out_dir, {{"report.md", RenderStateViolationMarkdown(*report, stamp)},
+                                                    {"report.json", RenderStateViolationJson(*report, stamp)}});
+    if (!s.ok()) return ReportError(s);
+  }
+  switch (c.common.format) {
+    case Format::kJson: fmt::print("{}", RenderStateViolationJson(*report, stamp)); break;
+    case Format::kMarkdown: fmt::print("{}", RenderStateViolationMarkdown(*report, stamp)); break;
+    case Format::kText:
+      fmt::print("{}", RenderStateViolationText(*report));
+      if (c.common.out_dir)
+        fmt::print("\nreport written to {0}/report.md and {0}/report.json; to file it:\n  {1}\n", *c.common.out_dir,
+                   GhIssueCommand(StateViolationTitle(*report), "state-violation", *c.common.out_dir));
+      break;
+  }
+  if (report->partial) fmt::print(stderr, "forensics: analysis stopped early: {}\n", report->stopped_reason);
+  return ExitStatusForVerdict(report->verdict);
+}
+
+}  // namespace forensics::cli

@@ -1,0 +1,272 @@
+// boost::program_options → option structs, with the help text of every command.
+#include "options.h"
+
+#include <boost/program_options.hpp>
+
+#include <sstream>
+
+#include "forensics/report.h"
+
+namespace po = boost::program_options;
+
+namespace forensics::cli {
+namespace {
+
+constexpr const char* kMainUsage = R"(forensics — incident forensics for COINjecture v4 nodes
+
+Usage:
+  forensics --issue state-violation --chain PATH [--block HASH|PREFIX] [--from H] [--to H]
+            [--logs FILE…] [--profile neta|core-v4] [--out DIR] [--format text|json|markdown]
+  forensics --issue parity-drift --log FILE… [--chain PATH] [--metrics FILE] [--out DIR] [--format …]
+  forensics import   --from EXPORT… --db DIR
+  forensics generate --out FILE [--blocks N] [--accounts N] [--txs-per-block N] [--seed N]
+                     [--fault KIND@HEIGHT…] [--logs FILE]
+  forensics hash-backends
+  forensics --version
+
+Examples:
+  forensics --issue state-violation --chain chain.ndjson.zst --out incident/
+  forensics --issue state-violation --chain /var/lib/coinjecture/chaindb --block 3f2a9c0d11e4b7a2
+  forensics --issue parity-drift --log shim.log.zst --chain chain.ndjson --out drift/
+
+Exit status: 0 clean, 1 violation or drift found, 2 usage error, 3 input unreadable,
+4 inconclusive (too much could not be verified).
+)";
+
+std::string CommandLine(int argc, char** argv) {
+  std::string s = "forensics";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--out") {
+      ++i;
+      continue;
+    }
+    if (a.rfind("--out=", 0) == 0 || a == "--progress") continue;
+    s += " " + ShellQuote(a);
+  }
+  return s;
+}
+
+Result<Format> ParseFormat(const std::string& f) {
+  if (f == "text") return Format::kText;
+  if (f == "json") return Format::kJson;
+  if (f == "markdown") return Format::kMarkdown;
+  return Status::InvalidArgument(fmt::format("--format {}: expected text, json or markdown", f));
+}
+
+Result<std::optional<Profile>> ParseProfileOption(const po::variables_map& vm) {
+  if (!vm.count("profile")) return std::optional<Profile>();
+  auto p = ParseProfile(vm["profile"].as<std::string>());
+  if (!p) return Status::InvalidArgument(fmt::format("--profile {}: expected neta or core-v4", vm["profile"].as<std::string>()));
+  return std::optional<Profile>(p);
+}
+
+template <typename T>
+std::optional<T> Opt(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<T>();
+}
+
+std::string Help(const po::options_description& d, const char* usage) {
+  std::ostringstream os;
+  os << usage << "\n" << d;
+  return os.str();
+}
+
+Result<Parsed> ParseIssue(int argc, char** argv) {
+  po::options_description d("Options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("version", "print the version")
+      ("issue", po::value<std::string>(), "state-violation or parity-drift")
+      ("chain", po::value<std::string>(), "RocksDB chain store directory or NDJSON export (.ndjson, .zst, .gz)")
+      ("block", po::value<std::string>(), "focus on a block: full hash or the 16-hex prefix daemon logs print")
+      ("from", po::value<uint64_t>(), "start at the nearest snapshot at or below this height")
+      ("to", po::value<uint64_t>(), "stop after this height")
+      ("logs", po::value<std::vector<std::string>>()->multitoken(), "daemon logs (plain, .zst, .gz, journald) for a timeline")
+      ("log", po::value<std::vector<std::string>>()->multitoken(), "parity logs (parity-drift)")
+      ("metrics", po::value<std::string>(), "Prometheus metrics file (parity-drift)")
+      ("profile", po::value<std::string>(), "hash profile: neta or core-v4 (default: the export's own)")
+      ("out", po::value<std::string>(), "write report.md and report.json into this directory")
+      ("format", po::value<std::string>()->default_value("text"), "stdout format: text, json or markdown")
+      ("skip-signatures", "do not verify Ed25519 signatures (the report says so)")
+      ("threads", po::value<unsigned>(), "signature-verification threads (default: all cores)")
+      ("later-cap", po::value<size_t>()->default_value(50), "how many later findings to list (all are counted)")
+      ("since", po::value<std::string>(), "ignore log lines before this time (\"YYYY-MM-DD HH:MM:SS\" or ISO 8601, UTC)")
+      ("until", po::value<std::string>(), "ignore log lines after this time")
+      ("year", po::value<int>(), "year of journald short timestamps (they carry none)")
+      ("time-budget", po::value<double>(), "stop after this many seconds; the report is marked partial")
+      ("progress", "show progress on stderr even when it is not a terminal")
+      ("hash-backend", po::value<std::string>(), "force a SHA-256 backend (see forensics hash-backends)");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
+  po::notify(vm);
+
+  Parsed p{};
+  p.hash_backend = Opt<std::string>(vm, "hash-backend");
+  if (vm.count("help") || argc == 1) {
+    p.kind = Parsed::Kind::kHelp;
+    p.help_text = Help(d, kMainUsage);
+    return p;
+  }
+  if (vm.count("version")) {
+    p.kind = Parsed::Kind::kVersion;
+    return p;
+  }
+  if (!vm.count("issue")) return Status::InvalidArgument("missing --issue (state-violation or parity-drift); see --help");
+  const std::string issue = vm["issue"].as<std::string>();
+  auto format = ParseFormat(vm["format"].as<std::string>());
+  if (!format) return format.error();
+  auto profile = ParseProfileOption(vm);
+  if (!profile) return profile.error();
+  Common common;
+  common.out_dir = Opt<std::string>(vm, "out");
+  common.format = *format;
+  common.progress = vm.count("progress") > 0;
+  common.command_line = CommandLine(argc, argv);
+
+  if (issue == "state-violation") {
+    if (!vm.count("chain")) return Status::InvalidArgument("--issue state-violation needs --chain PATH");
+    if (vm.count("log") || vm.count("metrics"))
+      return Status::InvalidArgument("--log and --metrics belong to --issue parity-drift; use --logs for a timeline");
+    p.kind = Parsed::Kind::kStateViolation;
+    StateViolationCommand& c = p.state_violation;
+    c.options.chain_path = vm["chain"].as<std::string>();
+    c.options.block = Opt<std::string>(vm, "block");
+    c.options.from = Opt<uint64_t>(vm, "from");
+    c.options.to = Opt<uint64_t>(vm, "to");
+    c.options.profile = *profile;
+    c.options.verify_signatures = !vm.count("skip-signatures");
+    c.options.threads = Opt<unsigned>(vm, "threads").value_or(0);
+    c.options.later_cap = vm["later-cap"].as<size_t>();
+    c.options.time_budget_seconds = Opt<double>(vm, "time-budget").value_or(0);
+    if (c.options.from && c.options.to && *c.options.from > *c.options.to)
+      return Status::InvalidArgument("--from must not be above --to");
+    c.log_files = Opt<std::vector<std::string>>(vm, "logs").value_or(std::vector<std::string>{});
+    c.since = Opt<std::string>(vm, "since");
+    c.until = Opt<std::string>(vm, "until");
+    c.year = Opt<int>(vm, "year");
+    c.common = common;
+    return p;
+  }
+  if (issue == "parity-drift") {
+    std::vector<std::string> logs = Opt<std::vector<std::string>>(vm, "log").value_or(std::vector<std::string>{});
+    for (const auto& f : Opt<std::vector<std::string>>(vm, "logs").value_or(std::vector<std::string>{})) logs.push_back(f);
+    if (logs.empty()) return Status::InvalidArgument("--issue parity-drift needs --log FILE…");
+    p.kind = Parsed::Kind::kParityDrift;
+    ParityDriftCommand& c = p.parity_drift;
+    c.log_files = logs;
+    c.chain_path = Opt<std::string>(vm, "chain");
+    c.metrics_path = Opt<std::string>(vm, "metrics");
+    c.profile = *profile;
+    c.since = Opt<std::string>(vm, "since");
+    c.until = Opt<std::string>(vm, "until");
+    c.year = Opt<int>(vm, "year");
+    c.common = common;
+    return p;
+  }
+  return Status::InvalidArgument(fmt::format("--issue {}: expected state-violation or parity-drift", issue));
+}
+
+Result<Parsed> ParseImport(int argc, char** argv) {
+  po::options_description d("import options");
+  d.add_options()("help,h", "show this help")
+      ("from", po::value<std::vector<std::string>>()->multitoken(), "NDJSON export(s), in height order")
+      ("db", po::value<std::string>(), "RocksDB chain store directory (created if missing)")
+      ("progress", "show progress on stderr even when it is not a terminal");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc - 1, argv + 1).options(d).run(), vm);
+  po::notify(vm);
+  Parsed p{};
+  if (vm.count("help")) {
+    p.kind = Parsed::Kind::kHelp;
+    p.help_text = Help(d, "Usage: forensics import --from EXPORT… --db DIR\n\nImports NDJSON exports into a RocksDB chain store; "
+                          "re-running is safe.\nExample: forensics import --from part1.ndjson.zst part2.ndjson.zst --db chaindb\n");
+    return p;
+  }
+  if (!vm.count("from") || !vm.count("db")) return Status::InvalidArgument("import needs --from EXPORT… and --db DIR");
+  p.kind = Parsed::Kind::kImport;
+  p.import.exports = vm["from"].as<std::vector<std::string>>();
+  p.import.db_dir = vm["db"].as<std::string>();
+  p.import.progress = vm.count("progress") > 0;
+  return p;
+}
+
+Result<Parsed> ParseGenerate(int argc, char** argv) {
+  po::options_description d("generate options");
+  d.add_options()("help,h", "show this help")
+      ("out", po::value<std::string>(), "export to write (.ndjson, .ndjson.zst, .ndjson.gz)")
+      ("blocks", po::value<uint64_t>()->default_value(200), "number of blocks (heights 0..N-1)")
+      ("accounts", po::value<uint64_t>()->default_value(20), "accounts funded at genesis")
+      ("txs-per-block", po::value<uint64_t>()->default_value(5), "transactions per block")
+      ("seed", po::value<uint64_t>()->default_value(1), "random seed (same seed, same bytes)")
+      ("fault", po::value<std::vector<std::string>>()->multitoken(), "inject KIND@HEIGHT (repeatable)")
+      ("logs", po::value<std::string>(), "also write the producing node's daemon log")
+      ("profile", po::value<std::string>()->default_value("neta"), "neta or core-v4")
+      ("uncommitted-roots", "write 32 zero bytes as state roots, as upstream daemons do")
+      ("no-state-changes", "leave out the per-block state_changes records")
+      ("snapshot-every", po::value<uint64_t>()->default_value(0), "write a full-state snapshot every N blocks")
+      ("new-account-share", po::value<double>()->default_value(0.2), "share of transfers to fresh accounts");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc - 1, argv + 1).options(d).run(), vm);
+  po::notify(vm);
+  Parsed p{};
+  if (vm.count("help")) {
+    std::string kinds;
+    for (auto n : FaultNames()) kinds += (kinds.empty() ? "" : ", ") + std::string(n);
+    p.kind = Parsed::Kind::kHelp;
+    p.help_text = Help(d, ("Usage: forensics generate --out FILE [options]\n\nWrites a deterministic sample chain with "
+                           "faults at chosen heights.\nFault kinds: " + kinds +
+                           "\nExample: forensics generate --out bad.ndjson --blocks 300 --fault inflation@137\n").c_str());
+    return p;
+  }
+  if (!vm.count("out")) return Status::InvalidArgument("generate needs --out FILE");
+  p.kind = Parsed::Kind::kGenerate;
+  GenerateOptions& o = p.generate.options;
+  o.out_path = vm["out"].as<std::string>();
+  o.logs_path = Opt<std::string>(vm, "logs");
+  o.blocks = vm["blocks"].as<uint64_t>();
+  o.accounts = vm["accounts"].as<uint64_t>();
+  o.txs_per_block = vm["txs-per-block"].as<uint64_t>();
+  o.seed = vm["seed"].as<uint64_t>();
+  auto profile = ParseProfile(vm["profile"].as<std::string>());
+  if (!profile) return Status::InvalidArgument("--profile: expected neta or core-v4");
+  o.profile = *profile;
+  o.commit_state_roots = !vm.count("uncommitted-roots");
+  o.record_state_changes = !vm.count("no-state-changes");
+  o.snapshot_every = vm["snapshot-every"].as<uint64_t>();
+  o.new_account_share = vm["new-account-share"].as<double>();
+  for (const auto& f : Opt<std::vector<std::string>>(vm, "fault").value_or(std::vector<std::string>{})) {
+    auto fault = ParseFault(f);
+    if (!fault) return fault.error();
+    o.faults.push_back(*fault);
+  }
+  return p;
+}
+
+}  // namespace
+
+Result<Parsed> ParseCommandLine(int argc, char** argv) {
+  try {
+    std::string first = argc > 1 ? argv[1] : "";
+    if (first == "import") return ParseImport(argc, argv);
+    if (first == "generate") return ParseGenerate(argc, argv);
+    if (first == "hash-backends") {
+      Parsed p{};
+      p.kind = Parsed::Kind::kHashBackends;
+      if (argc > 2 && std::string(argv[2]) != "--help" && std::string(argv[2]) != "-h")
+        return Status::InvalidArgument("hash-backends takes no arguments");
+      if (argc > 2) {
+        p.kind = Parsed::Kind::kHelp;
+        p.help_text = "Usage: forensics hash-backends\n\nLists the SHA-256 backends compiled in, whether this CPU supports "
+                      "them, and which is active.\nForce one with FORENSICS_SHA256_BACKEND=NAME or --hash-backend NAME.\n";
+      }
+      return p;
+    }
+    return ParseIssue(argc, argv);
+  } catch (const po::error& e) {
+    return Status::InvalidArgument(e.what());
+  }
+}
+
+}  // namespace forensics::cli

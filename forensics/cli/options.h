@@ -1,0 +1,69 @@
+// Command-line parsing: boost::program_options → the library's option structs. Nothing else of
+// boost leaves this file pair.
+#ifndef FORENSICS_CLI_OPTIONS_H_
+#define FORENSICS_CLI_OPTIONS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forensics/generate.h"
+#include "forensics/state_violation.h"
+
+namespace forensics::cli {
+
+enum class Format { kText, kJson, kMarkdown };
+
+struct Common {
+  std::optional<std::string> out_dir;
+  Format format = Format::kText;
+  bool progress = false;       // --progress (else only when stderr is a terminal)
+  std::string command_line;    // for the report stamp, without --out
+};
+
+struct StateViolationCommand {
+  StateViolationOptions options;
+  std::vector<std::string> log_files;
+  std::optional<std::string> since, until;
+  std::optional<int> year;
+  Common common;
+};
+
+struct ParityDriftCommand {
+  std::vector<std::string> log_files;
+  std::optional<std::string> chain_path;
+  std::optional<std::string> metrics_path;
+  std::optional<Profile> profile;
+  std::optional<std::string> since, until;
+  std::optional<int> year;
+  Common common;
+};
+
+struct ImportCommand {
+  std::vector<std::string> exports;
+  std::string db_dir;
+  bool progress = false;
+};
+
+struct GenerateCommand {
+  GenerateOptions options;
+};
+
+struct HashBackendsCommand {};
+
+struct Parsed {
+  enum class Kind { kHelp, kVersion, kStateViolation, kParityDrift, kImport, kGenerate, kHashBackends } kind;
+  std::string help_text;
+  std::optional<std::string> hash_backend;  // --hash-backend (any command)
+  StateViolationCommand state_violation;
+  ParityDriftCommand parity_drift;
+  ImportCommand import;
+  GenerateCommand generate;
+};
+
+// Parses argv. Usage errors are returned as InvalidArgument with the message to print.
+Result<Parsed> ParseCommandLine(int argc, char** argv);
+
+}  // namespace forensics::cli
+
+#endif  // FORENSICS_CLI_OPTIONS_H_

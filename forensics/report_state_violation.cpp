@@ -1,0 +1,352 @@
+// Rendering of the state-violation report as text, JSON and a GitHub issue body.
+#include <algorithm>
+
+#include "forensics/json_writer.h"
+#include "forensics/markdown.h"
+#include "forensics/report.h"
+
+namespace forensics {
+namespace {
+
+std::string SignedDelta(uint64_t recorded, uint64_t replayed) {
+  return I128ToString(static_cast<__int128>(recorded) - static_cast<__int128>(replayed));
+}
+
+std::string TxList(const std::vector<size_t>& txs) {
+  if (txs.empty()) return "—";
+  std::string s;
+  for (size_t i = 0; i < txs.size() && i < 8; ++i) s += (i ? ", " : "") + fmt::format("#{}", txs[i]);
+  if (txs.size() > 8) s += fmt::format(" (+{})", txs.size() - 8);
+  return s;
+}
+
+void WriteFinding(JsonWriter& w, const Finding& f) {
+  w.BeginObject();
+  w.Field("code", f.code);
+  w.Key("upstream_error");
+  if (f.upstream.empty()) w.Null(); else w.String(f.upstream);
+  w.Key("height").Uint(f.height);
+  w.Field("expected", f.expected);
+  w.Field("actual", f.actual);
+  w.Field("detail", f.detail);
+  w.Key("tx_index");
+  if (f.tx_index) w.Uint(*f.tx_index); else w.Null();
+  w.Key("tx_hash");
+  if (f.tx_hash) w.String(f.tx_hash->Hex()); else w.Null();
+  w.Key("accounts").BeginArray();
+  for (const Address& a : f.accounts) w.String(a.Hex());
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteSupplyRow(JsonWriter& w, const SupplyRow& s) {
+  w.BeginObject();
+  w.Key("height").Uint(s.height);
+  w.Key("supply_before").Uint128(s.supply_before);
+  w.Key("supply_after").Uint128(s.supply_after);
+  w.Key("reward").Uint(s.reward);
+  w.Key("fees").Uint(s.fees);
+  w.Key("dust").Uint(s.dust);
+  w.Key("surplus").Int128(s.surplus);
+  w.Field("source", s.recorded ? "recorded" : "replayed");
+  w.EndObject();
+}
+
+std::string FindingLine(const Finding& f) {
+  std::string s = f.code;
+  if (!f.upstream.empty()) s += " (" + f.upstream + ")";
+  if (f.tx_index) s += fmt::format(" tx #{}", *f.tx_index);
+  s += fmt::format(": expected {}, actual {}", f.expected, f.actual);
+  if (!f.detail.empty()) s += " — " + f.detail;
+  return s;
+}
+
+}  // namespace
+
+std::string StateViolationTitle(const StateViolationReport& r) {
+  if (r.first_bad) {
+    std::vector<std::string> codes;
+    for (const Finding& f : r.first_bad->findings)
+      if (std::find(codes.begin(), codes.end(), f.code) == codes.end()) codes.push_back(f.code);
+    std::string list;
+    for (size_t i = 0; i < codes.size() && i < 3; ++i) list += (i ? ", " : "") + codes[i];
+    if (codes.size() > 3) list += ", …";
+    return fmt::format("State violation at block {} ({}): {}", r.first_bad->height, r.first_bad->hash.ShortHex(), list);
+  }
+  return fmt::format("State-violation analysis: {}", r.verdict);
+}
+
+std::string RenderStateViolationText(const StateViolationReport& r) {
+  std::string o;
+  std::string verdict = r.verdict;
+  std::transform(verdict.begin(), verdict.end(), verdict.begin(), ::toupper);
+  o += fmt::format("forensics state-violation: {}\n", verdict);
+  for (const InputFile& in : r.inputs) o += fmt::format("chain: {} ({})\n", in.path, ProfileName(r.profile));
+  o += fmt::format("checked: {} block(s)", r.blocks_checked);
+  if (r.first_height) o += fmt::format(", heights {}..{}", *r.first_height, *r.last_height);
+  o += fmt::format(", {} transaction(s), signatures {}\n", r.txs_checked, r.signatures_checked ? "checked" : "NOT checked");
+  if (r.replay_start_snapshot) o += fmt::format("replay started at the snapshot of block {}\n", *r.replay_start_snapshot);
+  if (r.partial) o += fmt::format("PARTIAL: analysis stopped early: {}\n", r.stopped_reason);
+  if (r.first_bad) {
+    const BadBlock& b = *r.first_bad;
+    o += fmt::format("\nfirst bad block: {} {}\n", b.height, b.hash.Hex());
+    for (const Finding& f : b.findings) o += "  " + FindingLine(f) + "\n";
+    for (const std::string& n : b.notes) o += "  note: " + n + "\n";
+  }
+  if (r.reorg) {
+    o += fmt::format("\nreorg target: block {} {} ({})\n", r.reorg->height, r.reorg->hash.Hex(),
+                     r.reorg->verified ? "verified: " + r.reorg->verified_by : r.reorg->verified_by);
+    o += fmt::format("  run: {}\n", r.reorg->command);
+  }
+  if (r.later_total)
+    o += fmt::format("\nlater findings: {} ({} consequence(s) of block {}, {} independent)\n", r.later_total,
+                     r.later_consequences, r.first_bad ? r.first_bad->height : 0, r.later_independent);
+  if (r.focus) {
+    o += fmt::format("\nblock {} (height {} {}) {}\n", r.focus->query, r.focus->height, r.focus->hash.Hex(), r.focus->relation);
+  }
+  if (!r.unverifiable.empty()) {
+    o += "\nnot verifiable:\n";
+    for (const auto& u : r.unverifiable)
+      o += fmt::format("  {}: {} block(s), first at height {}\n", u.check, u.blocks, u.first_height);
+  }
+  if (!r.warnings.empty()) {
+    o += "\nwarnings:\n";
+    for (const auto& w : r.warnings) o += "  " + w + "\n";
+  }
+  return o;
+}
+
+std::string RenderStateViolationJson(const StateViolationReport& r, const ReportStamp& stamp) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Field("schema", kJsonSchema);
+  w.Field("tool_version", stamp.tool_version);
+  w.Field("issue", "state-violation");
+  w.Field("verdict", r.verdict);
+  w.Field("command_line", stamp.command_line);
+  w.Key("inputs").BeginArray();
+  for (const InputFile& in : r.inputs) {
+    w.BeginObject().Field("path", in.path).Field("sha256", in.sha256).Field("bytes", in.bytes).EndObject();
+  }
+  w.EndArray();
+  w.Key("warnings").BeginArray();
+  for (const auto& s : r.warnings) w.String(s);
+  w.EndArray();
+  w.Key("unverifiable").BeginArray();
+  for (const auto& u : r.unverifiable)
+    w.BeginObject().Field("check", u.check).Field("blocks", u.blocks).Field("first_height", u.first_height).EndObject();
+  w.EndArray();
+  w.Field("profile", ProfileName(r.profile));
+  w.Field("signatures_checked", r.signatures_checked);
+  w.Key("blocks_checked").Uint(r.blocks_checked);
+  w.Key("transactions_checked").Uint(r.txs_checked);
+  w.Key("range");
+  if (r.first_height) {
+    w.BeginObject().Key("first_height").Uint(*r.first_height).Key("last_height").Uint(*r.last_height).EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("replay_start_snapshot");
+  if (r.replay_start_snapshot) w.Uint(*r.replay_start_snapshot); else w.Null();
+  w.Field("partial", r.partial);
+  w.Key("stopped_reason");
+  if (r.partial) w.String(r.stopped_reason); else w.Null();
+
+  w.Key("first_bad_block");
+  if (r.first_bad) {
+    const BadBlock& b = *r.first_bad;
+    w.BeginObject();
+    w.Key("height").Uint(b.height);
+    w.Field("hash", b.hash.Hex());
+    w.Field("source", b.source);
+    w.Key("findings").BeginArray();
+    for (const Finding& f : b.findings) WriteFinding(w, f);
+    w.EndArray();
+    w.Key("account_diffs").BeginArray();
+    for (const AccountDiff& d : b.diffs) {
+      w.BeginObject();
+      w.Field("address", d.address.Hex());
+      w.Key("replayed").BeginObject().Key("balance").Uint(d.replayed.balance).Key("nonce").Uint(d.replayed.nonce).EndObject();
+      w.Key("recorded");
+      if (d.recorded) {
+        w.BeginObject().Key("balance").Uint(d.recorded->balance).Key("nonce").Uint(d.recorded->nonce).EndObject();
+      } else {
+        w.Null();
+      }
+      w.Key("node_holds").BeginObject().Key("balance").Uint(d.recorded_or_previous.balance)
+          .Key("nonce").Uint(d.recorded_or_previous.nonce).EndObject();
+      w.Key("balance_delta").Raw(SignedDelta(d.recorded_or_previous.balance, d.replayed.balance));
+      w.Key("nonce_delta").Raw(SignedDelta(d.recorded_or_previous.nonce, d.replayed.nonce));
+      w.Key("touched_by_txs").BeginArray();
+      for (size_t t : d.touched_by) w.Uint(t);
+      w.EndArray();
+      w.Field("source", d.source);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("supply");
+    if (b.supply) WriteSupplyRow(w, *b.supply); else w.Null();
+    w.Key("notes").BeginArray();
+    for (const auto& n : b.notes) w.String(n);
+    w.EndArray();
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("reorg_target");
+  if (r.reorg) {
+    w.BeginObject();
+    w.Key("height").Uint(r.reorg->height);
+    w.Field("hash", r.reorg->hash.Hex());
+    w.Field("command", r.reorg->command);
+    w.Field("verified", r.reorg->verified);
+    w.Field("verified_by", r.reorg->verified_by);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("later_findings").BeginArray();
+  for (const LaterFinding& lf : r.later) {
+    w.BeginObject();
+    w.Field("label", lf.consequence ? "consequence" : "independent");
+    w.Field("why", lf.why);
+    w.Key("finding");
+    WriteFinding(w, lf.finding);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("later_findings_summary").BeginObject();
+  w.Key("total").Uint(r.later_total).Key("consequences").Uint(r.later_consequences);
+  w.Key("independent").Uint(r.later_independent).Key("listed").Uint(r.later.size());
+  w.EndObject();
+  w.Key("supply").BeginArray();
+  for (const SupplyRow& s : r.supply) WriteSupplyRow(w, s);
+  w.EndArray();
+  w.Key("focus_block");
+  if (r.focus) {
+    w.BeginObject();
+    w.Field("query", r.focus->query);
+    w.Key("height").Uint(r.focus->height);
+    w.Field("hash", r.focus->hash.Hex());
+    w.Field("relation", r.focus->relation);
+    w.Key("findings").BeginArray();
+    for (const Finding& f : r.focus->findings) WriteFinding(w, f);
+    w.EndArray();
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return w.Finish();
+}
+
+std::string RenderStateViolationMarkdown(const StateViolationReport& r, const ReportStamp& stamp) {
+  using md::Cell;
+  using md::Escape;
+  md::Document doc;
+  std::string head;
+  head += "## State-violation analysis\n\n";
+  head += fmt::format("**Verdict: {}**", r.verdict);
+  if (r.first_bad) head += fmt::format(" — first bad block **{}** (`{}`)", r.first_bad->height, r.first_bad->hash.Hex());
+  head += "\n\n";
+  head += "| | |\n| --- | --- |\n";
+  for (const InputFile& in : r.inputs) head += fmt::format("| Chain | {} |\n", Cell(in.path));
+  head += fmt::format("| Profile | `{}` |\n", ProfileName(r.profile));
+  head += fmt::format("| Blocks checked | {}{} |\n", r.blocks_checked,
+                      r.first_height ? fmt::format(" (heights {}..{})", *r.first_height, *r.last_height) : "");
+  head += fmt::format("| Transactions replayed | {} |\n", r.txs_checked);
+  head += fmt::format("| Signatures | {} |\n", r.signatures_checked ? "checked" : "**not checked** (`--skip-signatures`)");
+  if (r.replay_start_snapshot) head += fmt::format("| Replay start | snapshot after block {} |\n", *r.replay_start_snapshot);
+  if (r.partial) head += fmt::format("| **Partial** | {} |\n", Cell(r.stopped_reason));
+  head += "\n";
+  doc.Text(head);
+
+  if (r.first_bad) {
+    const BadBlock& b = *r.first_bad;
+    doc.Text(fmt::format("### First bad block: {}\n\nHash `{}`, from {}.\n\n", b.height, b.hash.Hex(), Escape(b.source)));
+    std::vector<std::vector<std::string>> rows;
+    for (const Finding& f : b.findings)
+      rows.push_back({fmt::format("`{}`", f.code), f.upstream.empty() ? "—" : Cell(f.upstream),
+                      f.tx_index ? fmt::format("#{}", *f.tx_index) : "—", Cell(f.expected), Cell(f.actual), Cell(f.detail)});
+    doc.Table({"Finding", "Upstream error", "Tx", "Expected (replay)", "Actual (chain data)", "Detail"}, std::move(rows));
+    for (const auto& n : b.notes) doc.Text(fmt::format("\n_{}_\n", Escape(n)));
+    if (!b.diffs.empty()) {
+      doc.Text("\n#### Per-account diff\n\n");
+      std::vector<std::vector<std::string>> drows;
+      for (const AccountDiff& d : b.diffs)
+        drows.push_back({fmt::format("`{}`", d.address.Hex()), fmt::format("{}", d.replayed.balance),
+                         d.recorded ? fmt::format("{}", d.recorded->balance) : fmt::format("{} (not recorded)", d.recorded_or_previous.balance),
+                         SignedDelta(d.recorded_or_previous.balance, d.replayed.balance),
+                         fmt::format("{} / {}", d.replayed.nonce, d.recorded_or_previous.nonce), TxList(d.touched_by), d.source});
+      doc.Table({"Account", "Replayed balance", "Recorded balance", "Delta", "Nonce (replayed / recorded)", "Touched by txs", "Source"},
+                std::move(drows));
+    }
+    if (b.supply && b.supply->recorded) {
+      const SupplyRow& s = *b.supply;
+      doc.Text(fmt::format(
+          "\n#### Supply at block {}\n\nMinted by the node: {} wei; expected by the rules: reward {} − dust {} = {} wei; "
+          "{} **{}** wei.\n",
+          s.height, I128ToString(static_cast<__int128>(s.supply_after) - static_cast<__int128>(s.supply_before)), s.reward,
+          s.dust, static_cast<int64_t>(s.reward) - static_cast<int64_t>(s.dust), s.surplus >= 0 ? "surplus" : "deficit",
+          I128ToString(s.surplus >= 0 ? s.surplus : -s.surplus)));
+    }
+  } else {
+    doc.Text(r.verdict == "clean" ? "No block breaks a rule that could be checked.\n\n"
+                                  : "No violation was found, but the analysis could not check enough to call the chain clean.\n\n");
+  }
+
+  if (r.reorg) {
+    doc.Text(fmt::format("\n### Reorg target\n\nBlock **{}** `{}` — {}.\n\nAfter halting block production, run:\n\n```sh\n{}\n```\n\n",
+                         r.reorg->height, r.reorg->hash.Hex(),
+                         r.reorg->verified ? "state verified by " + Escape(r.reorg->verified_by) : Escape(r.reorg->verified_by),
+                         r.reorg->command));
+  }
+  if (r.later_total) {
+    doc.Text(fmt::format("\n### Later findings\n\n{} finding(s) after block {}: {} consequence(s) of it, {} independent. "
+                         "The replay went on from the replayed state.\n\n",
+                         r.later_total, r.first_bad ? r.first_bad->height : 0, r.later_consequences, r.later_independent));
+    std::vector<std::vector<std::string>> rows;
+    for (const LaterFinding& lf : r.later)
+      rows.push_back({fmt::format("{}", lf.finding.height), fmt::format("`{}`", lf.finding.code),
+                      lf.consequence ? "consequence" : "**independent**", Cell(lf.why), Cell(lf.finding.detail)});
+    doc.Table({"Height", "Finding", "Label", "Why", "Detail"}, std::move(rows));
+    if (r.later.size() < r.later_total)
+      doc.Text(fmt::format("\n_Only the first {} of {} later findings are listed._\n", r.later.size(), r.later_total));
+  }
+  if (!r.supply.empty()) {
+    doc.Text("\n### Supply near the break\n\n");
+    std::vector<std::vector<std::string>> rows;
+    for (const SupplyRow& s : r.supply)
+      rows.push_back({fmt::format("{}", s.height), U128ToString(s.supply_before), U128ToString(s.supply_after),
+                      fmt::format("{}", s.reward), fmt::format("{}", s.fees), fmt::format("{}", s.dust),
+                      I128ToString(s.surplus), s.recorded ? "recorded" : "replayed"});
+    doc.Table({"Height", "Supply before", "Supply after", "Reward", "Fees", "Dust", "Surplus", "Source"}, std::move(rows));
+  }
+  if (r.focus) {
+    doc.Text(fmt::format("\n### Block {}\n\nHeight {}, hash `{}`: {}.\n", Escape(r.focus->query), r.focus->height,
+                         r.focus->hash.Hex(), Escape(r.focus->relation)));
+  }
+  if (!r.unverifiable.empty()) {
+    doc.Text("\n### What could not be checked\n\n");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& u : r.unverifiable) rows.push_back({Cell(u.check), fmt::format("{}", u.blocks), fmt::format("{}", u.first_height)});
+    doc.Table({"Check", "Blocks", "First height"}, std::move(rows));
+  }
+  if (!r.warnings.empty()) {
+    doc.Text("\n### Warnings\n\n");
+    std::string w;
+    for (const auto& s : r.warnings) w += "- " + Escape(s) + "\n";
+    doc.Text(w);
+  }
+  std::string stamp_text = "\n---\n\n<details><summary>Reproduce</summary>\n\n";
+  stamp_text += fmt::format("forensics {}\n\n", Escape(stamp.tool_version));
+  stamp_text += "```sh\n" + stamp.command_line + "\n```\n\n";
+  for (const InputFile& in : r.inputs)
+    stamp_text += fmt::format("- {}: sha256 `{}`, {} bytes\n", Escape(in.path), in.sha256, in.bytes);
+  stamp_text += "\n</details>\n";
+  doc.Text("");
+  std::string body = doc.Render(md::kGitHubBodyLimit - md::CharCount(stamp_text));
+  return body + stamp_text;
+}
+
+}  // namespace forensics

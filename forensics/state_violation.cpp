@@ -1,0 +1,619 @@
+// The state-violation replay.
+//
+// 1. Open the chain (export or store); start at genesis, or at the latest snapshot ≤ --from.
+// 2. Read records in batches; while the main thread replays batch k, worker threads verify the
+//    Ed25519 signatures of batch k+1 (and the main thread parses batch k+2 meanwhile).
+// 3. Per block: check height order (out of order or duplicate stops the analysis: the input is
+//    wrong, not the chain), compute the profile's block hash, apply the block to the replayed state
+//    when the state is known, compute the replayed state root, and run every analyzer.
+// 4. The lowest height with a finding is the first bad block. Replay continues from the replayed
+//    state; each later finding is labelled a consequence (it involves an account the fault tainted,
+//    or the state has not re-converged) or independent.
+// 5. The reorg target is the highest block below the first bad one whose state was verified.
+#include "forensics/state_violation.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <thread>
+#include <unordered_set>
+
+#include "forensics/chain_source.h"
+#include "forensics/codec.h"
+
+namespace forensics {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kBatchBlocks = 256;
+constexpr size_t kBatchTxs = 8192;
+constexpr size_t kSupplyRowsBefore = 5, kSupplyRowsAfter = 5;
+constexpr size_t kMaxStoredFindings = 200000;
+
+struct Batch {
+  std::vector<ChainRecord> records;
+  std::vector<std::vector<uint8_t>> signature_ok;  // per record (blocks only)
+  std::optional<Status> error;                      // a record could not be decoded
+  bool end = false;
+};
+
+void VerifySignatures(Batch* batch, unsigned threads) {
+  struct Job {
+    const Transaction* tx;
+    uint8_t* out;
+  };
+  std::vector<Job> jobs;
+  batch->signature_ok.resize(batch->records.size());
+  for (size_t r = 0; r < batch->records.size(); ++r) {
+    auto* block = std::get_if<Block>(&batch->records[r]);
+    if (block == nullptr) continue;
+    auto& ok = batch->signature_ok[r];
+    ok.assign(block->txs.size(), 2);
+    for (size_t i = 0; i < block->txs.size(); ++i)
+      if (block->txs[i].signature && block->txs[i].message_complete) jobs.push_back({&block->txs[i], &ok[i]});
+  }
+  auto run = [&](size_t begin, size_t end) {
+    for (size_t j = begin; j < end; ++j) *jobs[j].out = VerifyTxSignature(*jobs[j].tx) ? 1 : 0;
+  };
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(jobs.size() / 64 + 1)));
+  std::vector<std::thread> pool;
+  const size_t per = (jobs.size() + threads - 1) / threads;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(run, std::min(jobs.size(), t * per), std::min(jobs.size(), (t + 1) * per));
+  run(0, std::min(jobs.size(), per));
+  for (auto& th : pool) th.join();
+}
+
+Batch ReadBatch(ChainSource* src) {
+  Batch b;
+  size_t blocks = 0, txs = 0;
+  while (blocks < kBatchBlocks && txs < kBatchTxs) {
+    ChainRecord rec;
+    auto got = src->Next(&rec);
+    if (!got) {
+      b.error = got.error();
+      b.end = true;
+      break;
+    }
+    if (!*got) {
+      b.end = true;
+      break;
+    }
+    if (auto* blk = std::get_if<Block>(&rec)) {
+      ++blocks;
+      txs += blk->txs.size();
+    }
+    b.records.push_back(std::move(rec));
+  }
+  return b;
+}
+
+std::string BlockWhere(const Block& b) { return b.line ? fmt::format("{}:{}", b.source, b.line) : b.source; }
+
+class Replay {
+ public:
+  Replay(const StateViolationOptions& options, ChainSource* src, StateViolationReport* report)
+      : options_(options),
+        src_(src),
+        report_(report),
+        meta_(src->meta()),
+        profile_(meta_.profile),
+        state_(ProfileOddRule(profile_)),
+        analyzers_(MakeAllAnalyzers({profile_})) {}
+
+  void Run() {
+    report_->profile = profile_;
+    report_->signatures_checked = options_.verify_signatures;
+    const unsigned threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+    start_ = Clock::now();
+    last_progress_ = start_;
+
+    // The next batch is read and its signatures verified on other threads while this one replays.
+    auto read_async = [&]() {
+      return std::async(std::launch::async, [threads, this]() {
+        Batch b = ReadBatch(src_);
+        if (options_.verify_signatures) VerifySignatures(&b, threads);
+        return b;
+      });
+    };
+    std::future<Batch> next = read_async();
+    while (true) {
+      Batch batch = next.get();
+      const bool last = batch.end;
+      if (!last) next = read_async();
+      for (size_t r = 0; r < batch.records.size() && !stop_; ++r) {
+        if (auto* block = std::get_if<Block>(&batch.records[r])) {
+          ProcessBlock(*block, options_.verify_signatures ? &batch.signature_ok[r] : nullptr);
+        } else {
+          ProcessSnapshot(std::get<Snapshot>(batch.records[r]));
+        }
+      }
+      if (batch.error && !stop_) Stop(batch.error->message());
+      if (last || stop_) break;
+      MaybeProgress();
+      if (options_.time_budget_seconds > 0 &&
+          std::chrono::duration<double>(Clock::now() - start_).count() > options_.time_budget_seconds) {
+        Stop(fmt::format("time budget of {} s reached", options_.time_budget_seconds));
+      }
+    }
+    if (next.valid()) (void)next.get();  // the batch in flight must finish before the source goes away
+    Finish();
+  }
+
+ private:
+  void Stop(std::string why) {
+    stop_ = true;
+    report_->partial = true;
+    report_->stopped_reason = std::move(why);
+  }
+
+  void MaybeProgress() {
+    if (!options_.progress) return;
+    auto now = Clock::now();
+    if (now - last_progress_ < std::chrono::seconds(1)) return;
+    last_progress_ = now;
+    Progress p;
+    p.height = previous_ ? previous_->height : 0;
+    p.blocks = report_->blocks_checked;
+    p.seconds = std::chrono::duration<double>(now - start_).count();
+    p.bytes_read = src_->bytes_read();
+    p.bytes_total = src_->bytes_total();
+    options_.progress(p);
+  }
+
+  void Unverifiable(const std::string& check, BlockHeight h) {
+    // Collapse details in parentheses that vary per block ("transaction 3 lacks …") to one row.
+    auto it = unverifiable_.find(check);
+    if (it == unverifiable_.end()) {
+      unverifiable_.emplace(check, UnverifiableCount{check, 1, h});
+    } else {
+      ++it->second.blocks;
+    }
+  }
+
+  bool InRange(BlockHeight h) const { return !options_.from || h >= *options_.from; }
+
+  // Makes the snapshot the replayed state (the replay's start, or a restart after a gap), after
+  // checking its root against the header of its block when that header commits to one.
+  void StartFromSnapshot(const Snapshot& s) {
+    state_.Reset(s.accounts);
+    state_known_ = true;
+    started_ = true;
+    report_->replay_start_snapshot = s.height;
+    BlockVerdict ignored;  // the analyzers adopt the snapshot as the node's view too
+    for (auto& a : analyzers_) a->OnSnapshot(s, state_, &ignored);
+    std::optional<Hash32> claimed = s.header_state_root;
+    if (!claimed && previous_ && previous_->height == s.height) claimed = previous_->state_root;
+    const Hash32 root = state_.Root();
+    if (!claimed || claimed->IsZero()) {
+      report_->warnings.push_back(fmt::format(
+          "the replay starts from the snapshot of block {} ({}), whose root could not be checked: the block's header "
+          "commits to no state root",
+          s.height, SnapshotWhere(s)));
+    } else if (*claimed != root) {
+      report_->warnings.push_back(fmt::format(
+          "the snapshot of block {} ({}) has root {}, but the block's header commits to {}: findings after it may "
+          "come from the snapshot",
+          s.height, SnapshotWhere(s), root.Hex(), claimed->Hex()));
+    }
+  }
+
+  static std::string SnapshotWhere(const Snapshot& s) {
+    return s.line ? fmt::format("{}:{}", s.source, s.line) : s.source;
+  }
+
+  void ProcessSnapshot(const Snapshot& s) {
+    const bool before_from = options_.from && s.height <= *options_.from;
+    if (!state_known_ || (before_from && (!report_->replay_start_snapshot || s.height > *report_->replay_start_snapshot))) {
+      StartFromSnapshot(s);
+      return;
+    }
+    if (!previous_ || previous_->height != s.height) {
+      report_->warnings.push_back(fmt::format("{}: snapshot of block {} does not follow that block; not compared",
+                                              SnapshotWhere(s), s.height));
+      return;
+    }
+    BlockVerdict v;
+    for (auto& a : analyzers_) a->OnSnapshot(s, state_, &v);
+    Record(s.height, previous_->stored_hash ? *previous_->stored_hash : previous_->computed_hash.value_or(Hash32{}),
+           fmt::format("{}:{}", s.source, s.line), std::move(v), /*from_snapshot=*/true);
+  }
+
+  void ProcessBlock(const Block& b, const std::vector<uint8_t>* sig_ok) {
+    const BlockHeader& h = b.header;
+    if (previous_ && h.height <= previous_->height) {
+      Stop(fmt::format("{}: field height: block {} {} block {} (blocks must be in increasing height order)",
+                       BlockWhere(b), h.height, h.height == previous_->height ? "duplicates" : "follows", previous_->height));
+      return;
+    }
+    if (options_.to && h.height > *options_.to) {
+      stop_ = true;
+      return;
+    }
+    BlockContext ctx;
+    ctx.profile = profile_;
+    ctx.meta = &meta_;
+    ctx.block = &b;
+    ctx.previous = previous_;
+    ctx.signatures_checked = options_.verify_signatures;
+    ctx.computed_hash = ComputeBlockHash(profile_, h, &ctx.hash_missing_field);
+
+    if (!started_) {
+      started_ = true;
+      if (h.height == 0) {
+        state_.Reset(meta_.genesis_accounts);
+        state_known_ = true;
+      } else {
+        report_->warnings.push_back(fmt::format(
+            "the input starts at block {} without a snapshot: balances before it are unknown, so state checks "
+            "start at the first snapshot",
+            h.height));
+      }
+    }
+    if (previous_ && h.height != previous_->height + 1 && state_known_) {
+      state_known_ = false;
+      report_->warnings.push_back(fmt::format(
+          "blocks {}..{} are missing: state checks stop until a snapshot gives the state again",
+          previous_->height + 1, h.height - 1));
+    }
+    if (state_known_ && h.height >= 1 && !h.validator) {
+      const_cast<Block&>(b).state_fields_missing.push_back("validator");
+    }
+    BlockExecution ex;
+    std::optional<Hash32> root;
+    if (state_known_ && b.state_fields_missing.empty()) {
+      BlockExecutionOptions eo;
+      eo.profile = profile_;
+      eo.verify_signatures = options_.verify_signatures;
+      eo.signature_ok = sig_ok;
+      ex = ExecuteBlock(b, meta_, eo, &state_);
+      root = state_.Root();
+      ctx.state = &state_;
+      ctx.execution = &ex;
+      ctx.replayed_root = root;
+      report_->txs_checked += b.txs.size();
+    } else if (state_known_) {
+      state_known_ = false;
+      report_->warnings.push_back(fmt::format(
+          "{}: block {} lacks {}: it cannot be replayed, so state checks stop until a snapshot gives the state again",
+          BlockWhere(b), h.height, b.state_fields_missing.front()));
+    }
+    if (options_.verify_signatures && sig_ok) {
+      for (size_t i = 0; i < b.txs.size(); ++i)
+        if ((*sig_ok)[i] == 2) {
+          Unverifiable("signature (transaction without signature or signing-message fields)", h.height);
+          break;
+        }
+    }
+
+    BlockVerdict v;
+    for (auto& a : analyzers_) a->OnBlock(ctx, &v);
+
+    const Hash32 id = h.hash ? *h.hash : ctx.computed_hash.value_or(Hash32{});
+    report_->block_hashes.emplace_back(h.height, id);
+    if (root) report_->replayed_roots.emplace_back(h.height, *root);
+    if (!report_->first_height) report_->first_height = h.height;
+    report_->last_height = h.height;
+    ++report_->blocks_checked;
+
+    PropagateTaint(b, ex);
+    previous_ = PreviousBlock{h.height, h.hash, ctx.computed_hash, h.state_root};
+    Record(h.height, id, BlockWhere(b), std::move(v), false);
+  }
+
+  void PropagateTaint(const Block& b, const BlockExecution& ex) {
+    if (!report_->first_bad || tainted_.empty()) return;
+    for (const Transaction& tx : b.txs) {
+      if (tainted_.count(tx.from) || tainted_.count(tx.to)) {
+        tainted_.insert(tx.from);
+        tainted_.insert(tx.to);
+      }
+    }
+    (void)ex;
+  }
+
+  void Record(BlockHeight height, const Hash32& id, const std::string& where, BlockVerdict v, bool from_snapshot) {
+    if (InRange(height))
+      for (const std::string& u : v.unverifiable) Unverifiable(u, height);
+    if (v.supply) PushSupply(*v.supply);
+    if (stored_findings_ < kMaxStoredFindings && !v.findings.empty()) {
+      auto& slot = findings_by_height_[height];
+      for (const Finding& f : v.findings) {
+        slot.push_back(f);
+        ++stored_findings_;
+      }
+    }
+    if (!report_->first_bad) {
+      if (!InRange(height) && !v.findings.empty()) return;  // before --from: neither reported nor a target
+      if (v.findings.empty()) {
+        if (v.state_verified) {
+          if (!from_snapshot || !last_verified_ || last_verified_->height != height) {
+            prior_verified_ = last_verified_;
+            last_verified_ = Verified{height, id, v.verified_by};
+          }
+        }
+        if (!from_snapshot) {
+          prior_block_ = last_block_;
+          last_block_ = BlockRef{true, height, id};
+        }
+        return;
+      }
+      BadBlock bad;
+      bad.height = height;
+      bad.hash = id;
+      bad.source = where;
+      bad.findings = std::move(v.findings);
+      bad.diffs = std::move(v.diffs);
+      bad.supply = v.supply;
+      if (bad.diffs.empty()) {
+        bool state_finding = std::any_of(bad.findings.begin(), bad.findings.end(), [](const Finding& f) {
+          return f.code == "state-root-mismatch";
+        });
+        if (state_finding)
+          bad.notes.push_back("the input records no state changes or snapshot for this block, so the per-account "
+                              "diff cannot be shown; only the roots differ");
+      }
+      for (const Finding& f : bad.findings)
+        for (const Address& a : f.accounts) tainted_.insert(a);
+      for (const AccountDiff& d : bad.diffs) tainted_.insert(d.address);
+      diverged_ = !bad.diffs.empty() || std::any_of(bad.findings.begin(), bad.findings.end(), [](const Finding& f) {
+        return f.code == "state-root-mismatch";
+      });
+      report_->first_bad = std::move(bad);
+      SetReorgTarget(height, from_snapshot);
+      after_bad_rows_ = 0;
+      return;
+    }
+    // After the first bad block.
+    bool root_mismatch_here = false;
+    for (Finding& f : v.findings) {
+      LaterFinding lf;
+      bool involves = std::any_of(f.accounts.begin(), f.accounts.end(), [&](const Address& a) { return tainted_.count(a) > 0; });
+      if (f.code == "state-root-mismatch") {
+        root_mismatch_here = true;
+        lf.consequence = diverged_ || involves;
+        lf.why = lf.consequence ? fmt::format("the state has not re-converged since block {}", report_->first_bad->height)
+                                : "independent";
+      } else if (involves) {
+        lf.consequence = true;
+        lf.why = fmt::format("involves an account affected at block {}", report_->first_bad->height);
+      } else {
+        lf.why = "independent";
+      }
+      for (const Address& a : f.accounts) tainted_.insert(a);
+      ++report_->later_total;
+      (lf.consequence ? report_->later_consequences : report_->later_independent) += 1;
+      if (report_->later.size() < options_.later_cap) {
+        lf.finding = std::move(f);
+        report_->later.push_back(std::move(lf));
+      }
+    }
+    if (!v.diffs.empty()) diverged_ = true;
+    else if (v.state_verified && !root_mismatch_here) diverged_ = false;
+  }
+
+  void SetReorgTarget(BlockHeight bad_height, bool from_snapshot) {
+    std::optional<Verified> target = last_verified_;
+    if (from_snapshot && target && target->height == bad_height) target = prior_verified_;
+    BlockRef below = last_block_;
+    if (from_snapshot && below.valid && below.height == bad_height) below = prior_block_;
+    ReorgTarget t;
+    if (target && target->height < bad_height) {
+      t.height = target->height;
+      t.hash = target->hash;
+      t.verified = true;
+      t.verified_by = target->how;
+      if (below.valid && below.height != target->height)
+        t.verified_by += fmt::format("; blocks {}..{} passed every rule but have no root or recorded state to "
+                                     "verify their state",
+                                     target->height + 1, below.height);
+    } else if (below.valid) {
+      t.height = below.height;
+      t.hash = below.hash;
+      t.verified = false;
+      t.verified_by = "not verified: no block below the first bad one has a committed state root, recorded state "
+                      "changes or a snapshot that matches the replay; it passed every rule that could be checked";
+    } else {
+      report_->warnings.push_back("no block below the first bad block is in the input: no reorg target");
+      return;
+    }
+    t.command = fmt::format("coinjectured reorg --to-block {}", t.hash.Hex());
+    report_->reorg = t;
+  }
+
+  void PushSupply(const SupplyRow& row) {
+    if (!report_->first_bad) {
+      recent_supply_.push_back(row);
+      if (recent_supply_.size() > kSupplyRowsBefore + 1) recent_supply_.erase(recent_supply_.begin());
+      return;
+    }
+    if (after_bad_rows_ < kSupplyRowsAfter) {
+      after_supply_.push_back(row);
+      ++after_bad_rows_;
+    }
+  }
+
+  void Finish() {
+    report_->supply = recent_supply_;
+    report_->supply.insert(report_->supply.end(), after_supply_.begin(), after_supply_.end());
+    for (auto& [check, c] : unverifiable_) report_->unverifiable.push_back(c);
+    std::sort(report_->unverifiable.begin(), report_->unverifiable.end(),
+              [](const UnverifiableCount& a, const UnverifiableCount& b) { return a.check < b.check; });
+
+    if (options_.block) {
+      auto r = ResolveBlockPrefix(*options_.block, report_->block_hashes);
+      if (r) {
+        FocusBlock fb;
+        fb.query = *options_.block;
+        fb.height = r->first;
+        fb.hash = r->second;
+        if (auto it = findings_by_height_.find(fb.height); it != findings_by_height_.end()) fb.findings = it->second;
+        if (report_->first_bad && report_->first_bad->height == fb.height) {
+          fb.relation = "is the first bad block";
+        } else if (report_->first_bad && fb.height > report_->first_bad->height) {
+          fb.relation = fmt::format("comes after the first bad block {}", report_->first_bad->height);
+        } else if (report_->first_bad) {
+          fb.relation = fmt::format("comes before the first bad block {}, and passed every check", report_->first_bad->height);
+        } else {
+          fb.relation = "passed every check";
+        }
+        report_->focus = std::move(fb);
+      } else {
+        focus_error_ = r.error();
+      }
+    }
+
+    if (report_->first_bad) {
+      report_->verdict = "violation";
+    } else if (report_->partial || report_->blocks_checked == 0 || !FullyReplayed()) {
+      report_->verdict = "inconclusive";
+    } else {
+      report_->verdict = "clean";
+    }
+  }
+
+  // False when some block in range could not be replayed or hashed: too much unverified for "clean".
+  bool FullyReplayed() const {
+    for (const auto& [check, c] : unverifiable_)
+      if (check.rfind("transaction rules", 0) == 0 || check.rfind("block hash (missing", 0) == 0) return false;
+    return true;
+  }
+
+ public:
+  std::optional<Status> focus_error_;
+
+ private:
+  struct Verified {
+    BlockHeight height;
+    Hash32 hash;
+    std::string how;
+  };
+  struct BlockRef {
+    bool valid = false;
+    BlockHeight height = 0;
+    Hash32 hash;
+  };
+
+  const StateViolationOptions& options_;
+  ChainSource* src_;
+  StateViolationReport* report_;
+  ChainMeta meta_;
+  Profile profile_;
+  AccountState state_;
+  std::vector<std::unique_ptr<Analyzer>> analyzers_;
+
+  bool started_ = false;
+  bool state_known_ = false;
+  std::optional<PreviousBlock> previous_;
+  bool stop_ = false;
+  Clock::time_point start_, last_progress_;
+
+  std::map<std::string, UnverifiableCount> unverifiable_;
+  std::map<BlockHeight, std::vector<Finding>> findings_by_height_;
+  size_t stored_findings_ = 0;
+  std::optional<Verified> last_verified_, prior_verified_;
+  BlockRef last_block_, prior_block_;
+  std::unordered_set<Address, AddressHasher> tainted_;
+  bool diverged_ = false;
+  std::vector<SupplyRow> recent_supply_, after_supply_;
+  size_t after_bad_rows_ = 0;
+};
+
+}  // namespace
+
+int ExitStatusForVerdict(const std::string& verdict) {
+  if (verdict == "clean") return 0;
+  if (verdict == "violation") return 1;
+  return 4;
+}
+
+Result<InputFile> DescribeInput(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  if (fs::is_directory(path, ec)) {
+    for (auto& e : fs::directory_iterator(path, ec))
+      if (e.is_regular_file()) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(path);
+  }
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  InputFile in;
+  in.path = path;
+  std::vector<char> buf(1 << 20);
+  for (const fs::path& f : files) {
+    std::ifstream is(f, std::ios::binary);
+    if (!is) {
+      EVP_MD_CTX_free(ctx);
+      return Status::IoError(fmt::format("{}: cannot open", f.string()));
+    }
+    while (is) {
+      is.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      std::streamsize n = is.gcount();
+      if (n <= 0) break;
+      EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(n));
+      in.bytes += static_cast<uint64_t>(n);
+    }
+  }
+  unsigned char md[32];
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  in.sha256 = ToHex({md, 32});
+  return in;
+}
+
+Result<std::pair<BlockHeight, Hash32>> ResolveBlockPrefix(
+    std::string_view query, const std::vector<std::pair<BlockHeight, Hash32>>& hashes) {
+  std::string q(query);
+  if (q.size() >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) q = q.substr(2);
+  for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string scratch;
+  if (q.empty() || q.size() > 64 || q.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return Status::InvalidArgument(fmt::format("--block '{}' is not a hex block hash or prefix", query));
+  std::vector<std::pair<BlockHeight, Hash32>> matches;
+  for (const auto& [h, hash] : hashes)
+    if (hash.Hex().compare(0, q.size(), q) == 0) matches.emplace_back(h, hash);
+  if (matches.empty())
+    return Status::InvalidArgument(fmt::format("--block {}: no block in the input has a hash starting with it", query));
+  if (matches.size() > 1) {
+    std::string list;
+    for (size_t i = 0; i < matches.size() && i < 20; ++i)
+      list += fmt::format("\n  height {} {}", matches[i].first, matches[i].second.Hex());
+    return Status::InvalidArgument(fmt::format("--block {} is ambiguous: {} blocks match:{}", query, matches.size(), list));
+  }
+  return matches.front();
+}
+
+Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& options) {
+  auto src = OpenChain(options.chain_path, options.profile);
+  if (!src) return src.error();
+  StateViolationReport report;
+  auto in = DescribeInput(options.chain_path);
+  if (!in) return in.error();
+  report.inputs.push_back(*in);
+  if (options.from && (*src)->SeekToSnapshotAtOrBelow(*options.from).ok()) {
+    // The store positioned us at a snapshot; the replay starts from it.
+  }
+  Replay replay(options, src->get(), &report);
+  replay.Run();
+  for (const ReadIssue& issue : (*src)->read_issues())
+    report.warnings.push_back(fmt::format("{} at byte {}: {}", issue.file, issue.offset, issue.what));
+  if (!(*src)->read_issues().empty() && report.verdict == "clean") report.verdict = "inconclusive";
+  if (replay.focus_error_) return *replay.focus_error_;
+  if (report.blocks_checked == 0 && report.partial) return Status::Corruption(report.stopped_reason);
+  if (!options.verify_signatures)
+    report.warnings.push_back("signatures were not checked (--skip-signatures)");
+  return report;
+}
+
+}  // namespace forensics

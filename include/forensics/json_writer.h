@@ -1,0 +1,68 @@
+// JsonWriter: deterministic, pretty-printed JSON output (two-space indent, keys in call order,
+// strings escaped per RFC 8259, invalid UTF-8 replaced by U+FFFD).
+#ifndef FORENSICS_JSON_WRITER_H_
+#define FORENSICS_JSON_WRITER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace forensics {
+
+class JsonWriter {
+ public:
+  // pretty = false writes one line (NDJSON records).
+  explicit JsonWriter(bool pretty = true) : pretty_(pretty) {}
+
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  JsonWriter& Key(std::string_view key);
+  JsonWriter& String(std::string_view s);
+  JsonWriter& Uint(uint64_t v);
+  JsonWriter& Int(int64_t v);
+  JsonWriter& Uint128(unsigned __int128 v);  // exact decimal; as a number
+  JsonWriter& Int128(__int128 v);
+  JsonWriter& Double(double v);  // shortest round-trip form; non-finite → null
+  JsonWriter& Bool(bool v);
+  JsonWriter& Null();
+  // A raw, already valid JSON value.
+  JsonWriter& Raw(std::string_view json);
+
+  // Shorthands: Key(k) then the value.
+  JsonWriter& Field(std::string_view k, std::string_view v) { return Key(k).String(v); }
+  JsonWriter& Field(std::string_view k, const char* v) { return Key(k).String(v); }
+  JsonWriter& Field(std::string_view k, uint64_t v) { return Key(k).Uint(v); }
+  JsonWriter& Field(std::string_view k, bool v) { return Key(k).Bool(v); }
+
+  // The document, with a trailing newline.
+  std::string Finish() const { return out_ + "\n"; }
+  // Clears the writer for the next document.
+  void Reset() {
+    out_.clear();
+    first_.clear();
+    after_key_ = false;
+  }
+  const std::string& str() const { return out_; }
+
+ private:
+  void BeforeValue();
+  void Quoted(std::string_view s);
+  void Newline();
+
+  std::string out_;
+  std::vector<bool> first_;  // per open container: no element written yet
+  bool after_key_ = false;
+  bool pretty_ = true;
+};
+
+// Decimal of a 128-bit integer.
+std::string U128ToString(unsigned __int128 v);
+std::string I128ToString(__int128 v);
+
+}  // namespace forensics
+
+#endif  // FORENSICS_JSON_WRITER_H_

@@ -1,0 +1,40 @@
+// Rendering of analysis results: the text summary, the JSON document (schema
+// coinjecture-forensics/1) and the GitHub issue body, plus writing a report directory atomically.
+#ifndef FORENSICS_REPORT_H_
+#define FORENSICS_REPORT_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "forensics/state_violation.h"
+#include "forensics/status.h"
+
+namespace forensics {
+
+inline constexpr std::string_view kJsonSchema = "coinjecture-forensics/1";
+
+// What makes a report reproducible; printed at the end of report.md and in the JSON.
+struct ReportStamp {
+  std::string tool_version;
+  std::string command_line;  // argv joined, shell-quoted, without --out DIR (so reports do not depend on it)
+};
+
+std::string RenderStateViolationText(const StateViolationReport& r);
+std::string RenderStateViolationJson(const StateViolationReport& r, const ReportStamp& stamp);
+std::string RenderStateViolationMarkdown(const StateViolationReport& r, const ReportStamp& stamp);
+// The issue title for gh issue create.
+std::string StateViolationTitle(const StateViolationReport& r);
+
+// Writes each (name, content) into `dir` (created if needed) through a temporary name and a rename,
+// so a reader never sees a partial file.
+Status WriteReportFiles(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files);
+
+// `gh issue create --title '…' --label LABEL --body-file DIR/report.md`, shell-quoted.
+std::string GhIssueCommand(const std::string& title, const std::string& label, const std::string& dir);
+// POSIX shell single-quoting.
+std::string ShellQuote(const std::string& s);
+
+}  // namespace forensics
+
+#endif  // FORENSICS_REPORT_H_

@@ -1,0 +1,90 @@
+// Account state and the block state-transition function of chain.md §2–§3, with checked u64
+// arithmetic: a rule violation is returned as a Finding, never wrapped and never thrown.
+#ifndef FORENSICS_STATE_H_
+#define FORENSICS_STATE_H_
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "forensics/chain.h"
+#include "forensics/codec.h"
+#include "forensics/finding.h"
+#include "forensics/state_root.h"
+
+namespace forensics {
+
+struct Account {
+  Amount balance = 0;
+  uint64_t nonce = 0;
+  friend bool operator==(const Account&, const Account&) = default;
+};
+
+struct AddressHasher {
+  size_t operator()(const Address& a) const {
+    uint64_t x;
+    static_assert(sizeof(x) <= 32);
+    __builtin_memcpy(&x, a.data(), sizeof(x));
+    return static_cast<size_t>(x ^ (x >> 29));
+  }
+};
+
+// The replayed world state: accounts, their total (as 128-bit, since Σ balances may pass 2^64),
+// and an incrementally maintained state root.
+class AccountState {
+ public:
+  explicit AccountState(OddRule rule) : tree_(rule) {}
+
+  Account Get(const Address& a) const {
+    auto it = accounts_.find(a);
+    return it == accounts_.end() ? Account{} : it->second;
+  }
+  void Set(const Address& a, const Account& v);
+  // Replaces everything (genesis allocations, snapshots).
+  void Reset(const std::vector<AccountEntry>& accounts);
+  unsigned __int128 supply() const { return supply_; }
+  size_t size() const { return tree_.size(); }
+  Hash32 Root() { return tree_.Root(); }
+  // All non-empty accounts, ascending by address.
+  std::vector<AccountEntry> Entries() const;
+
+ private:
+  std::unordered_map<Address, Account, AddressHasher> accounts_;
+  unsigned __int128 supply_ = 0;
+  StateRootTree tree_;
+};
+
+struct BlockExecutionOptions {
+  Profile profile = Profile::kNeta;
+  bool verify_signatures = true;
+  // Per transaction: signature verification result, computed ahead (possibly on other threads).
+  // Empty: signatures are not checked. 1 = valid, 0 = invalid, 2 = unverifiable (no signature).
+  const std::vector<uint8_t>* signature_ok = nullptr;
+};
+
+struct BlockExecution {
+  std::vector<Finding> findings;  // tx-rule and gas findings, in transaction order
+  // Accounts the block changed with their values before the block (the undo log).
+  std::unordered_map<Address, Account, AddressHasher> before;
+  // Per account: indices of the block's transactions that touched it (reward credits use none).
+  std::unordered_map<Address, std::vector<size_t>, AddressHasher> touched_by;
+  uint64_t fees = 0;
+  uint64_t reward = 0;
+  FeeShares shares;
+  unsigned __int128 supply_before = 0;
+  unsigned __int128 supply_after = 0;
+  size_t txs_applied = 0;
+  size_t txs_skipped = 0;  // could not be applied (insufficient balance, overflow)
+};
+
+// Applies `block` to `state` as the rules say (§2, then the rewards of §3 for height ≥ 1).
+// A transaction that breaks a rule but can be applied mechanically (bad signature, nonce, fee, gas)
+// is applied as the node did, so that later comparisons isolate execution faults; one that cannot
+// (insufficient balance, overflow) is skipped. Every violation becomes a Finding.
+// REQUIRES: block.state_fields_missing is empty.
+BlockExecution ExecuteBlock(const Block& block, const ChainMeta& meta,
+                            const BlockExecutionOptions& options, AccountState* state);
+
+}  // namespace forensics
+
+#endif  // FORENSICS_STATE_H_

@@ -1,0 +1,123 @@
+// `forensics --issue state-violation`: replay a chain block by block, find the first bad block,
+// label what follows it, and name the reorg target (cli.md).
+#ifndef FORENSICS_STATE_VIOLATION_H_
+#define FORENSICS_STATE_VIOLATION_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "forensics/analyzer.h"
+#include "forensics/chain.h"
+#include "forensics/finding.h"
+#include "forensics/result.h"
+
+namespace forensics {
+
+struct InputFile {
+  std::string path;
+  std::string sha256;  // of the file's bytes; for a store directory, of its files in name order
+  uint64_t bytes = 0;
+};
+
+struct Progress {
+  BlockHeight height = 0;
+  uint64_t blocks = 0;
+  uint64_t bytes_read = 0, bytes_total = 0;  // 0 when unknown
+  double seconds = 0;
+};
+
+struct StateViolationOptions {
+  std::string chain_path;
+  std::optional<std::string> block;  // full hash or 16-hex prefix
+  std::optional<BlockHeight> from, to;
+  std::optional<Profile> profile;
+  bool verify_signatures = true;
+  unsigned threads = 0;  // signature workers; 0 = all cores
+  size_t later_cap = 50;  // later findings listed (all are counted)
+  double time_budget_seconds = 0;  // 0 = none; else stop cleanly and mark the result partial
+  std::function<void(const Progress&)> progress;  // called about once a second
+};
+
+struct LaterFinding {
+  Finding finding;
+  bool consequence = false;
+  std::string why;  // what ties it to the first bad block, or "independent"
+};
+
+struct BadBlock {
+  BlockHeight height = 0;
+  Hash32 hash;                 // the node's stored hash (computed one if none is stored)
+  std::vector<Finding> findings;
+  std::vector<AccountDiff> diffs;
+  std::optional<SupplyRow> supply;
+  std::vector<std::string> notes;  // what could not be shown (no recorded state, …)
+  std::string source;              // file:line or store key of the block
+};
+
+struct ReorgTarget {
+  BlockHeight height = 0;
+  Hash32 hash;
+  std::string command;  // coinjectured reorg --to-block <hash>
+  bool verified = false;
+  std::string verified_by;  // "state root", "recorded state", "snapshot", or why it is not verified
+};
+
+struct FocusBlock {
+  std::string query;
+  BlockHeight height = 0;
+  Hash32 hash;
+  std::vector<Finding> findings;
+  std::string relation;  // "is the first bad block", "comes before the first bad block", …
+};
+
+struct UnverifiableCount {
+  std::string check;
+  uint64_t blocks = 0;
+  BlockHeight first_height = 0;
+};
+
+struct StateViolationReport {
+  std::string verdict;  // clean | violation | inconclusive
+  Profile profile = Profile::kNeta;
+  std::vector<InputFile> inputs;
+  std::vector<std::string> warnings;
+  std::vector<UnverifiableCount> unverifiable;
+  bool signatures_checked = true;
+  uint64_t blocks_checked = 0;
+  uint64_t txs_checked = 0;
+  std::optional<BlockHeight> first_height, last_height;
+  std::optional<BlockHeight> replay_start_snapshot;  // --from: the snapshot the replay started at
+  std::optional<BadBlock> first_bad;
+  std::optional<ReorgTarget> reorg;
+  std::vector<LaterFinding> later;  // capped
+  uint64_t later_total = 0, later_consequences = 0, later_independent = 0;
+  std::vector<SupplyRow> supply;  // near the break (or the last blocks when clean)
+  std::optional<FocusBlock> focus;
+  bool partial = false;            // stopped early (time budget or damaged input)
+  std::string stopped_reason;
+  // Per block height → replayed state root (only near the break; for log timelines).
+  std::vector<std::pair<BlockHeight, Hash32>> replayed_roots;
+  // Every block's stored (else computed) hash, by height order, for prefix resolution.
+  std::vector<std::pair<BlockHeight, Hash32>> block_hashes;
+};
+
+// Replays the chain at options.chain_path. Returns a report (verdict clean, violation or
+// inconclusive), or an error when nothing could be analyzed (unreadable input, bad --block prefix).
+Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& options);
+
+// Exit status of cli.md for a verdict: clean 0, violation 1, inconclusive 4.
+int ExitStatusForVerdict(const std::string& verdict);
+
+// SHA-256 and size of an input (a file, or every file of a directory in name order).
+Result<InputFile> DescribeInput(const std::string& path);
+
+// Resolves a full hash or a hex prefix against known block hashes. NotFound / InvalidArgument
+// (ambiguous, listing the candidates).
+Result<std::pair<BlockHeight, Hash32>> ResolveBlockPrefix(
+    std::string_view query, const std::vector<std::pair<BlockHeight, Hash32>>& hashes);
+
+}  // namespace forensics
+
+#endif  // FORENSICS_STATE_VIOLATION_H_

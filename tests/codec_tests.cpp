@@ -1,0 +1,215 @@
+// Codecs of chain.md: the upstream header vectors, the legacy encoding, the neta layout, the tx
+// signing message, Ed25519, rewards and fee shares.
+#include <simdjson.h>
+
+#include <catch2/catch.hpp>
+
+#include "forensics/codec.h"
+#include "forensics/sha256.h"
+
+using namespace forensics;
+
+namespace {
+
+Hash32 H(std::string_view hex) { return *ParseHexN<32>(hex); }
+
+std::string Unhex(std::string_view hex) {
+  std::string out;
+  REQUIRE(ParseHex(hex, &out));
+  return out;
+}
+
+CoreV4Header GenesisVectorHeader() {
+  CoreV4Header h;
+  h.block_index = 0;
+  h.timestamp = 1704067200;
+  h.difficulty_target = 100;
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("every upstream BLOCK_HEADER vector hashes to its expected core-v4 hash", "[codec]") {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.load(FORENSICS_TEST_DATA "/coinjecture-core-golden.json");
+  int headers = 0;
+  for (simdjson::dom::element v : doc["vectors"].get_array()) {
+    if (std::string_view(v["operation"]) != "BLOCK_HEADER") continue;
+    simdjson::dom::element j = v["header"];
+    CoreV4Header h;
+    h.codec_version = static_cast<uint8_t>(uint64_t(j["codec_version"]));
+    h.block_index = uint64_t(j["block_index"]);
+    h.timestamp = int64_t(j["timestamp"]);
+    h.parent_hash = H(std::string_view(j["parent_hash"]));
+    h.merkle_root = H(std::string_view(j["merkle_root"]));
+    h.miner_address = H(std::string_view(j["miner_address"]));
+    h.commitment = H(std::string_view(j["commitment"]));
+    h.difficulty_target = uint64_t(j["difficulty_target"]);
+    h.nonce = uint64_t(j["nonce"]);
+    h.extra_data = Unhex(std::string_view(j["extra_data"]));
+    INFO(std::string_view(v["test_name"]));
+    std::string enc = EncodeCoreV4Header(h);
+    CHECK(sha256::Hash(enc).Hex() == std::string_view(v["expected_hash"]));
+    // The strict decoder gives back the same header.
+    ExtraDataEncoding found;
+    auto back = DecodeCoreV4Header(enc, &found);
+    REQUIRE(back.has_value());
+    CHECK(*back == h);
+    CHECK(found == ExtraDataEncoding::kArray);
+    ++headers;
+  }
+  CHECK(headers == 32);
+}
+
+TEST_CASE("genesis vector encodes to 267 bytes; legacy bin extra_data gives the legacy hash", "[codec]") {
+  CoreV4Header h = GenesisVectorHeader();
+  std::string enc = EncodeCoreV4Header(h);
+  CHECK(enc.size() == 267);
+  CHECK(static_cast<uint8_t>(enc.back()) == 0x90);
+  CHECK(sha256::Hash(enc).Hex() == "9e28bebb26c909a59795061a5e1f71abfe29874a4e8e7afedfba453cf87285dc");
+  std::string legacy = EncodeCoreV4Header(h, ExtraDataEncoding::kBin);
+  CHECK(legacy.size() == 268);
+  CHECK(legacy.substr(legacy.size() - 2) == std::string("\xc4\x00", 2));
+  CHECK(sha256::Hash(legacy).Hex() == "30d61d0b62a983ed13b30a138d5fcc48b76b773ec9b40c40bfc4ca75acf179bf");
+  ExtraDataEncoding found;
+  auto back = DecodeCoreV4Header(legacy, &found);
+  REQUIRE(back.has_value());
+  CHECK(found == ExtraDataEncoding::kBin);
+}
+
+TEST_CASE("msgpack integers take the smallest form, negative timestamps the signed forms", "[codec]") {
+  CoreV4Header h = GenesisVectorHeader();
+  for (int64_t ts : {int64_t{0}, int64_t{127}, int64_t{128}, int64_t{65535}, int64_t{65536}, int64_t{1} << 40,
+                     int64_t{-1}, int64_t{-32}, int64_t{-33}, int64_t{-129}, int64_t{-40000}, INT64_MIN}) {
+    h.timestamp = ts;
+    auto back = DecodeCoreV4Header(EncodeCoreV4Header(h));
+    REQUIRE(back.has_value());
+    CHECK(back->timestamp == ts);
+  }
+  h.timestamp = -1;
+  std::string enc = EncodeCoreV4Header(h);
+  CHECK(enc.find(std::string("\xa9timestamp\xff", 11)) != std::string::npos);
+  h.timestamp = 200;
+  CHECK(EncodeCoreV4Header(h).find(std::string("\xa9timestamp\xcc\xc8", 12)) != std::string::npos);
+}
+
+TEST_CASE("extra_data longer than 15 bytes uses dc + u16 and bytes ≥ 0x80 use cc", "[codec]") {
+  CoreV4Header h = GenesisVectorHeader();
+  h.extra_data = std::string(20, '\x81');
+  std::string enc = EncodeCoreV4Header(h);
+  std::string tail = enc.substr(enc.size() - 43);
+  CHECK(tail.substr(0, 3) == std::string("\xdc\x00\x14", 3));
+  CHECK(tail.substr(3, 2) == std::string("\xcc\x81", 2));
+}
+
+TEST_CASE("strict decoding rejects trailing bytes, unknown fields, bad codec version", "[codec]") {
+  std::string enc = EncodeCoreV4Header(GenesisVectorHeader());
+  CHECK_FALSE(DecodeCoreV4Header(enc + "x").has_value());
+  CHECK_FALSE(DecodeCoreV4Header(enc.substr(0, enc.size() - 1)).has_value());
+  std::string renamed = enc;
+  renamed.replace(renamed.find("nonce"), 5, "nonse");
+  CHECK_FALSE(DecodeCoreV4Header(renamed).has_value());
+  std::string v2 = enc;
+  v2[v2.find("codec_version") + 13] = 2;
+  auto r = DecodeCoreV4Header(v2);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().message().find("codec_version") != std::string::npos);
+}
+
+TEST_CASE("neta header is the 208-byte little-endian layout", "[codec]") {
+  BlockHeader h;
+  h.height = 0x0102;
+  h.parent_hash = Hash32{};
+  h.parent_hash->v[0] = 0xaa;
+  h.state_root = Hash32{};
+  h.tx_root = Hash32{};
+  h.timestamp = -2;
+  h.validator = Address{};
+  h.difficulty = 7;
+  h.nonce = 8;
+  h.gas_limit = 9;
+  h.gas_used = 10;
+  h.extra_data = std::string(32, '\x01');
+  std::string e = EncodeNetaHeader(h);
+  REQUIRE(e.size() == 208);
+  CHECK(e.substr(0, 8) == std::string("\x02\x01\0\0\0\0\0\0", 8));
+  CHECK(static_cast<uint8_t>(e[8]) == 0xaa);
+  CHECK(e.substr(104, 8) == std::string("\xfe\xff\xff\xff\xff\xff\xff\xff", 8));
+  CHECK(static_cast<uint8_t>(e[144]) == 7);
+  CHECK(static_cast<uint8_t>(e[168]) == 10);
+  CHECK(e.substr(176) == std::string(32, '\x01'));
+  CHECK(ComputeBlockHash(Profile::kNeta, h) == sha256::Hash(e));
+  h.gas_used.reset();
+  std::string missing;
+  CHECK_FALSE(ComputeBlockHash(Profile::kNeta, h, &missing).has_value());
+  CHECK(missing == "gas_used");
+}
+
+TEST_CASE("tx signing message is 110 bytes plus data, fields little-endian", "[codec]") {
+  Transaction tx;
+  tx.codec_version = 1;
+  tx.tx_type = 2;
+  tx.from.v[0] = 0x11;
+  tx.to.v[31] = 0x22;
+  tx.amount = 0x0102030405060708;
+  tx.nonce = 3;
+  tx.gas_limit = 50000;
+  tx.gas_price = 4;
+  tx.data = "abc";
+  tx.timestamp = 1704067200;
+  std::string m = TxSigningMessage(tx);
+  REQUIRE(m.size() == 113);
+  CHECK(m[0] == 1);
+  CHECK(m[1] == 2);
+  CHECK(static_cast<uint8_t>(m[2]) == 0x11);
+  CHECK(static_cast<uint8_t>(m[65]) == 0x22);
+  CHECK(m.substr(66, 8) == std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
+  CHECK(m.substr(98, 4) == std::string("\x03\0\0\0", 4));
+  CHECK(m.substr(102, 3) == "abc");
+  CHECK(NetaTxHash(tx) == sha256::Hash(m));
+}
+
+TEST_CASE("Ed25519 verifies the RFC 8032 test vector 1 and rejects a flipped bit", "[codec]") {
+  std::string pk = Unhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  std::string sig = Unhex(
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe"
+      "24655141438e7a100b");
+  auto u = [](const std::string& s) { return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
+  CHECK(VerifyEd25519(u(pk), {}, u(sig)));
+  sig[10] ^= 1;
+  CHECK_FALSE(VerifyEd25519(u(pk), {}, u(sig)));
+  // Signing from the RFC's secret key gives the RFC's public key and signature.
+  Ed25519Key k = Ed25519FromSeed(*ParseHexN<32>("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  CHECK(k.public_key.Hex() == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  CHECK(Ed25519Sign(k, {}).Hex().substr(0, 16) == "e5564300c360ac72");
+}
+
+TEST_CASE("block reward halves every 1,051,200 blocks down to a 0.1 BEANS floor", "[codec]") {
+  CHECK(BlockReward(1) == 3'125'000'000);
+  CHECK(BlockReward(1'051'199) == 3'125'000'000);
+  CHECK(BlockReward(1'051'200) == 1'562'500'000);
+  CHECK(BlockReward(2 * 1'051'200) == 781'250'000);
+  CHECK(BlockReward(4 * 1'051'200) == 195'312'500);
+  CHECK(BlockReward(5 * 1'051'200) == 100'000'000);  // 97,656,250 ≤ 1e8 → floor
+  CHECK(BlockReward(500 * 1'051'200) == 100'000'000);
+}
+
+TEST_CASE("fee shares truncate the exact double constants; dust is 0, 1 or 2", "[codec]") {
+  struct Case {
+    uint64_t fees, validator, burn, dust;
+  };
+  for (Case c : {Case{0, 0, 0, 0}, Case{1, 0, 0, 1}, Case{3, 1, 0, 2}, Case{1000, 414, 292, 2},
+                 Case{1'000'000, 414213, 292893, 1}, Case{123456789, 51137476, 36159656, 1}}) {
+    FeeShares s = SplitFees(c.fees);
+    CHECK(s.validator == c.validator);
+    CHECK(s.burn == c.burn);
+    CHECK(s.treasury == c.burn);
+    CHECK(s.dust == c.dust);
+  }
+  CHECK(kValidatorShare == 0x1.a827999fcef32p-2);
+  CHECK(kBurnShare == 0x1.2bec333018867p-2);
+}
+
+TEST_CASE("burn address is 28 zero bytes then ASCII dead", "[codec]") {
+  CHECK(BurnAddress().Hex() == std::string(56, '0') + "64656164");
+}
