@@ -1,0 +1,609 @@
+// ParityLogParser: physical lines of a parity log (logs.md) → ParityRecords.
+//
+// Per line:
+//   1. Take off the container prefix: a journalctl -o json object (the text is MESSAGE, one or
+//      more lines), or a journald short prefix `Mon DD HH:MM:SS host ident[pid]: `.
+//   2. Take off a Python logging prefix (`LEVEL:logger:` or `YYYY-MM-DD HH:MM:SS,mmm - logger -
+//      LEVEL - `), keeping its time.
+//   3. A line that continues the open record (`Legacy:`, `Refactored:`, the two times; a report's
+//      `Key: value` lines and its closing `=====`) is attached to it, whatever its indentation.
+//   4. Otherwise the open record is emitted and the line is matched against the record markers:
+//      `{f}: PARITY DRIFT`, `{f}: parity ✓ (…)`, failures, fallbacks, `PARITY REPORT`.
+// Text before the function name that is none of the known prefixes is ignored, so grep output
+// (`file:…`) and other wrappers still parse.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "forensics/parity.h"
+
+namespace forensics {
+namespace {
+
+constexpr int64_t kUsPerSec = 1000000;
+constexpr int64_t kUsPerDay = 86400 * kUsPerSec;
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// Fraction digits after ',' or '.' at s[pos]; returns microseconds and advances *pos.
+int64_t Fraction(std::string_view s, size_t* pos) {
+  if (*pos >= s.size() || (s[*pos] != ',' && s[*pos] != '.')) return 0;
+  size_t i = *pos + 1;
+  int64_t us = 0;
+  int n = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    if (n < 6) {
+      us = us * 10 + (s[i] - '0');
+      ++n;
+    }
+    ++i;
+  }
+  if (i == *pos + 1) return 0;
+  for (; n < 6; ++n) us *= 10;
+  *pos = i;
+  return us;
+}
+
+bool ValidClock(int h, int mi, int se) { return h < 24 && mi < 60 && se < 61; }
+
+// "YYYY-MM-DD HH:MM:SS[,mmm]" (or 'T' between) at the start of s.
+bool ParseAsctime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
+  int y, mo, d, h, mi, se;
+  if (!Digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
+      !Digits(s, 8, 2, &d) || (s[10] != ' ' && s[10] != 'T') || !Digits(s, 11, 2, &h) || s[13] != ':' ||
+      !Digits(s, 14, 2, &mi) || s[16] != ':' || !Digits(s, 17, 2, &se))
+    return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || !ValidClock(h, mi, se)) return false;
+  size_t pos = 19;
+  int64_t frac = Fraction(s, &pos);
+  if (pos < s.size() && s[pos] == 'Z') ++pos;
+  *t = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kUsPerDay +
+       (static_cast<int64_t>(h) * 3600 + mi * 60 + se) * kUsPerSec + frac;
+  *year = y;
+  *consumed = pos;
+  return true;
+}
+
+constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+// "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " → time in year 2000 and the message.
+bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
+  if (s.size() < 16 || s[3] != ' ') return false;
+  unsigned month = 0;
+  for (unsigned i = 0; i < 12; ++i)
+    if (s.substr(0, 3) == kMonths[i]) month = i + 1;
+  if (month == 0) return false;
+  int d, h, mi, se;
+  size_t p = 4;
+  if (s[p] == ' ') {
+    if (!Digits(s, p + 1, 1, &d)) return false;
+    p += 2;
+  } else {
+    if (!Digits(s, p, 2, &d)) return false;
+    p += 2;
+  }
+  if (p + 9 > s.size() || s[p] != ' ' || !Digits(s, p + 1, 2, &h) || s[p + 3] != ':' || !Digits(s, p + 4, 2, &mi) ||
+      s[p + 6] != ':' || !Digits(s, p + 7, 2, &se))
+    return false;
+  if (d < 1 || d > 31 || !ValidClock(h, mi, se)) return false;
+  p += 9;
+  int64_t frac = Fraction(s, &p);
+  if (p >= s.size() || s[p] != ' ') return false;
+  // host
+  size_t host_end = s.find(' ', p + 1);
+  if (host_end == std::string_view::npos || host_end == p + 1) return false;
+  // ident[pid]: — up to the first ": " after the host.
+  size_t colon = s.find(": ", host_end + 1);
+  size_t colon_end = colon == std::string_view::npos ? std::string_view::npos : colon + 2;
+  if (colon == std::string_view::npos) {
+    if (!s.empty() && s.back() == ':') {
+      colon_end = s.size();
+    } else {
+      return false;
+    }
+  }
+  std::string_view ident = s.substr(host_end + 1, (colon == std::string_view::npos ? s.size() - 1 : colon) - host_end - 1);
+  if (ident.empty() || ident.find(' ') != std::string_view::npos) return false;
+  *t = DaysFromCivil(2000, month, static_cast<unsigned>(d)) * kUsPerDay +
+       (static_cast<int64_t>(h) * 3600 + mi * 60 + se) * kUsPerSec + frac;
+  *msg = colon_end >= s.size() ? std::string_view() : s.substr(colon_end);
+  return true;
+}
+
+constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "WARN", "FATAL"};
+
+// Takes off a Python logging prefix. Sets *t when it carries a time.
+std::string_view StripPython(std::string_view s, std::optional<int64_t>* t, std::optional<int>* year, bool* stripped,
+                             ParityPrefix* kind) {
+  *stripped = false;
+  for (std::string_view lvl : kLevels) {
+    if (s.size() > lvl.size() && s.compare(0, lvl.size(), lvl) == 0 && s[lvl.size()] == ':') {
+      size_t end = s.find(':', lvl.size() + 1);
+      if (end == std::string_view::npos) return s;
+      std::string_view logger = s.substr(lvl.size() + 1, end - lvl.size() - 1);
+      if (logger.empty() || logger.find(' ') != std::string_view::npos) return s;
+      *stripped = true;
+      *kind = ParityPrefix::kPythonDefault;
+      return s.substr(end + 1);
+    }
+  }
+  if (!s.empty() && s[0] >= '0' && s[0] <= '9') {
+    int64_t time;
+    int y;
+    size_t n;
+    if (ParseAsctime(s, &time, &y, &n)) {
+      // " - logger - LEVEL - "
+      std::string_view rest = s.substr(n);
+      if (rest.substr(0, 3) == " - ") {
+        size_t a = rest.find(" - ", 3);
+        if (a != std::string_view::npos) {
+          size_t b = rest.find(" - ", a + 3);
+          if (b != std::string_view::npos) {
+            *t = time;
+            *year = y;
+            *stripped = true;
+            *kind = ParityPrefix::kPythonAsctime;
+            return rest.substr(b + 3);
+          }
+        }
+      }
+    }
+  }
+  return s;
+}
+
+std::string_view TrimLeft(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+std::string_view Trim(std::string_view s) {
+  s = TrimLeft(s);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool IsIdentChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+std::optional<double> ParseMs(std::string_view s) {
+  s = Trim(s);
+  if (s.size() >= 2 && s.substr(s.size() - 2) == "ms") s.remove_suffix(2);
+  if (s.empty()) return std::nullopt;
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<uint64_t> ParseU64(std::string_view s) {
+  s = Trim(s);
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool AllEquals(std::string_view s) {
+  s = Trim(s);
+  return s.size() >= 3 && s.find_first_not_of('=') == std::string_view::npos;
+}
+
+std::string Excerpt(std::string_view s) {
+  if (s.size() <= 120) return std::string(s);
+  size_t n = 120;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+  return std::string(s.substr(0, n)) + "…";
+}
+
+// `Key: value` of a report block (letters and spaces before ": ").
+bool ReportKeyValue(std::string_view s, std::string_view* key, std::string_view* value) {
+  size_t c = s.find(": ");
+  if (c == std::string_view::npos || c == 0) {
+    if (!s.empty() && s.back() == ':') c = s.size() - 1; else return false;
+  }
+  std::string_view k = s.substr(0, c);
+  if (!((k[0] >= 'A' && k[0] <= 'Z'))) return false;
+  for (char ch : k)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == ' ' || ch == '_')) return false;
+  *key = k;
+  *value = c + 2 <= s.size() ? Trim(s.substr(c + 2)) : std::string_view();
+  return true;
+}
+
+}  // namespace
+
+std::string_view ParityRecordKindName(ParityRecordKind k) {
+  switch (k) {
+    case ParityRecordKind::kDrift: return "drift";
+    case ParityRecordKind::kMatch: return "match";
+    case ParityRecordKind::kLegacyFailed: return "legacy-failed";
+    case ParityRecordKind::kRefactoredFailed: return "refactored-failed";
+    case ParityRecordKind::kFallingBack: return "falling-back";
+    case ParityRecordKind::kRefactoredFallback: return "refactored-failed-fallback";
+    case ParityRecordKind::kFallbackSuccess: return "fallback-success";
+    case ParityRecordKind::kReport: return "report";
+  }
+  return "";
+}
+
+std::string_view ParityPrefixName(ParityPrefix p) {
+  switch (p) {
+    case ParityPrefix::kNone: return "none";
+    case ParityPrefix::kPythonDefault: return "python-default";
+    case ParityPrefix::kPythonAsctime: return "python-asctime";
+    case ParityPrefix::kJournaldShort: return "journald-short";
+    case ParityPrefix::kJournalJson: return "journal-json";
+  }
+  return "";
+}
+
+int64_t ResolveYearlessTime(int64_t t, int year) {
+  int64_t days = t >= 0 ? t / kUsPerDay : (t - kUsPerDay + 1) / kUsPerDay;
+  int64_t tod = t - days * kUsPerDay;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  return DaysFromCivil(year, m, d) * kUsPerDay + tod;
+}
+
+std::string FormatParityTime(int64_t t) {
+  int64_t days = t >= 0 ? t / kUsPerDay : (t - kUsPerDay + 1) / kUsPerDay;
+  int64_t tod = t - days * kUsPerDay;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  int64_t sec = tod / kUsPerSec;
+  int64_t us = tod % kUsPerSec;
+  std::string s = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, sec / 3600, sec / 60 % 60, sec % 60);
+  if (us % 1000 == 0 && us != 0) s += fmt::format(".{:03}", us / 1000);
+  else if (us != 0) s += fmt::format(".{:06}", us);
+  return s + "Z";
+}
+
+struct ParityLogParser::Impl {
+  std::string file;
+  RecordSink on_record;
+  ProblemSink on_problem;
+  simdjson::dom::parser json;
+  uint64_t other_lines = 0;
+  std::map<int, uint64_t> years;
+  bool seen_full_drift = false;
+
+  bool open = false;
+  ParityRecord rec;
+  int drift_lines = 0;   // continuation lines attached to an open drift
+  int report_lines = 0;  // value lines attached to an open report
+
+  void Problem(uint64_t line, uint64_t offset, std::string what, std::string_view text) {
+    on_problem(ParityProblem{file, line, offset, std::move(what), Excerpt(text)});
+  }
+
+  void Emit() {
+    on_record(std::move(rec));
+    rec = ParityRecord();
+    open = false;
+    drift_lines = 0;
+    report_lines = 0;
+  }
+
+  // Closes the open record because a line that does not continue it arrived (or the file ended).
+  void Close(bool at_eof) {
+    if (!open) return;
+    if (rec.kind == ParityRecordKind::kDrift) {
+      if (drift_lines == 0) {
+        rec.first_line_only = true;
+        if (at_eof && seen_full_drift)
+          Problem(rec.line, rec.offset, "PARITY DRIFT record cut short at the end of the file (only its first line)", "");
+      } else {
+        std::vector<std::string> missing;
+        if (!rec.legacy_repr) missing.push_back("Legacy");
+        if (!rec.refactored_repr) missing.push_back("Refactored");
+        if (!rec.legacy_ms) missing.push_back("Legacy time");
+        if (!rec.refactored_ms) missing.push_back("Refactored time");
+        std::string list;
+        for (size_t i = 0; i < missing.size(); ++i) list += (i ? ", " : "") + missing[i];
+        Problem(rec.line, rec.offset,
+                fmt::format("PARITY DRIFT record cut short{}: missing {}", at_eof ? " at the end of the file" : "", list), "");
+      }
+    } else if (rec.kind == ParityRecordKind::kReport && !rec.report_closed && report_lines > 0) {
+      Problem(rec.line, rec.offset,
+              fmt::format("PARITY REPORT block not closed{}", at_eof ? " before the end of the file" : ""), "");
+    }
+    Emit();
+  }
+
+  // A continuation of the open drift? Returns true when attached.
+  bool DriftContinuation(std::string_view body, std::string_view raw, uint64_t line, uint64_t offset) {
+    std::string_view s = TrimLeft(body);
+    auto take = [&](std::string_view key) -> std::optional<std::string_view> {
+      if (s.size() >= key.size() && s.compare(0, key.size(), key) == 0) return s.substr(key.size());
+      return std::nullopt;
+    };
+    if (auto v = take("Legacy time:")) {
+      if (rec.legacy_ms) return false;
+      rec.legacy_ms = ParseMs(*v);
+      if (!rec.legacy_ms) {
+        rec.legacy_ms = -1;
+        Problem(line, offset, "Legacy time does not parse", raw);
+      }
+    } else if (auto v2 = take("Refactored time:")) {
+      if (rec.refactored_ms) return false;
+      rec.refactored_ms = ParseMs(*v2);
+      if (!rec.refactored_ms) {
+        rec.refactored_ms = -1;
+        Problem(line, offset, "Refactored time does not parse", raw);
+      }
+    } else if (auto v3 = take("Legacy:")) {
+      if (rec.legacy_repr) return false;
+      rec.legacy_repr = std::string(Trim(*v3));
+    } else if (auto v4 = take("Refactored:")) {
+      if (rec.refactored_repr) return false;
+      rec.refactored_repr = std::string(Trim(*v4));
+    } else {
+      return false;
+    }
+    ++drift_lines;
+    if (drift_lines == 4) {
+      seen_full_drift = true;
+      Emit();
+    }
+    return true;
+  }
+
+  bool ReportContinuation(std::string_view body, uint64_t line, uint64_t offset) {
+    std::string_view s = Trim(body);
+    if (AllEquals(s)) {
+      rec.report_closed = true;
+      Emit();
+      return true;
+    }
+    std::string_view key, value;
+    if (!ReportKeyValue(s, &key, &value)) return false;
+    if (key == "Codec Mode") {
+      rec.codec_mode = std::string(value);
+    } else if (key == "Rust Available") {
+      if (value == "True" || value == "true") rec.rust_available = true;
+      else if (value == "False" || value == "false") rec.rust_available = false;
+      else Problem(line, offset, "PARITY REPORT: Rust Available is neither True nor False", body);
+    } else if (key == "Parity Matches") {
+      rec.report_matches = ParseU64(value);
+      if (!rec.report_matches) Problem(line, offset, "PARITY REPORT: Parity Matches is not a count", body);
+    } else if (key == "Parity Drifts") {
+      rec.report_drifts = ParseU64(value);
+      if (!rec.report_drifts) Problem(line, offset, "PARITY REPORT: Parity Drifts is not a count", body);
+    }
+    ++report_lines;
+    return true;
+  }
+
+  // Starts a record if `body` holds a marker. Returns false for an unrelated line.
+  bool Start(std::string_view body, std::optional<int64_t> t, bool yearless, ParityPrefix prefix, uint64_t line,
+             uint64_t offset, std::string_view raw) {
+    // PARITY REPORT opener.
+    if (body.find('=') != std::string_view::npos && body.find("PARITY REPORT") != std::string_view::npos) {
+      rec = ParityRecord();
+      rec.kind = ParityRecordKind::kReport;
+      rec.prefix = prefix;
+      rec.line = line;
+      rec.offset = offset;
+      rec.time_us = t;
+      rec.yearless = yearless;
+      open = true;
+      return true;
+    }
+    // "{f}: marker" — try each ": " in turn, so unknown text before the function is skipped.
+    for (size_t p = body.find(": "); p != std::string_view::npos; p = body.find(": ", p + 1)) {
+      std::string_view rest = body.substr(p + 2);
+      ParityRecord r;
+      auto starts = [&](std::string_view m) { return rest.size() >= m.size() && rest.compare(0, m.size(), m) == 0; };
+      if (starts("PARITY DRIFT")) {
+        r.kind = ParityRecordKind::kDrift;
+      } else if (starts("parity \xe2\x9c\x93") || starts("parity ok") || starts("parity OK")) {
+        r.kind = ParityRecordKind::kMatch;
+        size_t l = rest.find("legacy=");
+        size_t f = rest.find("refactored=");
+        if (l != std::string_view::npos) {
+          size_t e = rest.find_first_of(",)", l);
+          r.legacy_ms = ParseMs(rest.substr(l + 7, e == std::string_view::npos ? std::string_view::npos : e - l - 7));
+        }
+        if (f != std::string_view::npos) {
+          size_t e = rest.find_first_of(",)", f);
+          r.refactored_ms = ParseMs(rest.substr(f + 11, e == std::string_view::npos ? std::string_view::npos : e - f - 11));
+        }
+      } else if (starts("legacy failed: ")) {
+        r.kind = ParityRecordKind::kLegacyFailed;
+        r.error = std::string(rest.substr(15));
+      } else if (starts("refactored failed (")) {
+        size_t e = rest.rfind("), falling back to legacy");
+        if (e == std::string_view::npos || e < 19) continue;
+        r.kind = ParityRecordKind::kRefactoredFallback;
+        r.error = std::string(rest.substr(19, e - 19));
+      } else if (starts("refactored failed: ")) {
+        r.kind = ParityRecordKind::kRefactoredFailed;
+        r.error = std::string(rest.substr(19));
+      } else if (starts("falling back to legacy result")) {
+        r.kind = ParityRecordKind::kFallingBack;
+      } else if (starts("legacy fallback success")) {
+        r.kind = ParityRecordKind::kFallbackSuccess;
+        size_t o = rest.find('(');
+        size_t c = rest.find(')', o == std::string_view::npos ? 0 : o);
+        if (o != std::string_view::npos && c != std::string_view::npos) r.legacy_ms = ParseMs(rest.substr(o + 1, c - o - 1));
+      } else {
+        continue;
+      }
+      size_t b = p;
+      while (b > 0 && IsIdentChar(body[b - 1])) --b;
+      r.function = std::string(body.substr(b, p - b));
+      if (r.function.empty()) {
+        r.function = "(unknown)";
+        Problem(line, offset, "parity record without a function name", raw);
+      }
+      r.prefix = prefix;
+      r.line = line;
+      r.offset = offset;
+      r.time_us = t;
+      r.yearless = yearless;
+      rec = std::move(r);
+      open = true;
+      if (rec.kind != ParityRecordKind::kDrift) Emit();
+      return true;
+    }
+    return false;
+  }
+
+  // One line of message text (after any container prefix).
+  void Message(std::string_view msg, std::optional<int64_t> t, bool yearless, ParityPrefix prefix, uint64_t line,
+               uint64_t offset, std::string_view raw) {
+    bool stripped = false;
+    std::optional<int64_t> pt;
+    std::optional<int> py;
+    ParityPrefix pkind = prefix;
+    std::string_view body = StripPython(msg, &pt, &py, &stripped, &pkind);
+    if (pt) {
+      t = pt;
+      yearless = false;
+      ++years[*py];
+    }
+    if (prefix == ParityPrefix::kNone) prefix = pkind;  // the container's prefix names the style first
+    if (open) {
+      if (rec.kind == ParityRecordKind::kDrift && DriftContinuation(body, raw, line, offset)) return;
+      if (open && rec.kind == ParityRecordKind::kReport && ReportContinuation(body, line, offset)) return;
+      Close(false);
+    }
+    if (!Start(body, t, yearless, prefix, line, offset, raw)) ++other_lines;
+  }
+
+  void Line(std::string_view text, uint64_t line, uint64_t offset) {
+    std::string_view s = text;
+    if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+    // journalctl -o json
+    std::string_view lt = TrimLeft(s);
+    if (!lt.empty() && lt.front() == '{' && lt.find("\"MESSAGE\"") != std::string_view::npos) {
+      JournalJson(lt, line, offset, text);
+      return;
+    }
+    // journald short
+    int64_t t;
+    std::string_view msg;
+    if (s.size() > 16 && s[3] == ' ' && ParseJournaldShort(s, &t, &msg)) {
+      Message(msg, t, true, ParityPrefix::kJournaldShort, line, offset, text);
+      return;
+    }
+    Message(s, std::nullopt, false, ParityPrefix::kNone, line, offset, text);
+  }
+
+  void JournalJson(std::string_view s, uint64_t line, uint64_t offset, std::string_view raw) {
+    simdjson::padded_string padded(s);
+    simdjson::dom::element doc;
+    if (json.parse(padded).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+      if (open) Close(false);
+      Problem(line, offset, "journal JSON line does not parse", raw);
+      return;
+    }
+    std::string message;
+    simdjson::dom::element m;
+    if (doc["MESSAGE"].get(m) != simdjson::SUCCESS) {
+      ++other_lines;
+      return;
+    }
+    std::string_view sv;
+    simdjson::dom::array arr;
+    if (m.get_string().get(sv) == simdjson::SUCCESS) {
+      message = std::string(sv);
+    } else if (m.get_array().get(arr) == simdjson::SUCCESS) {  // journald writes non-UTF-8 text as bytes
+      for (simdjson::dom::element b : arr) {
+        uint64_t v;
+        if (b.get_uint64().get(v) != simdjson::SUCCESS || v > 255) {
+          Problem(line, offset, "journal JSON MESSAGE array holds a non-byte", raw);
+          return;
+        }
+        message.push_back(static_cast<char>(v));
+      }
+    } else {
+      ++other_lines;
+      return;
+    }
+    std::optional<int64_t> t;
+    simdjson::dom::element ts;
+    if (doc["__REALTIME_TIMESTAMP"].get(ts) == simdjson::SUCCESS) {
+      std::string_view tsv;
+      uint64_t v = 0;
+      if (ts.get_string().get(tsv) == simdjson::SUCCESS) {
+        if (auto u = ParseU64(tsv)) t = static_cast<int64_t>(*u);
+      } else if (ts.get_uint64().get(v) == simdjson::SUCCESS) {
+        t = static_cast<int64_t>(v);
+      }
+      if (t) {
+        int64_t y;
+        unsigned mo, d;
+        CivilFromDays(*t / kUsPerDay, &y, &mo, &d);
+        ++years[static_cast<int>(y)];
+      }
+    }
+    // The message may hold several lines (a whole record).
+    std::string_view rest = message;
+    while (true) {
+      size_t nl = rest.find('\n');
+      std::string_view one = rest.substr(0, nl);
+      if (!one.empty() && one.back() == '\r') one.remove_suffix(1);
+      Message(one, t, false, ParityPrefix::kJournalJson, line, offset, raw);
+      if (nl == std::string_view::npos) break;
+      rest.remove_prefix(nl + 1);
+    }
+  }
+};
+
+ParityLogParser::ParityLogParser(std::string file, RecordSink on_record, ProblemSink on_problem)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->file = std::move(file);
+  impl_->on_record = std::move(on_record);
+  impl_->on_problem = std::move(on_problem);
+}
+
+ParityLogParser::~ParityLogParser() = default;
+
+void ParityLogParser::AddLine(std::string_view text, uint64_t line, uint64_t offset) { impl_->Line(text, line, offset); }
+
+void ParityLogParser::Finish() { impl_->Close(true); }
+
+uint64_t ParityLogParser::other_lines() const { return impl_->other_lines; }
+
+const std::map<int, uint64_t>& ParityLogParser::years_seen() const { return impl_->years; }
+
+}  // namespace forensics
