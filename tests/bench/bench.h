@@ -11,23 +11,20 @@
 
 namespace forensics::bench {
 
-// Runs fn() (one "batch") repeatedly for at least min_seconds, after one warm-up call, and returns
-// the best seconds per batch over a few rounds (the least disturbed by other processes).
+// Runs fn() (one "batch") repeatedly for at least min_seconds and at least three times, after one
+// warm-up call, timing each call, and returns the fastest: on a shared machine the minimum is the
+// estimate least disturbed by other processes.
 template <typename Fn>
 double SecondsPerBatch(Fn&& fn, double min_seconds = 0.25) {
   using Clock = std::chrono::steady_clock;
   fn();
   double best = 1e30;
-  for (int round = 0; round < 3; ++round) {
-    size_t iters = 0;
-    const auto start = Clock::now();
-    double elapsed = 0;
-    do {
-      fn();
-      ++iters;
-      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    } while (elapsed < min_seconds / 3);
-    best = std::min(best, elapsed / static_cast<double>(iters));
+  const auto start = Clock::now();
+  for (int calls = 0; calls < 3 || std::chrono::duration<double>(Clock::now() - start).count() < min_seconds;
+       ++calls) {
+    const auto t0 = Clock::now();
+    fn();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
   }
   return best;
 }
