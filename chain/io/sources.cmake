@@ -2,4 +2,9 @@
 target_sources(forensics_chain PRIVATE
   io/decoders.cpp
   io/line_reader.cpp
+  logs/arena.cpp
+  logs/line_parser.cpp
+  logs/log_scan.cpp
+  logs/log_time.cpp
+  logs/timeline.cpp
 )

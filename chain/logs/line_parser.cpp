@@ -1,0 +1,776 @@
+// One log line → one LogEvent. simdjson error codes become parse-problem text here only.
+//
+// Detection order (first match wins):
+//  1. blank line; journalctl marker ("-- Boot …");
+//  2. a line starting with '{': journal JSON (has MESSAGE or __REALTIME_TIMESTAMP) or logrus JSON;
+//  3. journald short / short-precise ("Nov 04 13:37:01[.ffffff] host ident[pid]: message") and
+//     short-iso ("2025-11-04T13:37:01+0000 host ident[pid]: message");
+//  4. "<prefix>: {…}" (host prefix, grep output "file.log:{…}" or "file.log:12:{…}");
+//  5. the message forms, also used for the message inside 2 and 3: logrus JSON, Python logging
+//     ("LEVEL:logger:msg", "YYYY-MM-DD HH:MM:SS,mmm - logger - LEVEL - msg"), logrus text
+//     (time="…" level=… msg="…" k=v), and otherwise the text itself.
+#include "logs/line_parser.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace forensics::logs {
+namespace {
+
+using KeyValue = std::pair<std::string_view, std::string_view>;
+
+std::string_view TrimRight(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+std::string_view TrimLeft(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// A copy of the line followed by the zero padding simdjson reads past the end.
+class PaddedBuffer {
+ public:
+  const char* Assign(std::string_view text) {
+    size_t need = text.size() + simdjson::SIMDJSON_PADDING;
+    if (need > cap_) {
+      cap_ = std::max(need, cap_ * 2);
+      buf_.reset(new char[cap_]);
+    }
+    std::memcpy(buf_.get(), text.data(), text.size());
+    std::memset(buf_.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+    return buf_.get();
+  }
+  size_t capacity() const { return cap_; }
+
+ private:
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+};
+
+bool IsJsonNumberText(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The strict JSON number grammar at p; returns the end, or nullptr.
+const char* ScanNumber(const char* p, const char* end) {
+  if (p < end && *p == '-') ++p;
+  if (p >= end) return nullptr;
+  if (*p == '0') {
+    ++p;
+  } else if (*p >= '1' && *p <= '9') {
+    while (p < end && *p >= '0' && *p <= '9') ++p;
+  } else {
+    return nullptr;
+  }
+  if (p < end && *p == '.') {
+    ++p;
+    if (p >= end || *p < '0' || *p > '9') return nullptr;
+    while (p < end && *p >= '0' && *p <= '9') ++p;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    if (p >= end || *p < '0' || *p > '9') return nullptr;
+    while (p < end && *p >= '0' && *p <= '9') ++p;
+  }
+  return p;
+}
+
+// Scans a string body after its opening quote up to the closing quote. Returns the closing
+// quote, or nullptr when the string has an escape, a control character or no end (the full
+// parser then decides).
+const char* ScanPlainString(const char* p, const char* end) {
+  while (p < end) {
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (c == '"') return p;
+    if (c == '\\' || c < 0x20) return nullptr;
+    ++p;
+  }
+  return nullptr;
+}
+
+// Fast path for the daemon's flat objects: keys and string values without escapes, numbers,
+// true/false/null. Returns false when the text needs the full parser (nested values, escapes,
+// or anything malformed, which the full parser then reports). Values are views into `text`.
+// Unlike simdjson it does not check that strings are valid UTF-8.
+bool ParseFlatObject(std::string_view text, std::vector<KeyValue>* kv) {
+  kv->clear();
+  const char* p = text.data();
+  const char* end = p + text.size();
+  auto skip_ws = [&] {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
+  };
+  if (p >= end || *p != '{') return false;
+  ++p;
+  skip_ws();
+  if (p < end && *p == '}') {
+    ++p;
+    skip_ws();
+    return p == end;
+  }
+  for (;;) {
+    if (p >= end || *p != '"') return false;
+    const char* key_end = ScanPlainString(p + 1, end);
+    if (key_end == nullptr) return false;
+    std::string_view key(p + 1, static_cast<size_t>(key_end - p - 1));
+    p = key_end + 1;
+    skip_ws();
+    if (p >= end || *p != ':') return false;
+    ++p;
+    skip_ws();
+    if (p >= end) return false;
+    std::string_view value;
+    char c = *p;
+    if (c == '"') {
+      const char* value_end = ScanPlainString(p + 1, end);
+      if (value_end == nullptr) return false;
+      value = std::string_view(p + 1, static_cast<size_t>(value_end - p - 1));
+      p = value_end + 1;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      const char* e = ScanNumber(p, end);
+      if (e == nullptr) return false;
+      value = std::string_view(p, static_cast<size_t>(e - p));
+      p = e;
+    } else {
+      std::string_view rest(p, static_cast<size_t>(end - p));
+      if (rest.substr(0, 4) == "true" || rest.substr(0, 4) == "null") {
+        value = rest.substr(0, 4);
+      } else if (rest.substr(0, 5) == "false") {
+        value = rest.substr(0, 5);
+      } else {
+        return false;
+      }
+      p += value.size();
+    }
+    kv->emplace_back(key, value);
+    skip_ws();
+    if (p >= end) return false;
+    if (*p == ',') {
+      ++p;
+      skip_ws();
+      continue;
+    }
+    if (*p != '}') return false;
+    ++p;
+    skip_ws();
+    return p == end;
+  }
+}
+
+// Parses a JSON object into key/value views (valid until the parser's next document, or into
+// `text`). Arrays of numbers under "MESSAGE" (journald's encoding of non-UTF-8 messages) are
+// decoded into *bytes.
+bool ParseObject(simdjson::ondemand::parser& parser, PaddedBuffer& buf, std::string_view text,
+                 std::vector<KeyValue>* kv, std::string* bytes, std::string* error) {
+  if (ParseFlatObject(text, kv)) return true;
+  kv->clear();
+  const char* data = buf.Assign(text);
+  simdjson::ondemand::document doc;
+  simdjson::error_code err = parser.iterate(data, text.size(), buf.capacity()).get(doc);
+  simdjson::ondemand::object obj;
+  if (!err) err = doc.get_object().get(obj);
+  if (err) {
+    *error = std::string("bad JSON: ") + simdjson::error_message(err);
+    return false;
+  }
+  for (auto field : obj) {
+    std::string_view key, value;
+    simdjson::ondemand::value v;
+    simdjson::ondemand::json_type type;
+    err = field.error();
+    if (!err) err = field.unescaped_key().get(key);
+    if (!err) err = field.value().get(v);
+    if (!err) err = v.type().get(type);
+    if (err) break;
+    switch (type) {
+      case simdjson::ondemand::json_type::string:
+        err = v.get_string().get(value);
+        break;
+      case simdjson::ondemand::json_type::number:
+      case simdjson::ondemand::json_type::boolean:
+      case simdjson::ondemand::json_type::null:
+        value = v.raw_json_token();
+        {
+          value = TrimRight(value);
+          while (!value.empty() && (value.back() == '\n')) value.remove_suffix(1);
+          bool ok = type == simdjson::ondemand::json_type::number ? IsJsonNumberText(value)
+                    : type == simdjson::ondemand::json_type::null
+                        ? value == "null"
+                        : (value == "true" || value == "false");
+          if (!ok) err = simdjson::INCORRECT_TYPE;
+        }
+        break;
+      case simdjson::ondemand::json_type::object: {
+        simdjson::ondemand::object o;
+        err = v.get_object().get(o);
+        if (!err) err = o.raw_json().get(value);
+        break;
+      }
+      case simdjson::ondemand::json_type::array: {
+        simdjson::ondemand::array a;
+        err = v.get_array().get(a);
+        if (!err && key == "MESSAGE") {
+          bytes->clear();
+          for (auto element : a) {
+            uint64_t b;
+            err = element.get_uint64().get(b);
+            if (err) break;
+            bytes->push_back(static_cast<char>(b & 0xFF));
+          }
+          value = *bytes;
+        } else if (!err) {
+          err = a.raw_json().get(value);
+        }
+        break;
+      }
+    }
+    if (err) break;
+    kv->emplace_back(key, value);
+  }
+  if (err) {
+    *error = std::string("bad JSON: ") + simdjson::error_message(err);
+    return false;
+  }
+  return true;
+}
+
+LogLevel ParseLevelName(std::string_view s) {
+  auto eq = [&](std::string_view name) {
+    if (s.size() != name.size()) return false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      char c = s[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != name[i]) return false;
+    }
+    return true;
+  };
+  if (s.empty()) return LogLevel::kUnknown;
+  switch (s[0] | 0x20) {
+    case 'd': return eq("debug") ? LogLevel::kDebug : LogLevel::kUnknown;
+    case 'i': return eq("info") ? LogLevel::kInfo : LogLevel::kUnknown;
+    case 'w': return eq("warning") || eq("warn") ? LogLevel::kWarning : LogLevel::kUnknown;
+    case 'e': return eq("error") || eq("err") ? LogLevel::kError : LogLevel::kUnknown;
+    case 'f': return eq("fatal") ? LogLevel::kFatal : LogLevel::kUnknown;
+    case 'c': return eq("critical") || eq("crit") ? LogLevel::kFatal : LogLevel::kUnknown;
+    case 'p': return eq("panic") ? LogLevel::kPanic : LogLevel::kUnknown;
+    case 't': return eq("trace") ? LogLevel::kTrace : LogLevel::kUnknown;
+    case 'n': return eq("notice") ? LogLevel::kInfo : LogLevel::kUnknown;
+    default: return LogLevel::kUnknown;
+  }
+}
+
+LogLevel LevelFromPriority(std::string_view s) {
+  if (s.size() != 1 || s[0] < '0' || s[0] > '7') return LogLevel::kUnknown;
+  switch (s[0]) {
+    case '0': case '1': case '2': return LogLevel::kFatal;
+    case '3': return LogLevel::kError;
+    case '4': return LogLevel::kWarning;
+    case '5': case '6': return LogLevel::kInfo;
+    default: return LogLevel::kDebug;
+  }
+}
+
+// Sorts by key (stable); on duplicates the last one wins.
+void NormalizeFields(std::vector<LogField>* fields) {
+  auto& f = *fields;
+  for (size_t i = 1; i < f.size(); ++i) {
+    LogField x = f[i];
+    size_t j = i;
+    while (j > 0 && x.key < f[j - 1].key) {
+      f[j] = f[j - 1];
+      --j;
+    }
+    f[j] = x;
+  }
+  size_t out = 0;
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (i + 1 < f.size() && f[i + 1].key == f[i].key) continue;
+    f[out++] = f[i];
+  }
+  f.resize(out);
+}
+
+const std::string_view* FindField(const ParsedLine& e, std::string_view key) {
+  for (const LogField& f : e.fields) {
+    if (f.key == key) return &f.value;
+  }
+  return nullptr;
+}
+
+void ExtractDerived(ParsedLine* e) {
+  static constexpr std::string_view kHeightKeys[] = {"block_number", "block_height", "height",
+                                                     "target_height", "new_height",
+                                                     "ancestor_height"};
+  static constexpr std::string_view kHashKeys[] = {"block_hash", "hash", "new_hash", "target_hash",
+                                                   "ancestor_hash"};
+  if (e->fields.empty()) return;
+  for (std::string_view key : kHeightKeys) {
+    if (const std::string_view* v = FindField(*e, key)) {
+      uint64_t h = 0;
+      auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), h);
+      if (ec == std::errc() && ptr == v->data() + v->size()) {
+        e->block_height = h;
+        break;
+      }
+    }
+  }
+  for (std::string_view key : kHashKeys) {
+    if (const std::string_view* v = FindField(*e, key); v != nullptr && !v->empty()) {
+      e->block_hash = *v;
+      break;
+    }
+  }
+  if (const std::string_view* v = FindField(*e, "state_root")) e->state_root = *v;
+}
+
+// Fills time/level/msg/fields from a logrus object (JSON or text).
+void FillFromLogrus(const std::vector<KeyValue>& kv, ParsedLine* e) {
+  bool have_msg = false;
+  for (const auto& [key, value] : kv) {
+    if (key == "time" || key == "timestamp" || key == "ts") {
+      int64_t t;
+      size_t used;
+      if (ParseIsoPrefix(value, &t, &used)) {
+        e->time_us = t;
+        continue;
+      }
+      if (key != "time") {
+        e->fields.push_back(LogField{key, value});
+        continue;
+      }
+      e->fields.push_back(LogField{key, value});
+    } else if (key == "level" || key == "lvl" || key == "severity") {
+      LogLevel l = ParseLevelName(value);
+      if (l != LogLevel::kUnknown) {
+        e->level = l;
+      } else {
+        e->fields.push_back(LogField{key, value});
+      }
+    } else if (key == "msg" || (key == "message" && !have_msg)) {
+      e->msg = value;
+      have_msg = key == "msg";
+    } else {
+      e->fields.push_back(LogField{key, value});
+    }
+  }
+}
+
+// logrus TextFormatter: time="…" level=info msg="…" key=value key2="quoted \"x\"".
+bool ParseLogfmt(std::string_view text, std::vector<KeyValue>* kv, std::string* storage) {
+  kv->clear();
+  storage->clear();
+  storage->reserve(text.size());  // views into storage stay valid: it never reallocates
+  size_t i = 0;
+  bool saw_level = false, saw_msg = false;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (i >= text.size()) break;
+    size_t k = i;
+    while (i < text.size() && text[i] != '=' && text[i] != ' ') ++i;
+    if (i >= text.size() || text[i] != '=' || i == k) return false;
+    std::string_view key = text.substr(k, i - k);
+    ++i;
+    std::string_view value;
+    if (i < text.size() && text[i] == '"') {
+      ++i;
+      size_t start = storage->size();
+      bool closed = false;
+      while (i < text.size()) {
+        char c = text[i++];
+        if (c == '"') {
+          closed = true;
+          break;
+        }
+        if (c == '\\' && i < text.size()) {
+          char n = text[i++];
+          c = n == 'n' ? '\n' : n == 't' ? '\t' : n == 'r' ? '\r' : n;
+        }
+        storage->push_back(c);
+      }
+      if (!closed) return false;
+      value = std::string_view(storage->data() + start, storage->size() - start);
+    } else {
+      size_t v = i;
+      while (i < text.size() && text[i] != ' ') ++i;
+      value = text.substr(v, i - v);
+    }
+    saw_level |= key == "level";
+    saw_msg |= key == "msg";
+    kv->emplace_back(key, value);
+  }
+  return saw_level && saw_msg;
+}
+
+constexpr std::string_view kPythonLevels[] = {"DEBUG", "INFO",     "WARNING", "WARN",
+                                              "ERROR", "CRITICAL", "FATAL"};
+
+bool IsPythonLevel(std::string_view s) {
+  for (std::string_view l : kPythonLevels) {
+    if (s == l) return true;
+  }
+  return false;
+}
+
+// "LEVEL:logger:message".
+bool ParsePythonDefault(std::string_view text, ParsedLine* e) {
+  size_t c1 = text.find(':');
+  if (c1 == std::string_view::npos || c1 < 4 || c1 > 8 || !IsPythonLevel(text.substr(0, c1))) {
+    return false;
+  }
+  size_t c2 = text.find(':', c1 + 1);
+  if (c2 == std::string_view::npos || c2 == c1 + 1) return false;
+  std::string_view logger = text.substr(c1 + 1, c2 - c1 - 1);
+  if (logger.find(' ') != std::string_view::npos) return false;
+  e->level = ParseLevelName(text.substr(0, c1));
+  e->fields.push_back(LogField{"logger", logger});
+  e->msg = text.substr(c2 + 1);
+  return true;
+}
+
+// After an ISO time: " - logger - LEVEL - message".
+bool ParsePythonAsctimeRest(std::string_view rest, ParsedLine* e) {
+  if (rest.substr(0, 3) != " - ") return false;
+  rest.remove_prefix(3);
+  size_t a = rest.find(" - ");
+  if (a == std::string_view::npos) return false;
+  size_t b = rest.find(" - ", a + 3);
+  if (b == std::string_view::npos) return false;
+  std::string_view logger = rest.substr(0, a);
+  std::string_view level = rest.substr(a + 3, b - a - 3);
+  if (!IsPythonLevel(level)) return false;
+  e->level = ParseLevelName(level);
+  e->fields.push_back(LogField{"logger", logger});
+  e->msg = rest.substr(b + 3);
+  return true;
+}
+
+// "host ident[pid]: message" after a journald time. Sets node and returns the message.
+bool ParseJournalRest(std::string_view rest, ParsedLine* e, std::string_view* message) {
+  if (rest.empty() || rest[0] != ' ') return false;
+  rest.remove_prefix(1);
+  size_t sp = rest.find(' ');
+  if (sp == std::string_view::npos || sp == 0) return false;
+  std::string_view host = rest.substr(0, sp);
+  if (host == "-") return false;
+  std::string_view after = rest.substr(sp + 1);
+  size_t colon = after.find(": ");
+  std::string_view ident;
+  if (colon == std::string_view::npos) {
+    if (after.empty() || after.back() != ':') return false;
+    ident = after.substr(0, after.size() - 1);
+    *message = std::string_view();
+  } else {
+    ident = after.substr(0, colon);
+    *message = after.substr(colon + 2);
+  }
+  if (ident.empty() || ident.find(' ') != std::string_view::npos) return false;
+  e->node = host;
+  size_t bracket = ident.find('[');
+  if (bracket != std::string_view::npos && ident.back() == ']') {
+    e->fields.push_back(LogField{"syslog_identifier", ident.substr(0, bracket)});
+    e->fields.push_back(LogField{"pid", ident.substr(bracket + 1, ident.size() - bracket - 2)});
+  } else {
+    e->fields.push_back(LogField{"syslog_identifier", ident});
+  }
+  return true;
+}
+
+bool Contains(std::string_view hay, std::string_view needle) {
+  return hay.find(needle) != std::string_view::npos;
+}
+
+EventKind IncidentMarker(std::string_view s) {
+  if (s.size() < 15) return EventKind::kOther;
+  if (Contains(s, "StateRootMismatch") || Contains(s, "tate root mismatch")) {
+    return EventKind::kStateRootMismatch;
+  }
+  if (Contains(s, "InflationDetected") || Contains(s, "nflation detected")) {
+    return EventKind::kInflationDetected;
+  }
+  if (Contains(s, "PinQuorumFailed") || Contains(s, "in quorum not met")) {
+    return EventKind::kPinQuorumFailed;
+  }
+  return EventKind::kOther;
+}
+
+bool IsParityLine(std::string_view msg) {
+  return Contains(msg, "PARITY DRIFT") || Contains(msg, ": parity \xE2\x9C\x93") ||
+         Contains(msg, ": legacy failed") || Contains(msg, ": refactored failed") ||
+         Contains(msg, "falling back to legacy") || Contains(msg, ": legacy fallback success") ||
+         Contains(msg, "PARITY REPORT");
+}
+
+}  // namespace
+
+bool IsParityReportOpener(std::string_view msg) { return Contains(msg, "PARITY REPORT"); }
+
+bool IsParityReportCloser(std::string_view text) {
+  text = TrimRight(TrimLeft(text));
+  if (text.size() < 3) return false;
+  for (char c : text) {
+    if (c != '=') return false;
+  }
+  return true;
+}
+
+namespace {
+struct Known {
+  std::string_view msg;
+  EventKind kind;
+};
+constexpr Known kKnown[] = {
+      {"Applying block to state", EventKind::kBlockApplying},
+      {"Block applied successfully", EventKind::kBlockApplied},
+      {"New block produced", EventKind::kBlockProduced},
+      {"Failed to apply transaction", EventKind::kTxFailed},
+      {"Distributing block rewards", EventKind::kRewardDistributing},
+      {"Block reward distributed", EventKind::kRewardDistributed},
+      {"Chain reorganization triggered", EventKind::kReorgTriggered},
+      {"Found common ancestor for reorg", EventKind::kReorgAncestor},
+      {"Chain reorganization complete", EventKind::kReorgComplete},
+      {"Rolling back state", EventKind::kRollback},
+      {"State rollback complete", EventKind::kRollbackComplete},
+      {"Content pinned with quorum", EventKind::kPinQuorum},
+      {"Pin failed", EventKind::kPinFailed},
+      {"CID audit failed", EventKind::kCidAuditFailed},
+      {"Starting COINjecture daemon", EventKind::kDaemonStart},
+      {"Configuration loaded", EventKind::kConfigLoaded},
+};
+}  // namespace
+
+std::string_view KnownMessageText(EventKind kind) {
+  for (const Known& k : kKnown) {
+    if (k.kind == kind) return k.msg;
+  }
+  return {};
+}
+
+void ClassifyEvent(ParsedLine* e) {
+  std::string_view msg = TrimRight(e->msg);
+  EventKind kind = EventKind::kOther;
+  for (const Known& k : kKnown) {
+    // Exact, or followed by text (text-format lines carry their fields after the message).
+    if (msg.size() >= k.msg.size() && msg[0] == k.msg[0] &&
+        msg.compare(0, k.msg.size(), k.msg) == 0 &&
+        (msg.size() == k.msg.size() || msg[k.msg.size()] == ' ' || msg[k.msg.size()] == ':' ||
+         msg[k.msg.size()] == '.' || msg[k.msg.size()] == ',')) {
+      kind = k.kind;
+      break;
+    }
+  }
+  EventKind marker = EventKind::kOther;
+  if (kind == EventKind::kOther) marker = IncidentMarker(msg);
+  if (marker == EventKind::kOther) {
+    if (const std::string_view* err = FindField(*e, "error")) marker = IncidentMarker(*err);
+  }
+  if (marker != EventKind::kOther) {
+    kind = marker;
+  } else if (kind == EventKind::kOther && IsParityLine(msg)) {
+    kind = EventKind::kParity;
+  }
+  e->kind = kind;
+}
+
+struct LineParser::Impl {
+  simdjson::ondemand::parser outer;
+  simdjson::ondemand::parser inner;
+  PaddedBuffer outer_buf;
+  PaddedBuffer inner_buf;
+  std::vector<KeyValue> outer_kv;
+  std::vector<KeyValue> inner_kv;
+  std::string outer_bytes;
+  std::string inner_bytes;
+  std::string message;  // the journal MESSAGE, which is parsed again
+  std::string logfmt_storage;
+
+  // The message forms (step 5). Sets format only for Python and logrus text.
+  void ParseMessage(std::string_view text, ParsedLine* e, bool top_level) {
+    text = TrimRight(text);
+    std::string error;
+    if (text.size() >= 2 && text.front() == '{' && text.back() == '}' &&
+        ParseObject(inner, inner_buf, text, &inner_kv, &inner_bytes, &error)) {
+      FillFromLogrus(inner_kv, e);
+      if (top_level) e->format = LogFormat::kLogrusJson;
+      return;
+    }
+    if (ParsePythonDefault(text, e)) {
+      if (top_level) e->format = LogFormat::kPythonText;
+      return;
+    }
+    int64_t t = 0;
+    size_t used = 0;
+    bool iso = ParseIsoPrefix(text, &t, &used);
+    if (iso && ParsePythonAsctimeRest(text.substr(used), e)) {
+      e->time_us = t;
+      if (top_level) e->format = LogFormat::kPythonText;
+      return;
+    }
+    if (Contains(text, "level=") && Contains(text, "msg=") &&
+        ParseLogfmt(text, &inner_kv, &logfmt_storage)) {
+      FillFromLogrus(inner_kv, e);
+      if (top_level) e->format = LogFormat::kLogrusText;
+      return;
+    }
+    if (iso && used < text.size() && text[used] == ' ') {
+      // "2025-11-04T13:37:01Z some text": a timestamped text line.
+      e->time_us = t;
+      e->msg = TrimLeft(text.substr(used));
+      return;
+    }
+    e->msg = text;
+  }
+
+  LineOutcome ParseJsonLine(std::string_view text, ParsedLine* e, std::string* error,
+                            LogFormat logrus_format) {
+    if (text.back() != '}') {
+      *error = "bad JSON: text after the object or object cut short";
+      return LineOutcome::kBad;
+    }
+    if (!ParseObject(outer, outer_buf, text, &outer_kv, &outer_bytes, error)) {
+      return LineOutcome::kBad;
+    }
+    bool journal = false;
+    for (const auto& kv : outer_kv) {
+      if (kv.first == "__REALTIME_TIMESTAMP" || kv.first == "MESSAGE") {
+        journal = true;
+        break;
+      }
+    }
+    if (!journal) {
+      FillFromLogrus(outer_kv, e);
+      e->format = logrus_format;
+      return LineOutcome::kEvent;
+    }
+    e->format = LogFormat::kJournalJson;
+    bool have_message = false;
+    LogLevel priority_level = LogLevel::kUnknown;
+    for (const auto& [key, value] : outer_kv) {
+      if (key == "__REALTIME_TIMESTAMP") {
+        int64_t us = 0;
+        auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), us);
+        if (ec == std::errc() && ptr == value.data() + value.size()) e->time_us = us;
+      } else if (key == "_HOSTNAME") {
+        e->node = value;
+      } else if (key == "PRIORITY") {
+        priority_level = LevelFromPriority(value);
+      } else if (key == "MESSAGE") {
+        message.assign(value);
+        have_message = true;
+      } else if (key == "SYSLOG_IDENTIFIER") {
+        e->fields.push_back(LogField{"syslog_identifier", value});
+      } else if (key == "_PID") {
+        e->fields.push_back(LogField{"pid", value});
+      } else if (key == "_SYSTEMD_UNIT") {
+        e->fields.push_back(LogField{"systemd_unit", value});
+      }
+    }
+    if (have_message) {
+      int64_t journal_time = e->time_us;
+      ParseMessage(message, e, /*top_level=*/false);
+      if (e->time_us == LogEvent::kUnknownTime) e->time_us = journal_time;
+    }
+    if (e->level == LogLevel::kUnknown) e->level = priority_level;
+    return LineOutcome::kEvent;
+  }
+};
+
+LineParser::LineParser() : impl_(std::make_unique<Impl>()) {}
+LineParser::~LineParser() = default;
+
+LineOutcome LineParser::Parse(std::string_view text, ParsedLine* e, std::string* error) {
+  e->Reset();
+  text = TrimRight(text);
+  if (TrimLeft(text).empty()) return LineOutcome::kBlank;
+  LineOutcome outcome = LineOutcome::kEvent;
+  if (text[0] == '-' && text.size() > 3 && text[1] == '-' && text[2] == ' ' &&
+      (Contains(text, "Logs begin at") || Contains(text, "Journal begins at") ||
+       Contains(text, "Boot ") || Contains(text, "No entries") || Contains(text, "Reboot"))) {
+    return LineOutcome::kJournalMarker;
+  }
+  if (text[0] == '{') {
+    outcome = impl_->ParseJsonLine(text, e, error, LogFormat::kLogrusJson);
+  } else {
+    YearlessTime yt;
+    size_t used = 0;
+    int64_t t;
+    std::string_view message;
+    if (ParseYearlessPrefix(text, &yt, &used) &&
+        ParseJournalRest(text.substr(used), e, &message)) {
+      e->format = LogFormat::kJournalShort;
+      impl_->ParseMessage(message, e, /*top_level=*/false);
+      if (e->time_us == LogEvent::kUnknownTime) {
+        e->yearless = true;
+        e->yearless_time = yt;
+      }
+    } else if (ParseIsoPrefix(text, &t, &used) &&
+               ParseJournalRest(text.substr(used), e, &message)) {
+      e->format = LogFormat::kJournalShort;
+      impl_->ParseMessage(message, e, /*top_level=*/false);
+      if (e->time_us == LogEvent::kUnknownTime) e->time_us = t;
+    } else {
+      size_t brace = text.find('{');
+      std::string_view prefix =
+          brace == std::string_view::npos ? std::string_view() : TrimRight(text.substr(0, brace));
+      if (brace != std::string_view::npos && text.back() == '}' && !prefix.empty() &&
+          prefix.back() == ':' && prefix.find(' ') == std::string_view::npos) {
+        outcome = impl_->ParseJsonLine(text.substr(brace), e, error, LogFormat::kPrefixedJson);
+        if (outcome == LineOutcome::kEvent && e->node.empty()) {
+          std::string_view p = prefix.substr(0, prefix.size() - 1);
+          // grep -n: "file.log:123:"
+          size_t colon = p.rfind(':');
+          if (colon != std::string_view::npos && colon + 1 < p.size() &&
+              std::all_of(p.begin() + static_cast<std::ptrdiff_t>(colon) + 1, p.end(),
+                          [](char c) { return c >= '0' && c <= '9'; })) {
+            p = p.substr(0, colon);
+          }
+          size_t slash = p.rfind('/');
+          if (slash != std::string_view::npos) p = p.substr(slash + 1);
+          e->node = p;
+        }
+        if (e->format == LogFormat::kJournalJson) e->format = LogFormat::kPrefixedJson;
+      } else {
+        impl_->ParseMessage(text, e, /*top_level=*/true);
+      }
+    }
+  }
+  if (outcome != LineOutcome::kEvent) return outcome;
+  NormalizeFields(&e->fields);
+  ExtractDerived(e);
+  ClassifyEvent(e);
+  return LineOutcome::kEvent;
+}
+
+void ParsedLine::Reset() {
+  time_us = LogEvent::kUnknownTime;
+  level = LogLevel::kUnknown;
+  format = LogFormat::kText;
+  kind = EventKind::kOther;
+  node = {};
+  msg = {};
+  block_height.reset();
+  block_hash = {};
+  state_root = {};
+  fields.clear();
+  yearless = false;
+  yearless_time = {};
+}
+
+std::optional<std::string_view> ParsedLine::Field(std::string_view key) const {
+  if (const std::string_view* v = FindField(*this, key)) return *v;
+  return std::nullopt;
+}
+
+}  // namespace forensics::logs

@@ -1,0 +1,245 @@
+// Timestamp parsing and formatting for the log readers (UTC microseconds since the epoch).
+#include "logs/log_time.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <charconv>
+#include <string>
+
+#include "forensics/log_events.h"
+
+namespace forensics::logs {
+namespace {
+
+bool Digits(std::string_view s, size_t pos, size_t n, int64_t* value) {
+  if (pos + n > s.size()) return false;
+  int64_t v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *value = v;
+  return true;
+}
+
+constexpr std::string_view kMonths[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+// Parses "HH:MM:SS[.,frac]" at pos. Returns bytes used, 0 if none.
+size_t ParseTimeOfDay(std::string_view s, size_t pos, int64_t* us, bool seconds_optional) {
+  int64_t hh, mm, ss = 0;
+  if (!Digits(s, pos, 2, &hh) || pos + 2 >= s.size() || s[pos + 2] != ':' ||
+      !Digits(s, pos + 3, 2, &mm)) {
+    return 0;
+  }
+  size_t p = pos + 5;
+  if (p < s.size() && s[p] == ':' && Digits(s, p + 1, 2, &ss)) {
+    p += 3;
+  } else if (!seconds_optional) {
+    return 0;
+  }
+  if (hh > 23 || mm > 59 || ss > 60) return 0;
+  int64_t frac_us = 0;
+  if (p + 1 < s.size() && (s[p] == '.' || s[p] == ',') && std::isdigit(static_cast<unsigned char>(s[p + 1]))) {
+    ++p;
+    int64_t scale = 100000;
+    while (p < s.size() && std::isdigit(static_cast<unsigned char>(s[p]))) {
+      frac_us += (s[p] - '0') * scale;
+      scale /= 10;
+      ++p;
+    }
+  }
+  *us = ((hh * 60 + mm) * 60 + ss) * kMicrosPerSecond + frac_us;
+  return p - pos;
+}
+
+}  // namespace
+
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  // Howard Hinnant's days_from_civil.
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+static void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+bool IsValidDate(int64_t year, unsigned month, unsigned day) {
+  static constexpr unsigned kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) return false;
+  if (month == 2 && day == 29) {
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return leap;
+  }
+  return true;
+}
+
+int YearOfTime(int64_t time_us) {
+  int64_t days = time_us / kMicrosPerDay;
+  if (time_us % kMicrosPerDay < 0) --days;
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  return static_cast<int>(y);
+}
+
+bool ParseIsoPrefix(std::string_view s, int64_t* time_us, size_t* consumed) {
+  int64_t year, month, day;
+  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
+      s[7] != '-' || !Digits(s, 8, 2, &day)) {
+    return false;
+  }
+  if (!IsValidDate(year, static_cast<unsigned>(month), static_cast<unsigned>(day))) return false;
+  if (s.size() < 11 || (s[10] != 'T' && s[10] != ' ' && s[10] != 't')) return false;
+  int64_t tod;
+  size_t n = ParseTimeOfDay(s, 11, &tod, false);
+  if (n == 0) return false;
+  size_t p = 11 + n;
+  int64_t offset_s = 0;
+  if (p < s.size() && (s[p] == 'Z' || s[p] == 'z')) {
+    ++p;
+  } else if (p < s.size() && (s[p] == '+' || s[p] == '-')) {
+    int sign = s[p] == '-' ? -1 : 1;
+    int64_t oh, om = 0;
+    if (Digits(s, p + 1, 2, &oh)) {
+      size_t q = p + 3;
+      if (q < s.size() && s[q] == ':' && Digits(s, q + 1, 2, &om)) {
+        q += 3;
+      } else if (Digits(s, q, 2, &om)) {
+        q += 2;
+      }
+      if (oh <= 23 && om <= 59) {
+        offset_s = sign * (oh * 3600 + om * 60);
+        p = q;
+      }
+    }
+  }
+  *time_us = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
+                 kMicrosPerDay +
+             tod - offset_s * kMicrosPerSecond;
+  *consumed = p;
+  return true;
+}
+
+bool ParseYearlessPrefix(std::string_view s, YearlessTime* t, size_t* consumed) {
+  if (s.size() < 15 || s[3] != ' ') return false;
+  unsigned month = 0;
+  for (unsigned i = 0; i < 12; ++i) {
+    if (s.substr(0, 3) == kMonths[i]) {
+      month = i + 1;
+      break;
+    }
+  }
+  if (month == 0) return false;
+  int64_t day;
+  size_t p = 4;
+  if (s[p] == ' ') {
+    if (!Digits(s, p + 1, 1, &day)) return false;
+    p += 2;
+  } else if (Digits(s, p, 2, &day)) {
+    p += 2;
+  } else if (Digits(s, p, 1, &day)) {
+    p += 1;
+  } else {
+    return false;
+  }
+  if (day < 1 || day > 31 || p >= s.size() || s[p] != ' ') return false;
+  ++p;
+  int64_t tod;
+  size_t n = ParseTimeOfDay(s, p, &tod, false);
+  if (n == 0) return false;
+  t->month = month;
+  t->day = static_cast<unsigned>(day);
+  t->time_of_day_us = tod;
+  *consumed = p + n;
+  return true;
+}
+
+int64_t ResolveYearless(const YearlessTime& t, int year) {
+  return DaysFromCivil(year, t.month, t.day) * kMicrosPerDay + t.time_of_day_us;
+}
+
+}  // namespace forensics::logs
+
+namespace forensics {
+
+Result<int64_t> ParseLogTime(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  auto bad = [&] {
+    return Status::InvalidArgument("cannot parse time \"" + std::string(text) +
+                                   "\" (want YYYY-MM-DD[ HH:MM[:SS]], ISO 8601 or @SECONDS)");
+  };
+  if (!text.empty() && text[0] == '@') {
+    std::string_view digits = text.substr(1);
+    bool negative = !digits.empty() && digits[0] == '-';
+    if (negative) digits.remove_prefix(1);
+    size_t dot = digits.find('.');
+    std::string_view whole = digits.substr(0, dot);
+    int64_t secs = 0;
+    auto [ptr, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), secs);
+    if (ec != std::errc() || ptr != whole.data() + whole.size() || whole.empty()) return bad();
+    int64_t frac = 0;
+    if (dot != std::string_view::npos) {
+      int64_t scale = 100000;
+      for (char c : digits.substr(dot + 1)) {
+        if (c < '0' || c > '9') return bad();
+        frac += (c - '0') * scale;
+        scale /= 10;
+      }
+    }
+    int64_t us = secs * logs::kMicrosPerSecond + frac;
+    return negative ? -us : us;
+  }
+  int64_t t;
+  size_t used;
+  if (logs::ParseIsoPrefix(text, &t, &used) && used == text.size()) return t;
+  // "YYYY-MM-DD" and "YYYY-MM-DD HH:MM".
+  int64_t year, month, day;
+  if (text.size() >= 10 && logs::Digits(text, 0, 4, &year) && text[4] == '-' &&
+      logs::Digits(text, 5, 2, &month) && text[7] == '-' && logs::Digits(text, 8, 2, &day) &&
+      logs::IsValidDate(year, static_cast<unsigned>(month), static_cast<unsigned>(day))) {
+    int64_t base = logs::DaysFromCivil(year, static_cast<unsigned>(month),
+                                       static_cast<unsigned>(day)) *
+                   logs::kMicrosPerDay;
+    if (text.size() == 10) return base;
+    int64_t tod;
+    if ((text[10] == ' ' || text[10] == 'T') &&
+        logs::ParseTimeOfDay(text, 11, &tod, true) == text.size() - 11) {
+      return base + tod;
+    }
+  }
+  return bad();
+}
+
+std::string FormatLogTime(int64_t time_us) {
+  if (time_us == LogEvent::kUnknownTime) return "unknown-time";
+  int64_t days = time_us / logs::kMicrosPerDay;
+  int64_t rem = time_us % logs::kMicrosPerDay;
+  if (rem < 0) {
+    rem += logs::kMicrosPerDay;
+    --days;
+  }
+  int64_t y;
+  unsigned m, d;
+  logs::CivilFromDays(days, &y, &m, &d);
+  int64_t secs = rem / logs::kMicrosPerSecond;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", y, m, d, secs / 3600,
+                     secs / 60 % 60, secs % 60, rem % logs::kMicrosPerSecond);
+}
+
+}  // namespace forensics

@@ -1,0 +1,256 @@
+// Log events: the lines of daemon, journald and Python-shim logs (spec/logs.md) turned into typed,
+// time-ordered events, plus the helper that picks the events around a bad block for the report.
+//
+// Every container LineReader takes (plain, zstd, gzip, concatenations, truncated) and every line
+// format below is read; nothing here prints, and a damaged or unparsable line is counted with its
+// file, line and byte offset while reading goes on.
+//   - logrus JSON lines of coinjectured: {"time":..., "level":..., "msg":..., "error":..., fields}
+//   - `journalctl -o json` lines (MESSAGE, __REALTIME_TIMESTAMP, _HOSTNAME, PRIORITY)
+//   - journalctl "short" lines: `Nov 04 13:37:01 host ident[pid]: message` (no year; see
+//     LogScanOptions::year), also short-precise (fractional seconds) and short-iso; indented
+//     lines continue the previous message
+//   - Python logging text (no prefix, `ERROR:coinjecture.legacy_compat:` or
+//     `2025-11-04 13:37:01,123 - coinjecture.legacy_compat - ERROR - `), with continuation lines
+//   - any prefix before a JSON object (`host: {...}`, grep output `file.log:{...}`)
+// The message inside a journald line (short or JSON) is parsed again as one of the other formats.
+// Times without a zone (journald short, Python asctime) are taken as UTC.
+#ifndef FORENSICS_LOG_EVENTS_H_
+#define FORENSICS_LOG_EVENTS_H_
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "forensics/line_reader.h"
+#include "forensics/result.h"
+
+namespace forensics {
+
+enum class LogLevel : uint8_t { kUnknown, kTrace, kDebug, kInfo, kWarning, kError, kFatal, kPanic };
+
+// What a line says, from the daemon's message text or an incident marker (spec/logs.md).
+enum class EventKind : uint8_t {
+  kOther,
+  kBlockApplying,       // "Applying block to state"
+  kBlockApplied,        // "Block applied successfully" (claims state_root)
+  kBlockProduced,       // "New block produced" (claims state_root)
+  kTxFailed,            // "Failed to apply transaction"
+  kRewardDistributing,  // "Distributing block rewards"
+  kRewardDistributed,   // "Block reward distributed"
+  kReorgTriggered,      // "Chain reorganization triggered"
+  kReorgAncestor,       // "Found common ancestor for reorg"
+  kReorgComplete,       // "Chain reorganization complete"
+  kRollback,            // "Rolling back state"
+  kRollbackComplete,    // "State rollback complete"
+  kPinQuorum,           // "Content pinned with quorum"
+  kPinFailed,           // "Pin failed"
+  kCidAuditFailed,      // "CID audit failed"
+  kDaemonStart,         // "Starting COINjecture daemon"
+  kConfigLoaded,        // "Configuration loaded" (codec_mode in fields)
+  // Incident markers, found in msg or error text. They take precedence over the message kinds
+  // above, so "Failed to apply transaction" with error "InflationDetected…" is kInflationDetected.
+  kStateRootMismatch,   // "StateRootMismatch" / "State root mismatch: expected …, computed …"
+  kInflationDetected,   // "InflationDetected" / "Inflation detected: total supply exceeded"
+  kPinQuorumFailed,     // "PinQuorumFailed" / "pin quorum not met: got a/n, required r/t"
+  // First line of a parity-log record (PARITY DRIFT, parity ✓, legacy/refactored failed,
+  // falling back, fallback success, PARITY REPORT). Its other lines are in `continuation`.
+  kParity,
+};
+
+// Stable kebab-case names ("block-applied", "state-root-mismatch", …) and level names ("info").
+std::string_view EventKindName(EventKind kind);
+std::string_view LogLevelName(LogLevel level);
+
+// The format a line was read in (the outer one when a journald line wraps a JSON message).
+enum class LogFormat : uint8_t {
+  kText,          // none recognised: the whole line is the message
+  kLogrusJson,    // coinjectured JSON line
+  kLogrusText,    // coinjectured with logrus' text formatter: time="…" level=… msg="…" k=v
+  kJournalJson,   // journalctl -o json
+  kJournalShort,  // journalctl short / short-precise / short-iso
+  kPythonText,    // Python logging with a recognised prefix
+  kPrefixedJson,  // "<host or file>:" before a JSON object
+};
+std::string_view LogFormatName(LogFormat format);
+
+// One field of a line: a JSON key (or a key the reader names, such as "logger" or "pid") and its
+// value as text.
+struct LogField {
+  std::string_view key;
+  std::string_view value;
+};
+
+// An event is cheap to copy. Its string views point into storage shared by all events of one
+// ScanLogs call; every copy of the event keeps that storage alive through `storage`, so the views
+// stay valid as long as the event (or a copy of it) exists.
+struct LogEvent {
+  static constexpr int64_t kUnknownTime = std::numeric_limits<int64_t>::min();
+
+  int64_t time_us = kUnknownTime;  // UTC microseconds since the epoch, or kUnknownTime
+  uint64_t line = 0;    // 1-based line number in the decoded file
+  uint64_t offset = 0;  // byte offset of the line in the decoded file
+  std::optional<uint64_t> block_height;  // block_number, block_height, height, target_height,
+                                         // new_height or ancestor_height, first found
+  std::string_view file;  // the path as given to ScanLogs
+  std::string_view node;  // journald host, a host prefix, else the base name of the file
+  std::string_view msg;   // the message text (logrus msg, journald MESSAGE, Python message)
+  std::string_view block_hash_prefix;  // block_hash, hash, new_hash, target_hash or ancestor_hash,
+                                       // as logged (16 hex) or full; lower case, without "0x"
+  std::string_view state_root_prefix;  // state_root as logged (16 hex) or full; lower case
+  // Every other key of the line (JSON keys except time/level/msg; "error" included), values as
+  // text: JSON strings unescaped, numbers, booleans and null as written, nested values as raw
+  // JSON. Sorted by key; on duplicate keys the last one wins.
+  std::span<const LogField> fields;
+  // Lines that continue this message (journald indented lines, Python multi-line messages such
+  // as the PARITY DRIFT record), as they appear in the file.
+  std::span<const std::string_view> continuation;
+  uint32_t file_index = 0;  // index of `file` in the ScanLogs input list / LogScanResult::files
+  LogLevel level = LogLevel::kUnknown;
+  LogFormat format = LogFormat::kText;
+  EventKind kind = EventKind::kOther;
+  bool time_from_yearless = false;  // journald short time; its year came from LogScanOptions or
+                                    // the other inputs (see LogScanResult::warnings)
+  std::shared_ptr<const void> storage;  // owns what the views point to
+
+  bool has_time() const { return time_us != kUnknownTime; }
+  // The value of `key` in fields, or nullopt.
+  std::optional<std::string_view> Field(std::string_view key) const;
+};
+
+struct LogScanOptions {
+  // Keep only events with since_us <= time <= until_us (journalctl --since/--until). Events with
+  // an unknown time are kept when they follow (in their file) a kept event or start the file.
+  std::optional<int64_t> since_us;
+  std::optional<int64_t> until_us;
+  // Year for journald "short" lines. Unset: inferred from the full timestamps of the other lines
+  // and files (each yearless line gets the year that puts it closest to them); with none at all,
+  // 1970 and a warning.
+  std::optional<int> year;
+  // At most this many parse problems and read issues are stored in LogScanResult (all counted).
+  size_t max_issues = 1000;
+  // Keep events of kind kOther (set false to keep only classified events and save memory).
+  bool keep_unclassified = true;
+  LineReaderOptions reader;  // decode_in_background is forced on
+};
+
+// A line that could not be parsed as the format it announced (for example bad JSON).
+struct LogParseProblem {
+  std::string file;
+  uint64_t line = 0;
+  uint64_t offset = 0;  // byte offset of the line in the decoded file
+  std::string what;
+  std::string excerpt;  // the first bytes of the line
+};
+
+struct LogFileStats {
+  std::string file;
+  std::string node;        // the node name used for lines that do not carry one
+  uint64_t lines = 0;      // lines read (not counting over-long ones)
+  uint64_t events = 0;     // events kept
+  uint64_t continuation_lines = 0;  // attached to the previous event
+  // Lines that produced no event, by reason.
+  uint64_t blank_lines = 0;
+  uint64_t bad_lines = 0;          // unparsable (see LogScanResult::problems)
+  uint64_t journal_markers = 0;    // "-- Boot …", "-- Logs begin at …" and similar
+  uint64_t outside_window = 0;     // before since_us or after until_us
+  uint64_t unclassified_dropped = 0;  // kOther events dropped by keep_unclassified = false
+  uint64_t too_long_lines = 0;     // over LineReaderOptions::max_line_bytes
+  uint64_t decoded_bytes = 0;
+  uint64_t file_bytes = 0;
+  std::map<LogFormat, uint64_t> lines_by_format;
+};
+
+struct LogScanResult {
+  // Sorted by time (events with unknown time take their predecessor's in the same file), stable,
+  // ties by file (in the order given) then line.
+  std::vector<LogEvent> events;
+  std::vector<LogFileStats> files;       // one per input, in the order given
+  std::vector<ReadIssue> read_issues;    // container damage and over-long lines (first max_issues)
+  std::vector<LogParseProblem> problems;  // unparsable lines (first max_issues)
+  uint64_t read_issue_count = 0;
+  uint64_t problem_count = 0;
+  std::optional<int> inferred_year;      // the year given to journald short lines when inferred
+  std::vector<std::string> warnings;     // human-readable, deterministic
+};
+
+// Reads every file (any container LineReader takes) and fills *out (replacing its contents).
+// Returns OK when the files could be opened, even if lines were damaged or unparsable: those are
+// counted in *out. IoError if a file cannot be opened; InvalidArgument if since_us > until_us.
+// Files are read one after another; each is decompressed on a background thread.
+Status ScanLogs(const std::vector<std::string>& files, const LogScanOptions& options,
+                LogScanResult* out);
+
+// Parses a time as journalctl --since/--until and the logs write it, to UTC microseconds:
+// "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.frac|,frac]]", ISO 8601 "YYYY-MM-DDTHH:MM:SS[.frac]"
+// with "Z", "±HH:MM", "±HHMM" or no zone (UTC), and "@<seconds since the epoch>".
+// InvalidArgument for anything else or an impossible date.
+Result<int64_t> ParseLogTime(std::string_view text);
+
+// Formats UTC microseconds as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (for reports and messages).
+std::string FormatLogTime(int64_t time_us);
+
+// Which block the report is about: its height, a hash (prefix), or both.
+struct TimelineAnchor {
+  std::optional<uint64_t> height;
+  std::string hash_prefix;  // any length, with or without "0x", any case
+};
+
+struct TimelineOptions {
+  // By count: this many events before and after the anchor event.
+  size_t events_before = 25;
+  size_t events_after = 25;
+  // By time, when either is set: every event within [anchor - before, anchor + after] seconds
+  // (events with unknown time are kept when their neighbours are); the counts above are then
+  // ignored.
+  std::optional<int64_t> seconds_before;
+  std::optional<int64_t> seconds_after;
+  // Also list kOther events (else only classified events are in the window).
+  bool include_unclassified = true;
+};
+
+struct TimelineEntry {
+  size_t event_index = 0;  // into the events given to SelectTimeline
+  bool is_anchor = false;  // names the anchor block (height or hash prefix)
+  bool is_reorg = false;   // reorg triggered / common ancestor / complete
+  bool is_rollback = false;  // rolling back / rollback complete
+  bool is_incident = false;  // StateRootMismatch, InflationDetected, PinQuorumFailed
+  // Block applied / New block produced lines: the node's claimed root for block_height.
+  bool claims_state_root = false;
+  std::string claimed_state_root;  // as logged (lower case)
+  enum class RootCheck { kNotApplicable, kNoReplayedRoot, kMatch, kMismatch };
+  RootCheck root_check = RootCheck::kNotApplicable;
+  std::string replayed_state_root;  // the replayed root given for block_height, when any
+};
+
+struct Timeline {
+  bool anchor_found = false;  // an event names the anchor block
+  // The event the window is centred on: the first naming the anchor; else, with a height, the
+  // first event at a greater height, else the last at a lower one. Unset if no event qualifies.
+  std::optional<size_t> anchor_event;
+  int64_t anchor_time_us = LogEvent::kUnknownTime;
+  std::vector<TimelineEntry> entries;  // in event order
+  size_t claims_matching = 0;   // claimed roots equal to the replayed one (by prefix)
+  size_t claims_mismatching = 0;
+};
+
+// Selects the events around the anchor block. `events` must be in ScanLogs order.
+// `replayed_roots` maps a height to the replayed state root (hex, full or prefix); claimed roots
+// are compared on their common prefix, case-insensitively. Pure: no I/O, deterministic.
+Timeline SelectTimeline(std::span<const LogEvent> events, const TimelineAnchor& anchor,
+                        const std::map<uint64_t, std::string>& replayed_roots,
+                        const TimelineOptions& options = {});
+
+// True when the two hex strings agree on their common prefix (case-insensitive, "0x" ignored)
+// and neither is empty.
+bool HexPrefixMatches(std::string_view a, std::string_view b);
+
+}  // namespace forensics
+
+#endif  // FORENSICS_LOG_EVENTS_H_
