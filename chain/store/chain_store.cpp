@@ -46,6 +46,7 @@ class StoreSource final : public ChainSource {
     if (!lo) return lo.error();
     auto hi = db_->MetaU64(store::kMetaMaxHeight);
     if (!hi) return hi.error();
+    FORENSICS_RETURN_IF_ERROR(CheckAgainstMeta(count->value_or(0), *lo, *hi));
     if (*lo && *hi) {
       description_ = fmt::format("{} (RocksDB chain store, {} blocks, heights {}..{}, opened {})", db_->dir(),
                                  count->value_or(0), **lo, **hi, db_->mode());
@@ -95,6 +96,77 @@ class StoreSource final : public ChainSource {
   }
 
  private:
+  // A store whose files are incomplete can open as an older, self-consistent view of each column
+  // family (a secondary instance recovers the latest version whose files all exist). The metadata,
+  // written in the same batches as the data, says where each column family must end; a column
+  // family that ends elsewhere means missing or damaged files, not a shorter chain.
+  Status CheckAgainstMeta(uint64_t count, std::optional<uint64_t> lo, std::optional<uint64_t> hi) {
+    auto inconsistent = [&](std::string_view cf, const std::string& what) {
+      return Status::Corruption(fmt::format(
+          "{}: damaged chain store: column family {} {}; files are missing or damaged (restore the store or "
+          "re-import it)",
+          db_->dir(), cf, what));
+    };
+    auto bound = [&](store::CfIndex cf, bool last, std::optional<uint64_t>* height) -> Status {
+      std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(read_options_, db_->cf(cf)));
+      if (last) {
+        it->SeekToLast();
+      } else {
+        it->SeekToFirst();
+      }
+      height->reset();
+      if (it->Valid()) {
+        if (it->key().size() < 8) return inconsistent(store::kColumnFamilies[cf], "holds a malformed key");
+        *height = ReadU64BE(it->key().data());
+      }
+      return IterStatus(it.get(), store::kColumnFamilies[cf]);
+    };
+    auto show = [](std::optional<uint64_t> h) { return h ? std::to_string(*h) : std::string("nothing"); };
+    std::optional<uint64_t> got;
+    FORENSICS_RETURN_IF_ERROR(bound(store::kBlocks, false, &got));
+    if (got != (count ? lo : std::nullopt))
+      return inconsistent("blocks", fmt::format("starts at {}, the metadata says {}", show(got), show(count ? lo : std::nullopt)));
+    FORENSICS_RETURN_IF_ERROR(bound(store::kBlocks, true, &got));
+    if (got != (count ? hi : std::nullopt))
+      return inconsistent("blocks", fmt::format("ends at {}, the metadata says {}", show(got), show(count ? hi : std::nullopt)));
+    for (auto [cf, key] : {std::pair{store::kSnapshots, store::kMetaMaxSnapshotHeight},
+                           std::pair{store::kStateChanges, store::kMetaMaxStateChangeHeight}}) {
+      auto want = db_->MetaU64(key);
+      if (!want) return want.error();
+      FORENSICS_RETURN_IF_ERROR(bound(cf, true, &got));
+      if (got != *want)
+        return inconsistent(store::kColumnFamilies[cf], fmt::format("ends at height {}, the metadata says {}", show(got), show(*want)));
+    }
+    if (!count || !hi) return Status::Ok();
+    // The newest block's hash index entry, and the transactions of the newest block that has any.
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(read_options_, db_->cf(store::kBlocks)));
+    bool newest = true;
+    int steps = 0;
+    for (it->SeekToLast(); it->Valid() && steps < 64; it->Prev(), ++steps) {
+      const BlockHeight h = ReadU64BE(it->key().data());
+      const std::string where = fmt::format("{} block {}", db_->dir(), h);
+      Block b;
+      uint32_t n = 0;
+      FORENSICS_RETURN_IF_ERROR(store::DecodeBlock(ToView(it->value()), where, &b, &n));
+      std::string v;
+      if (newest && b.header.hash) {
+        rocksdb::Status s = db_->db()->Get(read_options_, db_->cf(store::kHashIndex),
+                                           rocksdb::Slice(reinterpret_cast<const char*>(b.header.hash->data()), 32), &v);
+        if (!s.ok() && !s.IsNotFound()) return store::FromRocks(s, where);
+        if (s.IsNotFound() || v != U64Key(h))
+          return inconsistent("block_hash_index", fmt::format("lacks the newest block ({}, height {})", b.header.hash->Hex(), h));
+      }
+      newest = false;
+      if (n == 0) continue;
+      rocksdb::Status s = db_->db()->Get(read_options_, db_->cf(store::kTransactions), U64U32Key(h, n - 1), &v);
+      if (!s.ok() && !s.IsNotFound()) return store::FromRocks(s, where);
+      if (s.IsNotFound())
+        return inconsistent("transactions", fmt::format("lacks transaction {} of block {}", n - 1, h));
+      break;
+    }
+    return IterStatus(it.get(), "blocks");
+  }
+
   Status IterStatus(rocksdb::Iterator* it, std::string_view cf) const {
     return store::FromRocks(it->status(), fmt::format("{}: reading column family {}", db_->dir(), cf));
   }

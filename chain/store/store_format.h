@@ -34,6 +34,10 @@ inline constexpr std::string_view kMetaBlockCount = "block_count"; // u64 BE
 inline constexpr std::string_view kMetaMinHeight = "min_height";   // u64 BE, absent while no block
 inline constexpr std::string_view kMetaMaxHeight = "max_height";   // u64 BE, absent while no block
 inline constexpr std::string_view kMetaSnapshotCount = "snapshot_count";  // u64 BE
+// Highest snapshot / state-change height stored (absent while there is none): with min_height and
+// max_height they let a reader check that each column family ends where the metadata says.
+inline constexpr std::string_view kMetaMaxSnapshotHeight = "max_snapshot_height";          // u64 BE
+inline constexpr std::string_view kMetaMaxStateChangeHeight = "max_state_change_height";  // u64 BE
 
 // Accounts per value of a snapshot chunk.
 inline constexpr uint32_t kSnapshotChunkAccounts = 4096;

@@ -131,6 +131,12 @@ class Importer {
     if (!lo) return lo.error();
     auto hi = db_->MetaU64(store::kMetaMaxHeight);
     if (!hi) return hi.error();
+    auto max_snap = db_->MetaU64(store::kMetaMaxSnapshotHeight);
+    if (!max_snap) return max_snap.error();
+    auto max_sc = db_->MetaU64(store::kMetaMaxStateChangeHeight);
+    if (!max_sc) return max_sc.error();
+    max_snapshot_ = *max_snap;
+    max_state_change_ = *max_sc;
     block_count_ = count->value_or(0);
     snapshot_count_ = snaps->value_or(0);
     min_height_ = *lo;
@@ -182,6 +188,12 @@ class Importer {
       std::string old_value;
       FORENSICS_RETURN_IF_ERROR(Get(store::kBlocks, key, &old_value, &existed));
       if (existed) {
+        if (!b.state_changes && max_state_change_ == h) {
+          // The highest state change goes away: find the one below it in the store, with
+          // everything before this block committed.
+          FORENSICS_RETURN_IF_ERROR(Commit());
+          FORENSICS_RETURN_IF_ERROR(HighestStateChangeBelow(h));
+        }
         Block old;
         uint32_t old_txs = 0;
         FORENSICS_RETURN_IF_ERROR(store::DecodeBlock(old_value, fmt::format("{} block {}", options_.db_dir, h), &old, &old_txs));
@@ -200,6 +212,7 @@ class Importer {
       batch_.Put(db_->cf(store::kStateChanges), key,
                  store::EncodeAccounts(b.state_changes->data(), b.state_changes->size()));
       ++stats_.state_change_sets;
+      if (!max_state_change_ || h > *max_state_change_) max_state_change_ = h;
     }
     if (b.header.hash)
       batch_.Put(db_->cf(store::kHashIndex), rocksdb::Slice(reinterpret_cast<const char*>(b.header.hash->data()), 32), key);
@@ -213,6 +226,16 @@ class Importer {
     stats_.transactions += b.txs.size();
     ++pending_blocks_;
     return Status::Ok();
+  }
+
+  // Sets max_state_change_ to the highest stored state-change height below h (REQUIRES: nothing pending).
+  Status HighestStateChangeBelow(BlockHeight h) {
+    max_state_change_.reset();
+    if (h == 0) return Status::Ok();
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(store::kStateChanges)));
+    it->SeekForPrev(U64Key(h - 1));
+    if (it->Valid() && it->key().size() == 8) max_state_change_ = store::ReadU64BE(it->key().data());
+    return store::FromRocks(it->status(), fmt::format("{}: reading state_changes", options_.db_dir));
   }
 
   Status AddSnapshot(const Snapshot& s, const std::string& where) {
@@ -244,6 +267,7 @@ class Importer {
       batch_.Put(db_->cf(store::kSnapshots), U64U32Key(s.height, c),
                  store::EncodeAccounts(s.accounts.data() + begin, len));
     }
+    if (!max_snapshot_ || s.height > *max_snapshot_) max_snapshot_ = s.height;
     ++stats_.snapshots;
     ++pending_blocks_;
     return Status::Ok();
@@ -257,6 +281,12 @@ class Importer {
     batch_.Put(meta, std::string(store::kMetaSnapshotCount), U64Key(snapshot_count_));
     if (min_height_) batch_.Put(meta, std::string(store::kMetaMinHeight), U64Key(*min_height_));
     if (max_height_) batch_.Put(meta, std::string(store::kMetaMaxHeight), U64Key(*max_height_));
+    if (max_snapshot_) batch_.Put(meta, std::string(store::kMetaMaxSnapshotHeight), U64Key(*max_snapshot_));
+    if (max_state_change_) {
+      batch_.Put(meta, std::string(store::kMetaMaxStateChangeHeight), U64Key(*max_state_change_));
+    } else {
+      batch_.Delete(meta, std::string(store::kMetaMaxStateChangeHeight));
+    }
     rocksdb::WriteOptions wo;
     rocksdb::Status s = db_->db()->Write(wo, &batch_);
     batch_.Clear();
@@ -297,7 +327,7 @@ class Importer {
   rocksdb::WriteBatch batch_;
   uint64_t pending_blocks_ = 0;
   uint64_t block_count_ = 0, snapshot_count_ = 0;
-  std::optional<BlockHeight> min_height_, max_height_;
+  std::optional<BlockHeight> min_height_, max_height_, max_snapshot_, max_state_change_;
   std::optional<BlockHeight> last_block_, last_snapshot_;
   ImportStats stats_;
 };
