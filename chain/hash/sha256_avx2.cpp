@@ -101,6 +101,7 @@ FORENSICS_INLINE void Compress(V s[8], V w[16]) {
     }
     FORENSICS_ROUND(x, t, Add(w[t & 15], Broadcast(kK[t])));
   }
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) s[k] = Add(s[k], x[k]);
 }
 
@@ -109,15 +110,18 @@ FORENSICS_INLINE void PadBlock64(V s[8]) {
   V x[8] = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]};
 #pragma GCC unroll 64
   for (int t = 0; t < 64; ++t) FORENSICS_ROUND(x, t, Broadcast(kPad64KW[t]));
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) s[k] = Add(s[k], x[k]);
 }
 
 FORENSICS_INLINE void InitState(V s[8]) {
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) s[k] = Broadcast(kInit[k]);
 }
 
 FORENSICS_INLINE void StoreDigests(V s[8], uint8_t* out) {
   Transpose8(s);
+#pragma GCC unroll 16
   for (size_t j = 0; j < kLanes; ++j) {
     _mm256_storeu_si256(reinterpret_cast<V*>(out + 32 * j), ByteSwap(s[j]));
   }
@@ -126,12 +130,14 @@ FORENSICS_INLINE void StoreDigests(V s[8], uint8_t* out) {
 // Exactly eight 64-byte messages.
 void Hash64x8(const uint8_t* in, uint8_t* out) {
   V w[16];
+#pragma GCC unroll 16
   for (size_t j = 0; j < kLanes; ++j) {
     w[j] = _mm256_loadu_si256(reinterpret_cast<const V*>(in + 64 * j));
     w[8 + j] = _mm256_loadu_si256(reinterpret_cast<const V*>(in + 64 * j + 32));
   }
   Transpose8(w);
   Transpose8(w + 8);
+#pragma GCC unroll 16
   for (int t = 0; t < 16; ++t) w[t] = ByteSwap(w[t]);
   V s[8];
   InitState(s);
@@ -143,10 +149,12 @@ void Hash64x8(const uint8_t* in, uint8_t* out) {
 // Exactly eight 48-byte messages.
 void Hash48x8(const uint8_t* in, uint8_t* out) {
   V w[16];
+#pragma GCC unroll 16
   for (size_t j = 0; j < kLanes; ++j) w[j] = _mm256_loadu_si256(reinterpret_cast<const V*>(in + 48 * j));
   Transpose8(w);
   // Words 8..11: message j in the low half and j + 4 in the high half, then a 4 × 4 transpose per half.
   V q[4];
+#pragma GCC unroll 16
   for (size_t j = 0; j < 4; ++j) {
     const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 48 * j + 32));
     const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 48 * (j + 4) + 32));
@@ -158,6 +166,7 @@ void Hash48x8(const uint8_t* in, uint8_t* out) {
   w[9] = _mm256_unpackhi_epi64(t0, t2);
   w[10] = _mm256_unpacklo_epi64(t1, t3);
   w[11] = _mm256_unpackhi_epi64(t1, t3);
+#pragma GCC unroll 16
   for (int t = 0; t < 12; ++t) w[t] = ByteSwap(w[t]);
   w[12] = Broadcast(kPad48W12);
   w[13] = _mm256_setzero_si256();

@@ -54,11 +54,13 @@ FORENSICS_INLINE V ByteSwap(V x) {
 // In-place 16 × 16 transpose of 32-bit words: r[j] word i ↔ r[i] word j.
 FORENSICS_INLINE void Transpose16(V r[16]) {
   V t[16], u[16];
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) {
     t[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
     t[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
   }
   // u[4 g + w], 128-bit lane k: messages 4g..4g+3, word 4k + w.
+#pragma GCC unroll 16
   for (int g = 0; g < 4; ++g) {
     u[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
     u[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
@@ -66,6 +68,7 @@ FORENSICS_INLINE void Transpose16(V r[16]) {
     u[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
   }
   // 4 × 4 transpose of 128-bit lanes across u[w], u[4 + w], u[8 + w], u[12 + w].
+#pragma GCC unroll 16
   for (int w = 0; w < 4; ++w) {
     const V v0 = _mm512_shuffle_i32x4(u[w], u[4 + w], 0x44);
     const V v1 = _mm512_shuffle_i32x4(u[w], u[4 + w], 0xee);
@@ -105,6 +108,7 @@ FORENSICS_INLINE void Compress(V s[8], V w[16]) {
     }
     FORENSICS_ROUND(x, t, Add(w[t & 15], Broadcast(kK[t])));
   }
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) s[k] = Add(s[k], x[k]);
 }
 
@@ -112,18 +116,23 @@ FORENSICS_INLINE void PadBlock64(V s[8]) {
   V x[8] = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]};
 #pragma GCC unroll 64
   for (int t = 0; t < 64; ++t) FORENSICS_ROUND(x, t, Broadcast(kPad64KW[t]));
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) s[k] = Add(s[k], x[k]);
 }
 
 FORENSICS_INLINE void InitState(V s[8]) {
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) s[k] = Broadcast(kInit[k]);
 }
 
 FORENSICS_INLINE void StoreDigests(const V s[8], uint8_t* out) {
   V r[16];
+#pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) r[k] = s[k];
+#pragma GCC unroll 16
   for (int k = 8; k < 16; ++k) r[k] = _mm512_setzero_si512();
   Transpose16(r);
+#pragma GCC unroll 16
   for (size_t j = 0; j < kLanes; ++j) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * j), _mm512_castsi512_si256(ByteSwap(r[j])));
   }
@@ -131,8 +140,10 @@ FORENSICS_INLINE void StoreDigests(const V s[8], uint8_t* out) {
 
 void Hash64x16(const uint8_t* in, uint8_t* out) {
   V w[16];
+#pragma GCC unroll 16
   for (size_t j = 0; j < kLanes; ++j) w[j] = _mm512_loadu_si512(in + 64 * j);
   Transpose16(w);
+#pragma GCC unroll 16
   for (int t = 0; t < 16; ++t) w[t] = ByteSwap(w[t]);
   V s[8];
   InitState(s);
@@ -143,8 +154,10 @@ void Hash64x16(const uint8_t* in, uint8_t* out) {
 
 void Hash48x16(const uint8_t* in, uint8_t* out) {
   V w[16];
+#pragma GCC unroll 16
   for (size_t j = 0; j < kLanes; ++j) w[j] = _mm512_maskz_loadu_epi32(0x0fff, in + 48 * j);
   Transpose16(w);
+#pragma GCC unroll 16
   for (int t = 0; t < 12; ++t) w[t] = ByteSwap(w[t]);
   w[12] = Broadcast(kPad48W12);
   w[13] = _mm512_setzero_si512();
