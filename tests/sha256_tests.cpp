@@ -254,3 +254,34 @@ TEST_CASE("FORENSICS_SHA256_BACKEND picks the backend at first use, bad names fa
     CHECK(std::system(cmd.c_str()) == 0);
   }
 }
+
+namespace {
+
+// A backend that is right except in one lane: the kind of bug SelfTest exists to catch.
+void ScalarHash64ButLane9Wrong(const uint8_t* in, uint8_t* out, size_t n) {
+  const sha256::Backend& scalar = *sha256::AllBackends().back();
+  scalar.hash64_many(in, out, n);
+  if (n > 9) out[32 * 9] ^= 1;
+}
+
+void ScalarHash48ButWritesPastEnd(const uint8_t* in, uint8_t* out, size_t n) {
+  const sha256::Backend& scalar = *sha256::AllBackends().back();
+  scalar.hash48_many(in, out, n);
+  if (n % 16 != 0) out[32 * n] = 0;  // a padded-batch kernel that stores its whole last batch
+}
+
+}  // namespace
+
+TEST_CASE("self-test rejects a backend wrong in one lane or writing past the last digest", "[sha256]") {
+  const sha256::Backend& scalar = *sha256::AllBackends().back();
+  REQUIRE(scalar.name == "scalar");
+  sha256::Backend bad_lane = scalar;
+  bad_lane.name = "bad-lane";
+  bad_lane.hash64_many = ScalarHash64ButLane9Wrong;
+  CHECK_FALSE(sha256::SelfTest(bad_lane));
+  sha256::Backend bad_tail = scalar;
+  bad_tail.name = "bad-tail";
+  bad_tail.hash48_many = ScalarHash48ButWritesPastEnd;
+  CHECK_FALSE(sha256::SelfTest(bad_tail));
+  CHECK(sha256::SelfTest(scalar));
+}

@@ -99,11 +99,15 @@ bool HashMatches(const Backend& b, std::string_view msg, const char* hex) {
 bool BatchMatches(const Backend& b, void (*many)(const uint8_t*, uint8_t*, size_t),
                   const uint8_t* stream, const char* known_hex) {
   constexpr size_t kMax = 33;
-  uint8_t all[kMax * 32];
+  uint8_t all[(kMax + 1) * 32];
+  std::memset(all, 0xa5, sizeof(all));
   many(stream, all, kMax);
   uint8_t agg[32];
-  b.hash(all, sizeof(all), agg);
+  b.hash(all, kMax * 32, agg);
   if (!EqualsHex(agg, known_hex)) return false;
+  for (size_t i = kMax * 32; i < sizeof(all); ++i) {
+    if (all[i] != 0xa5) return false;
+  }
   static constexpr size_t kEdges[] = {0, 1, 7, 8, 9, 15, 16, 17, 33};
   for (size_t n : kEdges) {
     uint8_t out[(kMax + 1) * 32];
