@@ -10,6 +10,7 @@ namespace forensics::bench {
 int RunSha256();     // bench_sha256.cpp
 int RunStateRoot();  // bench_state_root.cpp
 int RunLogs();       // bench_logs.cpp
+int RunParity();     // bench_parity.cpp
 int RunStore();      // bench_store.cpp
 }  // namespace forensics::bench
 
@@ -26,6 +27,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"sha256", "64- and 48-byte hashes/s per backend vs OpenSSL", forensics::bench::RunSha256},
     {"state_root", "state root of 1M accounts: from scratch and incremental", forensics::bench::RunStateRoot},
     {"logs", "ScanLogs on a zstd daemon log vs zstd -d and zstdcat | grep", forensics::bench::RunLogs},
+    {"parity", "AnalyzeParityDrift on a zstd parity log vs zstd -d", forensics::bench::RunParity},
     {"store", "RocksDB chain store vs NDJSON export: import, read, analysis", forensics::bench::RunStore},
 };
 

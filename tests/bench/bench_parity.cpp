@@ -1,0 +1,114 @@
+// AnalyzeParityDrift on a generated shadow-mode parity log compressed with zstd, against the zstd CLI
+// in the same run: `zstd -d -c FILE > /dev/null`, then the full analysis with --chain (wall time,
+// best of 2 each). FORENSICS_BENCH_PARITY_MB sets the uncompressed size (default 300).
+#include <zstd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "bench.h"
+#include "forensics/parity.h"
+#include "forensics/parity_gen.h"
+
+namespace forensics::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Wall(const std::function<void()>& fn, int runs) {
+  double best = 1e30;
+  for (int i = 0; i < runs; ++i) {
+    auto start = Clock::now();
+    fn();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int RunParity() {
+  uint64_t mb = 300;
+  if (const char* env = std::getenv("FORENSICS_BENCH_PARITY_MB")) mb = std::strtoull(env, nullptr, 10);
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "forensics-bench-parity";
+  std::filesystem::create_directories(dir);
+  const std::string log = (dir / "parity.log.zst").string();
+  const std::string chain = (dir / "chain.ndjson").string();
+
+  // About 130 bytes per `parity ✓` line with the asctime prefix; 0.5% of comparisons drift.
+  auto headers = SyntheticCoreV4Headers(2000, 7);
+  {
+    std::FILE* f = std::fopen(chain.c_str(), "wb");
+    if (f == nullptr) return 1;
+    std::string text = CoreV4ExportNdjson(headers);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+  }
+  ParityGenOptions g;
+  g.matches = (mb << 20) / 128;
+  g.header_drifts = g.matches / 200;
+  g.unexplained_drifts = 3;
+  g.other_drifts = 10;
+  g.fallbacks = 50;
+  g.legacy_failures = 5;
+  g.step_us = 20000;
+  g.seed = 11;
+  auto gen_start = Clock::now();
+  std::FILE* f = std::fopen(log.c_str(), "wb");
+  if (f == nullptr) return 1;
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  std::string pending, out;
+  auto compress = [&] {
+    out.resize(ZSTD_compressBound(pending.size()));
+    size_t n = ZSTD_compress2(cctx, out.data(), out.size(), pending.data(), pending.size());
+    if (!ZSTD_isError(n)) std::fwrite(out.data(), 1, n, f);
+    pending.clear();
+  };
+  ParityGenSummary sum;
+  Status st = GenerateParityLog(headers, g, [&](std::string_view s) {
+    pending.append(s);
+    if (pending.size() >= (8u << 20)) compress();  // frames of ~8 MB, as a rotated, appended log
+  }, &sum);
+  if (!pending.empty()) compress();
+  ZSTD_freeCCtx(cctx);
+  std::fclose(f);
+  double gen_s = std::chrono::duration<double>(Clock::now() - gen_start).count();
+  if (!st.ok()) return 1;
+  const double raw_mb = static_cast<double>(sum.bytes) / 1048576.0;
+  std::printf("  log: %.0f MB uncompressed, %.1f MB zstd, %llu lines, %llu drifts (generated in %.1f s)\n", raw_mb,
+              static_cast<double>(std::filesystem::file_size(log)) / 1048576.0,
+              static_cast<unsigned long long>(sum.lines), static_cast<unsigned long long>(sum.drifts), gen_s);
+
+  const std::string zstd_cmd = "zstd -q -d -c '" + log + "' > /dev/null";
+  int rc = std::system(zstd_cmd.c_str());  // warms the page cache
+  double t_zstd = Wall([&] { rc |= std::system(zstd_cmd.c_str()); }, 2);
+  ParityDriftOptions o;
+  o.log_files = {log};
+  o.chain_path = chain;
+  bool correct = true;
+  double t_analyze = Wall([&] {
+    auto r = AnalyzeParityDrift(o);
+    correct = r.has_value() && r->drifts == sum.drifts && r->explained == sum.explained &&
+              r->unexplained == sum.unexplained + sum.other && r->matches == sum.matches && r->problem_count == 0;
+  }, 2);
+  if (rc != 0) std::printf("  (zstd CLI not available: its row is meaningless)\n");
+  Table table({"what", "seconds", "MB/s (uncompressed)", "× zstd -d"});
+  auto row = [&](const char* what, double s) {
+    table.Add({what, Fmt("%.3f", s), Fmt("%.0f", raw_mb / s), Fmt("%.2f", s / t_zstd)});
+  };
+  row("zstd -d -c FILE > /dev/null", t_zstd);
+  row("AnalyzeParityDrift (+ --chain)", t_analyze);
+  table.Print();
+  std::printf("  ratio AnalyzeParityDrift / zstd -d: %.2f\n", t_analyze / t_zstd);
+  std::filesystem::remove_all(dir);
+  if (!correct) std::printf("  WRONG: the analysis did not reproduce the generated counts\n");
+  return correct ? 0 : 1;
+}
+
+}  // namespace forensics::bench
