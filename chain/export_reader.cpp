@@ -359,10 +359,50 @@ Result<Snapshot> ParseSnapshot(const FieldDecoder& d, const object& o) {
   return s;
 }
 
+// Finds what simdjson refused: the key whose number does not fit 64 bits, or the byte offset of
+// the first syntax problem, so that the message can name the field.
+std::string DiagnoseJson(std::string_view line, simdjson::error_code err) {
+  if (err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE) {
+    std::string_view last_key;
+    bool in_string = false;
+    size_t str_start = 0;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+          size_t j = i + 1;
+          while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
+          if (j < line.size() && line[j] == ':') last_key = line.substr(str_start, i - str_start);
+        }
+        continue;
+      }
+      if (c == '"') {
+        in_string = true;
+        str_start = i + 1;
+      } else if (c == '-' || (c >= '0' && c <= '9')) {
+        size_t j = i;
+        while (j < line.size() && std::string_view("+-.eE0123456789").find(line[j]) != std::string_view::npos) ++j;
+        std::string_view num = line.substr(i, j - i);
+        size_t digits = 0;
+        for (char d : num) digits += (d >= '0' && d <= '9');
+        bool plain = num.find_first_of(".eE") == std::string_view::npos;
+        if (plain && (digits > 19 && !(digits == 20 && num[0] != '-' && num <= "18446744073709551615")))
+          return fmt::format("field {}: {} does not fit in 64 bits (byte {})", last_key, FieldDecoder::Clip(num), i + 1);
+        i = j - 1;
+      }
+    }
+  }
+  return fmt::format("not valid JSON ({})", simdjson::error_message(err));
+}
+
 Result<object> ParseObject(simdjson::dom::parser& parser, std::string_view line, const FieldDecoder& d,
                            element* root) {
-  if (parser.parse(line.data(), line.size(), true).get(*root) != simdjson::SUCCESS)
-    return Status::Corruption(fmt::format("{}: not a valid JSON object", d.where()));
+  simdjson::error_code err = parser.parse(line.data(), line.size(), true).get(*root);
+  if (err != simdjson::SUCCESS)
+    return Status::Corruption(fmt::format("{}: {}", d.where(), DiagnoseJson(line, err)));
   object o;
   if (root->get_object().get(o) != simdjson::SUCCESS)
     return Status::Corruption(fmt::format("{}: expected a JSON object, found {}", d.where(), TypeName(*root)));

@@ -183,7 +183,7 @@ class Generator {
       return it != pending.end() ? it->second : state_.Get(a);
     };
     for (uint64_t k = 0; k < o_.txs_per_block; ++k) {
-      const Address& sender = pool_[rng_.Below(pool_.size())];
+      const Address sender = pool_[rng_.Below(pool_.size())];  // a copy: pool_ grows below
       Account s = view(sender);
       if (s.balance < 10 * kWeiPerBeans) continue;
       Address to;

@@ -320,8 +320,11 @@ class Replay {
   }
 
   void Record(BlockHeight height, const Hash32& id, const std::string& where, BlockVerdict v, bool from_snapshot) {
-    if (InRange(height))
+    if (InRange(height)) {
       for (const std::string& u : v.unverifiable) Unverifiable(u, height);
+      if (!from_snapshot) last_state_verified_ = v.state_verified;
+      else if (v.state_verified) last_state_verified_ = true;
+    }
     if (v.supply) PushSupply(*v.supply);
     if (stored_findings_ < kMaxStoredFindings && !v.findings.empty()) {
       auto& slot = findings_by_height_[height];
@@ -474,6 +477,15 @@ class Replay {
       report_->verdict = "violation";
     } else if (report_->partial || report_->blocks_checked == 0 || !FullyReplayed()) {
       report_->verdict = "inconclusive";
+    } else if (!last_state_verified_) {
+      // Every rule held in the replay, but nothing in the input shows the node's own state at the end
+      // (roots not committed, no recorded state): a state violation of the node would be invisible.
+      report_->verdict = "inconclusive";
+      report_->warnings.push_back(fmt::format(
+          "no rule is broken, but the node's state after block {} is not committed in the input (its state root is "
+          "absent or 32 zero bytes, and no state changes or snapshot match it), so the node's balances could not be "
+          "compared with the replay",
+          report_->last_height.value_or(0)));
     } else {
       report_->verdict = "clean";
     }
@@ -522,6 +534,7 @@ class Replay {
   BlockRef last_block_, prior_block_;
   std::unordered_set<Address, AddressHasher> tainted_;
   bool diverged_ = false;
+  bool last_state_verified_ = false;
   std::vector<SupplyRow> recent_supply_, after_supply_;
   size_t after_bad_rows_ = 0;
 };
