@@ -817,6 +817,66 @@ TEST_CASE("damaged SST, MANIFEST or CURRENT files give an error naming the store
 
 }  // namespace forensics
 
+namespace forensics {
+
+TEST_CASE("undecodable or missing records inside a store stop reading with the store key named", "[chain_store]") {
+  TempDir tmp;
+  TestChain chain = TestChain::Make(25);  // block 6 has 2 transactions; snapshots after 10 and 20
+  const std::string db = tmp.File("db");
+  REQUIRE(Import({tmp.Write("chain.ndjson", chain.Text())}, db).ok());
+  auto key = [](uint64_t h, std::optional<uint32_t> i = std::nullopt) {
+    std::string k;
+    for (int b = 0; b < 8; ++b) k.push_back(static_cast<char>(h >> (56 - 8 * b)));
+    if (i)
+      for (int b = 0; b < 4; ++b) k.push_back(static_cast<char>(*i >> (24 - 8 * b)));
+    return k;
+  };
+  auto read_error = [&]() -> Status {
+    auto src = OpenChainStore(db, std::nullopt);
+    if (!src) return src.error();
+    ChainRecord r;
+    while (true) {
+      auto more = (*src)->Next(&r);
+      if (!more) return more.error();
+      if (!*more) return Status::Ok();
+    }
+  };
+  const std::string cut = GENERATE(std::string("truncated block"), std::string("garbage block"),
+                                   std::string("missing transaction"), std::string("truncated transaction"),
+                                   std::string("missing snapshot chunk"), std::string("garbage state changes"));
+  std::string expect;
+  {
+    Primary p(db);
+    std::string v;
+    if (cut == "truncated block" || cut == "garbage block") {
+      REQUIRE(p.db->Get({}, p.cf("blocks"), key(6), &v).ok());
+      v = cut == "truncated block" ? v.substr(0, v.size() / 2) : std::string(v.size(), '\xff');
+      REQUIRE(p.db->Put({}, p.cf("blocks"), key(6), v).ok());
+      expect = db + " block 6: undecodable block value";
+    } else if (cut == "missing transaction") {
+      REQUIRE(p.db->Delete({}, p.cf("transactions"), key(6, 1)).ok());
+      expect = db + " block 6: transaction 1 of 2 is missing";
+    } else if (cut == "truncated transaction") {
+      REQUIRE(p.db->Get({}, p.cf("transactions"), key(6, 0), &v).ok());
+      REQUIRE(p.db->Put({}, p.cf("transactions"), key(6, 0), v.substr(0, 100)).ok());
+      expect = db + " block 6 transaction 0: undecodable transaction value";
+    } else if (cut == "missing snapshot chunk") {
+      REQUIRE(p.db->Delete({}, p.cf("snapshots"), key(10, 0)).ok());
+      expect = db + " snapshot 10: account chunk 0 of 1 is missing";
+    } else {
+      REQUIRE(p.db->Put({}, p.cf("state_changes"), key(6), std::string("\x05") + "abc").ok());
+      expect = db + " block 6 state changes: undecodable account list";
+    }
+  }
+  Status st = read_error();
+  INFO(cut);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.code() == Status::Code::kCorruption);
+  CHECK_THAT(st.message(), Catch::Contains(expect));
+}
+
+}  // namespace forensics
+
 // End to end through the state-violation replay: the store gives the export's verdict, and --from
 // near the tip starts at a snapshot instead of genesis.
 #include "forensics/generate.h"
