@@ -129,14 +129,26 @@ struct MatchKey {
   friend bool operator<(const MatchKey& a, const MatchKey& b) {
     return std::tie(a.second, a.yearless, a.function) < std::tie(b.second, b.yearless, b.function);
   }
+  friend bool operator==(const MatchKey&, const MatchKey&) = default;
+};
+
+struct MatchKeyHash {
+  size_t operator()(const MatchKey& k) const {
+    uint64_t h = static_cast<uint64_t>(k.second) * 0x9e3779b97f4a7c15ULL ^ (uint64_t{k.function} << 1 | k.yearless);
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
 };
 
 struct Collector {
   std::vector<std::string> functions;
   std::unordered_map<std::string, uint32_t> function_ids;
-  std::map<MatchKey, uint64_t> timed_matches;
+  std::unordered_map<MatchKey, uint64_t, MatchKeyHash> timed_matches;  // sorted when read
   std::map<uint32_t, uint64_t> untimed_matches;
+  uint64_t file_matches = 0;  // matches of the file being read
   std::map<std::string, uint64_t> matches_by_file;
+  // The last match's function, to skip the name lookup when it repeats.
+  std::string last_function;
+  uint32_t last_function_id = 0;
   std::vector<Drift> drifts;
   std::vector<bool> drift_yearless;
   std::vector<FailureRecord> failures;
@@ -147,6 +159,22 @@ struct Collector {
   uint64_t problem_count = 0;
   std::map<int, uint64_t> years;
   bool any_yearless = false;
+
+  // Matches of the second being read, by function id: most lines fall in the same second as the
+  // previous one, so the hash table is touched once per second and function, not once per line.
+  bool current_valid = false;
+  int64_t current_second = 0;
+  bool current_yearless = false;
+  std::vector<uint64_t> current_counts;
+
+  void FlushCurrentSecond() {
+    for (uint32_t id = 0; id < current_counts.size(); ++id) {
+      if (current_counts[id] == 0) continue;
+      timed_matches[MatchKey{current_second, current_yearless, id}] += current_counts[id];
+      current_counts[id] = 0;
+    }
+    current_valid = false;
+  }
 
   uint32_t FunctionId(const std::string& f) {
     auto it = function_ids.find(f);
@@ -162,14 +190,28 @@ struct Collector {
     if (problems.size() < kMaxProblems) problems.push_back(std::move(p));
   }
 
-  void Add(const std::string& file, ParityRecord&& rec) {
+  void Add(const std::string& file, ParityRecord& rec) {
     if (rec.yearless) any_yearless = true;
     switch (rec.kind) {
       case ParityRecordKind::kMatch: {
-        ++matches_by_file[file];
-        uint32_t id = FunctionId(rec.function);
+        ++file_matches;
+        uint32_t id;
+        if (!last_function.empty() && rec.function == last_function) {
+          id = last_function_id;
+        } else {
+          id = last_function_id = FunctionId(rec.function);
+          last_function = rec.function;
+        }
         if (rec.time_us) {
-          ++timed_matches[MatchKey{FloorDiv(*rec.time_us, kUsPerSec), rec.yearless, id}];
+          const int64_t second = FloorDiv(*rec.time_us, kUsPerSec);
+          if (!current_valid || second != current_second || rec.yearless != current_yearless) {
+            FlushCurrentSecond();
+            current_valid = true;
+            current_second = second;
+            current_yearless = rec.yearless;
+          }
+          if (id >= current_counts.size()) current_counts.resize(id + 1, 0);
+          ++current_counts[id];
         } else {
           ++untimed_matches[id];
         }
@@ -546,7 +588,7 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
     ++opened;
     if (auto in = DescribeInput(path)) r.inputs.push_back(*in);
     ParityLogParser parser(
-        path, [&](ParityRecord&& rec) { c.Add(path, std::move(rec)); },
+        path, [&](ParityRecord&& rec) { c.Add(path, rec); },
         [&](ParityProblem&& p) { c.Problem(std::move(p)); });
     Line line;
     while ((*reader)->Next(&line)) {
@@ -554,6 +596,9 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
       ++r.lines_read;
     }
     parser.Finish();
+    c.FlushCurrentSecond();
+    c.matches_by_file[path] += c.file_matches;
+    c.file_matches = 0;
     for (const auto& [y, n] : parser.years_seen()) c.years[y] += n;
     for (const ReadIssue& issue : (*reader)->issues()) {
       damaged = damaged || issue.kind == ReadIssue::Kind::kTruncatedFrame || issue.kind == ReadIssue::Kind::kCorruptFrame ||
@@ -644,7 +689,7 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
       if (c.failure_yearless[i] && c.failures[i].time_us) c.failures[i].time_us = ResolveYearlessTime(*c.failures[i].time_us, year);
     for (size_t i = 0; i < c.reports.size(); ++i)
       if (c.report_yearless[i] && c.reports[i].time_us) c.reports[i].time_us = ResolveYearlessTime(*c.reports[i].time_us, year);
-    std::map<MatchKey, uint64_t> resolved;
+    std::unordered_map<MatchKey, uint64_t, MatchKeyHash> resolved;
     for (const auto& [k, n] : c.timed_matches) {
       MatchKey nk = k;
       if (k.yearless) nk = MatchKey{FloorDiv(ResolveYearlessTime(k.second * kUsPerSec, year), kUsPerSec), false, k.function};
@@ -716,7 +761,9 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
     }
   }
   uint64_t logged_matches = 0;
-  for (const auto& [k, n] : c.timed_matches) {
+  std::vector<std::pair<MatchKey, uint64_t>> timed(c.timed_matches.begin(), c.timed_matches.end());
+  std::sort(timed.begin(), timed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [k, n] : timed) {
     logged_matches += n;
     FunctionCounts& f = fn(c.functions[k.function]);
     f.matches = f.matches.value_or(0) + n;

@@ -104,6 +104,18 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
   if (r.focus) {
     o += fmt::format("\nblock {} (height {} {}) {}\n", r.focus->query, r.focus->height, r.focus->hash.Hex(), r.focus->relation);
   }
+  if (r.timeline_summary) {
+    const TimelineSummary& t = *r.timeline_summary;
+    o += fmt::format("\nlogs: {} event(s); claimed state roots: {} match the replay, {} do not; {} reorg and {} rollback "
+                     "event(s)\n",
+                     t.events, t.claims_matching, t.claims_mismatching, t.reorg_events, t.rollback_events);
+    for (const TimelineRow& e : r.timeline) {
+      if (!e.anchor && !e.reorg && !e.rollback && !e.incident && e.root_check != "mismatch") continue;
+      o += fmt::format("  {} {} {} {}{}\n", e.time.empty() ? "?" : e.time, e.node, e.kind,
+                       e.block_height ? fmt::format("block {} ", *e.block_height) : "",
+                       e.root_check == "mismatch" ? fmt::format("claimed root {} vs replayed {}", e.claimed_root, e.replayed_root) : e.msg);
+    }
+  }
   if (!r.unverifiable.empty()) {
     o += "\nnot verifiable:\n";
     for (const auto& u : r.unverifiable)
@@ -222,6 +234,44 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
   w.Key("supply").BeginArray();
   for (const SupplyRow& s : r.supply) WriteSupplyRow(w, s);
   w.EndArray();
+  w.Key("timeline_summary");
+  if (r.timeline_summary) {
+    const TimelineSummary& t = *r.timeline_summary;
+    w.BeginObject();
+    w.Key("files").BeginArray();
+    for (const auto& f : t.files) w.String(f);
+    w.EndArray();
+    w.Key("events").Uint(t.events).Key("unparsable_lines").Uint(t.problems).Key("read_issues").Uint(t.read_issues);
+    w.Field("anchor", t.anchor).Field("anchor_found", t.anchor_found);
+    w.Key("claimed_roots_matching").Uint(t.claims_matching).Key("claimed_roots_mismatching").Uint(t.claims_mismatching);
+    w.Key("reorg_events").Uint(t.reorg_events).Key("rollback_events").Uint(t.rollback_events);
+    w.Key("incident_events").Uint(t.incident_events);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("timeline").BeginArray();
+  for (const TimelineRow& e : r.timeline) {
+    w.BeginObject();
+    w.Key("time");
+    if (e.time.empty()) w.Null(); else w.String(e.time);
+    w.Field("node", e.node).Field("file", e.file).Key("line").Uint(e.line);
+    w.Field("level", e.level).Field("kind", e.kind).Field("msg", e.msg);
+    w.Key("block_height");
+    if (e.block_height) w.Uint(*e.block_height); else w.Null();
+    w.Key("block_hash");
+    if (e.block_hash.empty()) w.Null(); else w.String(e.block_hash);
+    if (!e.hash_note.empty()) w.Field("block_hash_note", e.hash_note);
+    if (!e.claimed_root.empty()) {
+      w.Field("claimed_state_root", e.claimed_root);
+      w.Key("replayed_state_root");
+      if (e.replayed_root.empty()) w.Null(); else w.String(e.replayed_root);
+      w.Field("root_check", e.root_check);
+    }
+    w.Field("anchor", e.anchor).Field("reorg", e.reorg).Field("rollback", e.rollback).Field("incident", e.incident);
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("focus_block");
   if (r.focus) {
     w.BeginObject();
@@ -321,6 +371,31 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
                       fmt::format("{}", s.reward), fmt::format("{}", s.fees), fmt::format("{}", s.dust),
                       I128ToString(s.surplus), s.recorded ? "recorded" : "replayed"});
     doc.Table({"Height", "Supply before", "Supply after", "Reward", "Fees", "Dust", "Surplus", "Source"}, std::move(rows));
+  }
+  if (r.timeline_summary) {
+    const TimelineSummary& t = *r.timeline_summary;
+    doc.Text(fmt::format(
+        "\n### Timeline from the logs\n\n{} event(s) in {} file(s); centred on {}{}. Claimed state roots: {} match the "
+        "replay, **{}** do not. Reorg events: {}, rollback events: {}, incident markers: {}.{}\n\n",
+        t.events, t.files.size(), Escape(t.anchor), t.anchor_found ? "" : " (no log line names it)", t.claims_matching,
+        t.claims_mismatching, t.reorg_events, t.rollback_events, t.incident_events,
+        t.problems || t.read_issues ? fmt::format(" {} unparsable line(s) and {} damaged region(s) were skipped (see warnings).",
+                                                  t.problems, t.read_issues)
+                                    : ""));
+    std::vector<std::vector<std::string>> rows;
+    for (const TimelineRow& e : r.timeline) {
+      std::string flag = e.anchor ? "**▶**" : e.reorg ? "reorg" : e.rollback ? "rollback" : e.incident ? "**incident**" : "";
+      std::string root;
+      if (!e.claimed_root.empty())
+        root = fmt::format("{} vs replay {}: {}", md::Code(e.claimed_root),
+                           e.replayed_root.empty() ? "—" : md::Code(e.replayed_root),
+                           e.root_check == "mismatch" ? "**mismatch**" : Cell(e.root_check));
+      std::string hash = e.block_hash.empty() ? "" : md::Code(e.block_hash.substr(0, 16));
+      if (!e.hash_note.empty()) hash += " (" + Cell(e.hash_note) + ")";
+      rows.push_back({flag, Cell(e.time.empty() ? "?" : e.time), Cell(e.node, 40), Cell(e.level), Cell(e.kind),
+                      e.block_height ? fmt::format("{}", *e.block_height) : "", hash, root, Cell(e.msg, 160)});
+    }
+    doc.Table({"", "Time (UTC)", "Node", "Level", "Event", "Height", "Block", "State root", "Message"}, std::move(rows));
   }
   if (r.focus) {
     doc.Text(fmt::format("\n### Block {}\n\nHeight {}, hash `{}`: {}.\n", Escape(r.focus->query), r.focus->height,

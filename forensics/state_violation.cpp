@@ -28,6 +28,8 @@
 
 namespace forensics {
 
+Status AttachTimeline(const StateViolationOptions& options, StateViolationReport* report);
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -626,6 +628,7 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
   if (report.blocks_checked == 0 && report.partial) return Status::Corruption(report.stopped_reason);
   if (!options.verify_signatures)
     report.warnings.push_back("signatures were not checked (--skip-signatures)");
+  FORENSICS_RETURN_IF_ERROR(AttachTimeline(options, &report));
   return report;
 }
 

@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "forensics/log_events.h"
 #include "forensics/report.h"
 
 namespace po = boost::program_options;
@@ -92,6 +93,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
       ("skip-signatures", "do not verify Ed25519 signatures (the report says so)")
       ("threads", po::value<unsigned>(), "signature-verification threads (default: all cores)")
       ("later-cap", po::value<size_t>()->default_value(50), "how many later findings to list (all are counted)")
+      ("timeline-events", po::value<size_t>()->default_value(25), "log events listed before and after the bad block")
       ("since", po::value<std::string>(), "ignore log lines before this time (\"YYYY-MM-DD HH:MM:SS\" or ISO 8601, UTC)")
       ("until", po::value<std::string>(), "ignore log lines after this time")
       ("year", po::value<int>(), "year of journald short timestamps (they carry none)")
@@ -139,13 +141,18 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     c.options.verify_signatures = !vm.count("skip-signatures");
     c.options.threads = Opt<unsigned>(vm, "threads").value_or(0);
     c.options.later_cap = vm["later-cap"].as<size_t>();
+    c.options.timeline_events = vm["timeline-events"].as<size_t>();
     c.options.time_budget_seconds = Opt<double>(vm, "time-budget").value_or(0);
     if (c.options.from && c.options.to && *c.options.from > *c.options.to)
       return Status::InvalidArgument("--from must not be above --to");
-    c.log_files = Opt<std::vector<std::string>>(vm, "logs").value_or(std::vector<std::string>{});
-    c.since = Opt<std::string>(vm, "since");
-    c.until = Opt<std::string>(vm, "until");
-    c.year = Opt<int>(vm, "year");
+    c.options.log_files = Opt<std::vector<std::string>>(vm, "logs").value_or(std::vector<std::string>{});
+    for (auto [name, out] : {std::pair{"since", &c.options.since_us}, std::pair{"until", &c.options.until_us}}) {
+      if (!vm.count(name)) continue;
+      auto t = ParseLogTime(vm[name].as<std::string>());
+      if (!t) return Status::InvalidArgument(fmt::format("--{}: {}", name, t.error().message()));
+      *out = *t;
+    }
+    c.options.year = Opt<int>(vm, "year");
     c.common = common;
     return p;
   }

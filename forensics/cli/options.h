@@ -23,9 +23,6 @@ struct Common {
 
 struct StateViolationCommand {
   StateViolationOptions options;
-  std::vector<std::string> log_files;
-  std::optional<std::string> since, until;
-  std::optional<int> year;
   Common common;
 };
 

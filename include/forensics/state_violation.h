@@ -38,6 +38,11 @@ struct StateViolationOptions {
   size_t later_cap = 50;  // later findings listed (all are counted)
   double time_budget_seconds = 0;  // 0 = none; else stop cleanly and mark the result partial
   std::function<void(const Progress&)> progress;  // called about once a second
+  // Daemon logs for the timeline (any container and format of logs.md), and their time window.
+  std::vector<std::string> log_files;
+  std::optional<int64_t> since_us, until_us;  // UTC microseconds
+  std::optional<int> year;                    // for journald short timestamps
+  size_t timeline_events = 25;                // events listed before and after the anchor
 };
 
 struct LaterFinding {
@@ -78,6 +83,32 @@ struct UnverifiableCount {
   BlockHeight first_height = 0;
 };
 
+// One log event near the first bad block (or the --block focus).
+struct TimelineRow {
+  std::string time;  // ISO 8601 UTC, or "" when the line carried none
+  std::string node, file;
+  uint64_t line = 0;
+  std::string level, kind, msg;
+  std::optional<uint64_t> block_height;
+  std::string block_hash;      // the full hash when the logged prefix resolves uniquely, else as logged
+  std::string hash_note;       // "ambiguous prefix (N blocks)", "not in the chain data", or ""
+  std::string claimed_root;    // a node's claimed state root (16 hex as logged)
+  std::string replayed_root;   // the replay's root for that height (same length as the claim)
+  std::string root_check;      // "match", "mismatch", "no replayed root", or ""
+  bool anchor = false, reorg = false, rollback = false, incident = false;
+};
+
+struct TimelineSummary {
+  std::vector<std::string> files;
+  uint64_t events = 0;          // events read in all files (in the time window)
+  uint64_t problems = 0;        // unparsable lines
+  uint64_t read_issues = 0;     // container damage, over-long lines
+  bool anchor_found = false;
+  std::string anchor;           // what the timeline is centred on
+  uint64_t claims_matching = 0, claims_mismatching = 0;
+  uint64_t reorg_events = 0, rollback_events = 0, incident_events = 0;  // in the whole input
+};
+
 struct StateViolationReport {
   std::string verdict;  // clean | violation | inconclusive
   Profile profile = Profile::kNeta;
@@ -99,6 +130,8 @@ struct StateViolationReport {
   std::string stopped_reason;
   // Per block height → replayed state root (only near the break; for log timelines).
   std::vector<std::pair<BlockHeight, Hash32>> replayed_roots;
+  std::optional<TimelineSummary> timeline_summary;  // when logs were given
+  std::vector<TimelineRow> timeline;
   // Every block's stored (else computed) hash, by height order, for prefix resolution.
   std::vector<std::pair<BlockHeight, Hash32>> block_hashes;
 };

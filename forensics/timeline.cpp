@@ -1,0 +1,108 @@
+// The log timeline of a state-violation report: scan the daemon logs, centre on the first bad block
+// (or the --block focus, or the last block), compare the roots nodes claimed with the replayed ones.
+#include <algorithm>
+
+#include "forensics/log_events.h"
+#include "forensics/state_violation.h"
+
+namespace forensics {
+
+Status AttachTimeline(const StateViolationOptions& options, StateViolationReport* report) {
+  if (options.log_files.empty()) return Status::Ok();
+  LogScanOptions so;
+  so.since_us = options.since_us;
+  so.until_us = options.until_us;
+  so.year = options.year;
+  LogScanResult scan;
+  FORENSICS_RETURN_IF_ERROR(ScanLogs(options.log_files, so, &scan));
+
+  TimelineSummary sum;
+  sum.files = options.log_files;
+  sum.events = scan.events.size();
+  sum.problems = scan.problem_count;
+  sum.read_issues = scan.read_issue_count;
+  for (const std::string& w : scan.warnings) report->warnings.push_back("logs: " + w);
+  for (const ReadIssue& i : scan.read_issues)
+    report->warnings.push_back(fmt::format("logs: {} at byte {}: {}", i.file, i.offset, i.what));
+  for (const LogParseProblem& p : scan.problems)
+    report->warnings.push_back(fmt::format("logs: {}:{} (byte {}): {}", p.file, p.line, p.offset, p.what));
+  for (const LogEvent& e : scan.events) {
+    sum.reorg_events += e.kind == EventKind::kReorgTriggered || e.kind == EventKind::kReorgAncestor ||
+                        e.kind == EventKind::kReorgComplete;
+    sum.rollback_events += e.kind == EventKind::kRollback || e.kind == EventKind::kRollbackComplete;
+    sum.incident_events += e.kind == EventKind::kStateRootMismatch || e.kind == EventKind::kInflationDetected ||
+                           e.kind == EventKind::kPinQuorumFailed;
+  }
+
+  TimelineAnchor anchor;
+  if (report->first_bad) {
+    anchor.height = report->first_bad->height;
+    anchor.hash_prefix = report->first_bad->hash.Hex();
+    sum.anchor = fmt::format("first bad block {}", report->first_bad->height);
+  } else if (report->focus) {
+    anchor.height = report->focus->height;
+    anchor.hash_prefix = report->focus->hash.Hex();
+    sum.anchor = fmt::format("block {}", report->focus->height);
+  } else if (report->last_height) {
+    anchor.height = *report->last_height;
+    sum.anchor = fmt::format("the last block checked ({})", *report->last_height);
+  }
+
+  // Replayed roots only for the heights the logs mention.
+  std::map<uint64_t, std::string> roots;
+  for (const LogEvent& e : scan.events) {
+    if (!e.block_height || e.state_root_prefix.empty()) continue;
+    auto it = std::lower_bound(report->replayed_roots.begin(), report->replayed_roots.end(), *e.block_height,
+                               [](const auto& p, uint64_t h) { return p.first < h; });
+    if (it != report->replayed_roots.end() && it->first == *e.block_height) roots[it->first] = it->second.Hex();
+  }
+  TimelineOptions to;
+  to.events_before = options.timeline_events;
+  to.events_after = options.timeline_events;
+  Timeline t = SelectTimeline(scan.events, anchor, roots, to);
+  sum.anchor_found = t.anchor_found;
+  sum.claims_matching = t.claims_matching;
+  sum.claims_mismatching = t.claims_mismatching;
+
+  for (const TimelineEntry& te : t.entries) {
+    const LogEvent& e = scan.events[te.event_index];
+    TimelineRow row;
+    row.time = e.has_time() ? FormatLogTime(e.time_us) : "";
+    row.node = std::string(e.node);
+    row.file = std::string(e.file);
+    row.line = e.line;
+    row.level = std::string(LogLevelName(e.level));
+    row.kind = std::string(EventKindName(e.kind));
+    row.msg = std::string(e.msg);
+    if (auto err = e.Field("error")) row.msg += " — " + std::string(*err);
+    row.block_height = e.block_height;
+    if (!e.block_hash_prefix.empty()) {
+      auto r = ResolveBlockPrefix(e.block_hash_prefix, report->block_hashes);
+      if (r) {
+        row.block_hash = r->second.Hex();
+      } else {
+        row.block_hash = std::string(e.block_hash_prefix);
+        row.hash_note = r.error().message().find("ambiguous") != std::string::npos ? "ambiguous prefix"
+                                                                                   : "not in the chain data";
+      }
+    }
+    row.claimed_root = te.claimed_state_root;
+    switch (te.root_check) {
+      case TimelineEntry::RootCheck::kMatch: row.root_check = "match"; break;
+      case TimelineEntry::RootCheck::kMismatch: row.root_check = "mismatch"; break;
+      case TimelineEntry::RootCheck::kNoReplayedRoot: row.root_check = "no replayed root"; break;
+      case TimelineEntry::RootCheck::kNotApplicable: break;
+    }
+    if (!te.replayed_state_root.empty())
+      row.replayed_root = te.replayed_state_root.substr(0, std::max<size_t>(te.claimed_state_root.size(), 16));
+    row.anchor = te.is_anchor;
+    row.reorg = te.is_reorg;
+    row.rollback = te.is_rollback;
+    row.incident = te.is_incident;
+    report->timeline.push_back(std::move(row));
+  }
+  report->timeline_summary = std::move(sum);
+  return Status::Ok();
+}
+
+}  // namespace forensics
