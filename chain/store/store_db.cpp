@@ -262,23 +262,35 @@ Result<std::unique_ptr<StoreDb>> StoreDb::OpenForReading(const std::string& dir)
   if (!s.ok()) return FromRocks(s, fmt::format("{}: cannot read the store's MANIFEST", dir));
   FORENSICS_RETURN_IF_ERROR(CheckColumnFamilies(dir, names));
 
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
   std::string tmpl = (fs::temp_directory_path(ec) / "forensics-store-XXXXXX").string();
   if (!ec && mkdtemp(tmpl.data()) != nullptr) {
     store->secondary_dir_ = tmpl;
     store->mode_ = "secondary";
-    s = rocksdb::DB::OpenAsSecondary(options, dir, tmpl, Descriptors(), &handles, &raw);
   } else {
     store->mode_ = "read-only";
-    s = rocksdb::DB::OpenForReadOnly(options, dir, Descriptors(), &handles, &raw);
   }
-  if (!s.ok()) return FromRocks(s, fmt::format("{}: cannot open the chain store", dir));
-  store->db_.reset(raw);
-  store->handles_ = std::move(handles);
-  if (store->mode_ == "secondary") {
-    s = store->db_->TryCatchUpWithPrimary();
-    if (!s.ok()) return FromRocks(s, fmt::format("{}: cannot catch up with the store's writer", dir));
+  // A writer may delete a WAL or SST file between the moment the files are listed and the moment
+  // they are opened; such a race is retried (a few times), anything else is reported at once.
+  for (int attempt = 1;; ++attempt) {
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    if (store->mode_ == "secondary") {
+      s = rocksdb::DB::OpenAsSecondary(options, dir, store->secondary_dir_, Descriptors(), &handles, &raw);
+    } else {
+      s = rocksdb::DB::OpenForReadOnly(options, dir, Descriptors(), &handles, &raw);
+    }
+    if (s.ok()) {
+      store->db_.reset(raw);
+      store->handles_ = std::move(handles);
+      if (store->mode_ == "secondary") s = store->db_->TryCatchUpWithPrimary();
+      if (s.ok()) break;
+      for (rocksdb::ColumnFamilyHandle* h : store->handles_) (void)store->db_->DestroyColumnFamilyHandle(h);
+      store->handles_.clear();
+      (void)store->db_->Close();
+      store->db_.reset();
+    }
+    const bool vanished = s.IsPathNotFound() || (s.IsIOError() && s.ToString().find("No such file") != std::string::npos);
+    if (!vanished || attempt == 3) return FromRocks(s, fmt::format("{}: cannot open the chain store", dir));
   }
   FORENSICS_RETURN_IF_ERROR(store->LoadMeta(/*require_chain=*/true));
   return store;
