@@ -249,7 +249,6 @@ TEST_CASE("matches, failures, fallbacks and report blocks are recognised", "[par
   REQUIRE(p.records.size() == 7);
   CHECK(p.records[0].kind == ParityRecordKind::kMatch);
   CHECK(p.records[0].function == "verify_subset_sum");
-  CHECK(p.records[0].legacy_ms == 0.12);
   CHECK(p.records[1].kind == ParityRecordKind::kLegacyFailed);
   CHECK(p.records[1].error == "ValueError('x: y')");
   CHECK(p.records[2].kind == ParityRecordKind::kRefactoredFailed);

@@ -151,7 +151,9 @@ constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CR
 std::string_view StripPython(std::string_view s, std::optional<int64_t>* t, std::optional<int>* year, bool* stripped,
                              ParityPrefix* kind) {
   *stripped = false;
+  const bool level_first = !s.empty() && s[0] >= 'A' && s[0] <= 'Z';
   for (std::string_view lvl : kLevels) {
+    if (!level_first) break;
     if (s.size() > lvl.size() && s.compare(0, lvl.size(), lvl) == 0 && s[lvl.size()] == ':') {
       size_t end = s.find(':', lvl.size() + 1);
       if (end == std::string_view::npos) return s;
@@ -316,7 +318,7 @@ struct ParityLogParser::Impl {
 
   void Emit() {
     on_record(std::move(rec));
-    rec = ParityRecord();
+    Reset();
     open = false;
     drift_lines = 0;
     report_lines = 0;
@@ -412,76 +414,90 @@ struct ParityLogParser::Impl {
     return true;
   }
 
+  // Clears the open record, keeping the capacity of its strings (most records are matches).
+  void Reset() {
+    rec.kind = ParityRecordKind::kDrift;
+    rec.prefix = ParityPrefix::kNone;
+    rec.function.clear();
+    rec.line = rec.offset = 0;
+    rec.time_us.reset();
+    rec.yearless = false;
+    rec.legacy_repr.reset();
+    rec.refactored_repr.reset();
+    rec.legacy_ms.reset();
+    rec.refactored_ms.reset();
+    rec.first_line_only = false;
+    rec.error.clear();
+    rec.codec_mode.reset();
+    rec.rust_available.reset();
+    rec.report_matches.reset();
+    rec.report_drifts.reset();
+    rec.report_closed = false;
+  }
+
+  void Begin(ParityRecordKind kind, ParityPrefix prefix, std::optional<int64_t> t, bool yearless, uint64_t line,
+             uint64_t offset) {
+    Reset();
+    rec.kind = kind;
+    rec.prefix = prefix;
+    rec.line = line;
+    rec.offset = offset;
+    rec.time_us = t;
+    rec.yearless = yearless;
+    open = true;
+  }
+
   // Starts a record if `body` holds a marker. Returns false for an unrelated line.
   bool Start(std::string_view body, std::optional<int64_t> t, bool yearless, ParityPrefix prefix, uint64_t line,
              uint64_t offset, std::string_view raw) {
-    // PARITY REPORT opener.
-    if (body.find('=') != std::string_view::npos && body.find("PARITY REPORT") != std::string_view::npos) {
-      rec = ParityRecord();
-      rec.kind = ParityRecordKind::kReport;
-      rec.prefix = prefix;
-      rec.line = line;
-      rec.offset = offset;
-      rec.time_us = t;
-      rec.yearless = yearless;
-      open = true;
-      return true;
-    }
     // "{f}: marker" — try each ": " in turn, so unknown text before the function is skipped.
     for (size_t p = body.find(": "); p != std::string_view::npos; p = body.find(": ", p + 1)) {
       std::string_view rest = body.substr(p + 2);
-      ParityRecord r;
       auto starts = [&](std::string_view m) { return rest.size() >= m.size() && rest.compare(0, m.size(), m) == 0; };
-      if (starts("PARITY DRIFT")) {
-        r.kind = ParityRecordKind::kDrift;
-      } else if (starts("parity \xe2\x9c\x93") || starts("parity ok") || starts("parity OK")) {
-        r.kind = ParityRecordKind::kMatch;
-        size_t l = rest.find("legacy=");
-        size_t f = rest.find("refactored=");
-        if (l != std::string_view::npos) {
-          size_t e = rest.find_first_of(",)", l);
-          r.legacy_ms = ParseMs(rest.substr(l + 7, e == std::string_view::npos ? std::string_view::npos : e - l - 7));
-        }
-        if (f != std::string_view::npos) {
-          size_t e = rest.find_first_of(",)", f);
-          r.refactored_ms = ParseMs(rest.substr(f + 11, e == std::string_view::npos ? std::string_view::npos : e - f - 11));
-        }
+      ParityRecordKind kind;
+      std::string_view error;
+      if (starts("parity \xe2\x9c\x93") || starts("parity ok") || starts("parity OK")) {
+        kind = ParityRecordKind::kMatch;  // the times of a match are not needed: not parsed
+      } else if (starts("PARITY DRIFT")) {
+        kind = ParityRecordKind::kDrift;
       } else if (starts("legacy failed: ")) {
-        r.kind = ParityRecordKind::kLegacyFailed;
-        r.error = std::string(rest.substr(15));
+        kind = ParityRecordKind::kLegacyFailed;
+        error = rest.substr(15);
       } else if (starts("refactored failed (")) {
         size_t e = rest.rfind("), falling back to legacy");
         if (e == std::string_view::npos || e < 19) continue;
-        r.kind = ParityRecordKind::kRefactoredFallback;
-        r.error = std::string(rest.substr(19, e - 19));
+        kind = ParityRecordKind::kRefactoredFallback;
+        error = rest.substr(19, e - 19);
       } else if (starts("refactored failed: ")) {
-        r.kind = ParityRecordKind::kRefactoredFailed;
-        r.error = std::string(rest.substr(19));
+        kind = ParityRecordKind::kRefactoredFailed;
+        error = rest.substr(19);
       } else if (starts("falling back to legacy result")) {
-        r.kind = ParityRecordKind::kFallingBack;
+        kind = ParityRecordKind::kFallingBack;
       } else if (starts("legacy fallback success")) {
-        r.kind = ParityRecordKind::kFallbackSuccess;
-        size_t o = rest.find('(');
-        size_t c = rest.find(')', o == std::string_view::npos ? 0 : o);
-        if (o != std::string_view::npos && c != std::string_view::npos) r.legacy_ms = ParseMs(rest.substr(o + 1, c - o - 1));
+        kind = ParityRecordKind::kFallbackSuccess;
       } else {
         continue;
       }
+      Begin(kind, prefix, t, yearless, line, offset);
       size_t b = p;
       while (b > 0 && IsIdentChar(body[b - 1])) --b;
-      r.function = std::string(body.substr(b, p - b));
-      if (r.function.empty()) {
-        r.function = "(unknown)";
+      rec.function.assign(body.substr(b, p - b));
+      if (rec.function.empty()) {
+        rec.function = "(unknown)";
         Problem(line, offset, "parity record without a function name", raw);
       }
-      r.prefix = prefix;
-      r.line = line;
-      r.offset = offset;
-      r.time_us = t;
-      r.yearless = yearless;
-      rec = std::move(r);
-      open = true;
-      if (rec.kind != ParityRecordKind::kDrift) Emit();
+      rec.error.assign(error);
+      if (kind == ParityRecordKind::kFallbackSuccess) {
+        size_t o = rest.find('(');
+        size_t c = rest.find(')', o == std::string_view::npos ? 0 : o);
+        if (o != std::string_view::npos && c != std::string_view::npos) rec.legacy_ms = ParseMs(rest.substr(o + 1, c - o - 1));
+      }
+      if (kind != ParityRecordKind::kDrift) Emit();
+      return true;
+    }
+    // PARITY REPORT opener.
+    if (body.find("PARITY REPORT") != std::string_view::npos && body.find('=') != std::string_view::npos) {
+      Begin(ParityRecordKind::kReport, prefix, t, yearless, line, offset);
       return true;
     }
     return false;

@@ -84,7 +84,7 @@ struct ParityRecord {
   bool first_line_only = false;  // a grep excerpt: only the marker line was found
   // kLegacyFailed, kRefactoredFailed, kRefactoredFallback: the error text.
   std::string error;
-  // kMatch, kFallbackSuccess: the times.
+  // kFallbackSuccess: the time in legacy_ms (the times of matches are not parsed).
   // kReport: the block's values (unset when the line is absent or unreadable).
   std::optional<std::string> codec_mode;
   std::optional<bool> rust_available;

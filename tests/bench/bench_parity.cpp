@@ -1,6 +1,7 @@
 // AnalyzeParityDrift on a generated shadow-mode parity log compressed with zstd, against the zstd CLI
 // in the same run: `zstd -d -c FILE > /dev/null`, then the full analysis with --chain (wall time,
-// best of 2 each). FORENSICS_BENCH_PARITY_MB sets the uncompressed size (default 300).
+// best of 2 each). FORENSICS_BENCH_PARITY_MB sets the uncompressed size (default 300),
+// FORENSICS_BENCH_PARITY_RUNS the number of analysis runs (default 2; raise it to profile the analysis).
 #include <zstd.h>
 
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "bench.h"
+#include "forensics/line_reader.h"
 #include "forensics/parity.h"
 #include "forensics/parity_gen.h"
 
@@ -34,6 +36,8 @@ double Wall(const std::function<void()>& fn, int runs) {
 int RunParity() {
   uint64_t mb = 300;
   if (const char* env = std::getenv("FORENSICS_BENCH_PARITY_MB")) mb = std::strtoull(env, nullptr, 10);
+  int runs = 2;  // of the analysis; more make it dominate a profile
+  if (const char* env = std::getenv("FORENSICS_BENCH_PARITY_RUNS")) runs = std::max(1, std::atoi(env));
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "forensics-bench-parity";
   std::filesystem::create_directories(dir);
   const std::string log = (dir / "parity.log.zst").string();
@@ -88,6 +92,14 @@ int RunParity() {
   const std::string zstd_cmd = "zstd -q -d -c '" + log + "' > /dev/null";
   int rc = std::system(zstd_cmd.c_str());  // warms the page cache
   double t_zstd = Wall([&] { rc |= std::system(zstd_cmd.c_str()); }, 2);
+  uint64_t read_lines = 0;
+  double t_read = Wall([&] {
+    auto reader = LineReader::Open(log, LineReaderOptions{.decode_in_background = true});
+    Line line;
+    read_lines = 0;
+    if (reader)
+      while ((*reader)->Next(&line)) ++read_lines;
+  }, 2);
   ParityDriftOptions o;
   o.log_files = {log};
   o.chain_path = chain;
@@ -96,17 +108,19 @@ int RunParity() {
     auto r = AnalyzeParityDrift(o);
     correct = r.has_value() && r->drifts == sum.drifts && r->explained == sum.explained &&
               r->unexplained == sum.unexplained + sum.other && r->matches == sum.matches && r->problem_count == 0;
-  }, 2);
+  }, runs);
   if (rc != 0) std::printf("  (zstd CLI not available: its row is meaningless)\n");
   Table table({"what", "seconds", "MB/s (uncompressed)", "× zstd -d"});
   auto row = [&](const char* what, double s) {
     table.Add({what, Fmt("%.3f", s), Fmt("%.0f", raw_mb / s), Fmt("%.2f", s / t_zstd)});
   };
   row("zstd -d -c FILE > /dev/null", t_zstd);
+  row("LineReader alone (lines only)", t_read);
   row("AnalyzeParityDrift (+ --chain)", t_analyze);
   table.Print();
   std::printf("  ratio AnalyzeParityDrift / zstd -d: %.2f\n", t_analyze / t_zstd);
   std::filesystem::remove_all(dir);
+  if (read_lines != sum.lines) correct = false;
   if (!correct) std::printf("  WRONG: the analysis did not reproduce the generated counts\n");
   return correct ? 0 : 1;
 }
