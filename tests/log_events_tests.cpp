@@ -117,6 +117,24 @@ TEST_CASE("incident markers in msg or error take precedence over the message kin
   CHECK(r.events[0].kind == kind);
 }
 
+TEST_CASE("incident texts yield the expected/computed roots and the pin counts", "[log_events]") {
+  TempDir dir;
+  std::string path = dir.Write(
+      "d.log", Logrus("2025-11-04T13:37:01Z", "error", "Failed to apply block",
+                      "\"block_number\":5,\"error\":\"StateRootMismatch: State root mismatch: "
+                      "expected 0xaa11, computed 0xbb22\"") +
+                   Logrus("2025-11-04T13:37:02Z", "error", "Pin failed",
+                          "\"error\":\"pin quorum not met: got 2/5, required 3/5\""));
+  LogScanResult r = Scan({path});
+  REQUIRE(r.events.size() == 2);
+  CHECK(r.events[0].kind == EventKind::kStateRootMismatch);
+  CHECK(r.events[0].Field("expected_root") == std::optional<std::string_view>("0xaa11"));
+  CHECK(r.events[0].Field("computed_root") == std::optional<std::string_view>("0xbb22"));
+  CHECK(r.events[1].kind == EventKind::kPinQuorumFailed);
+  CHECK(r.events[1].Field("pins_got") == std::optional<std::string_view>("2/5"));
+  CHECK(r.events[1].Field("pins_required") == std::optional<std::string_view>("3/5"));
+}
+
 TEST_CASE("block applied and produced lines carry the claimed state root prefix", "[log_events]") {
   TempDir dir;
   std::string text =

@@ -513,6 +513,37 @@ bool IsParityLine(std::string_view msg) {
          Contains(msg, "PARITY REPORT");
 }
 
+// The token after `label` in `text`, up to a comma, space or the end.
+std::string_view TokenAfter(std::string_view text, std::string_view label) {
+  size_t k = text.find(label);
+  if (k == std::string_view::npos) return {};
+  std::string_view rest = text.substr(k + label.size());
+  size_t end = rest.find_first_of(", )");
+  return rest.substr(0, end);
+}
+
+// "State root mismatch: expected {}, computed {}" → expected_root / computed_root;
+// "pin quorum not met: got a/n, required r/t" → pins_got / pins_required. Only added when the
+// line has no such field already; looked for in msg, then in error.
+void AddIncidentDetails(ParsedLine* e) {
+  const std::string_view* error = FindField(*e, "error");
+  auto add = [&](std::string_view key, std::string_view label) {
+    if (FindField(*e, key) != nullptr) return;
+    std::string_view v = TokenAfter(e->msg, label);
+    if (v.empty() && error != nullptr) v = TokenAfter(*error, label);
+    if (!v.empty()) e->fields.push_back(LogField{key, v});
+  };
+  size_t before = e->fields.size();
+  if (e->kind == EventKind::kStateRootMismatch) {
+    add("expected_root", "expected ");
+    add("computed_root", "computed ");
+  } else {
+    add("pins_got", "not met: got ");
+    add("pins_required", "required ");
+  }
+  if (e->fields.size() != before) NormalizeFields(&e->fields);
+}
+
 }  // namespace
 
 bool IsParityReportOpener(std::string_view msg) { return Contains(msg, "PARITY REPORT"); }
@@ -750,6 +781,9 @@ LineOutcome LineParser::Parse(std::string_view text, ParsedLine* e, std::string*
   NormalizeFields(&e->fields);
   ExtractDerived(e);
   ClassifyEvent(e);
+  if (e->kind == EventKind::kStateRootMismatch || e->kind == EventKind::kPinQuorumFailed) {
+    AddIncidentDetails(e);
+  }
   return LineOutcome::kEvent;
 }
 

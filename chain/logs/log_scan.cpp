@@ -17,6 +17,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -53,18 +54,6 @@ struct Side {
   bool drop = false;
 };
 
-// Grows a vector by doubling into a fresh buffer advised for huge pages before it is touched
-// (see logs/arena.h for why).
-template <typename T>
-void Grow(std::vector<T>* v) {
-  size_t cap = std::max<size_t>(4096, v->capacity() * 2);
-  std::vector<T> bigger;
-  bigger.reserve(cap);
-  logs::AdviseHugePages(bigger.data(), cap * sizeof(T));
-  for (T& e : *v) bigger.push_back(std::move(e));
-  v->swap(bigger);
-}
-
 std::string_view CopyHex(logs::Arena* arena, std::string_view s) {
   if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
   if (s.empty()) return {};
@@ -88,6 +77,22 @@ class Scanner {
   bool InWindow(int64_t t) const {
     return (!options_.since_us || t >= *options_.since_us) &&
            (!options_.until_us || t <= *options_.until_us);
+  }
+  // For a logrus JSON line: reads only its "time" and returns true (setting *time_us) when that
+  // time is outside the window, so the line need not be parsed.
+  bool OutsideWindowFast(std::string_view text, int64_t* time_us) const {
+    if (text.size() < 20 || text[0] != '{') return false;
+    size_t k = text.rfind("\"time\":\"");
+    if (k == std::string_view::npos) return false;
+    std::string_view rest = text.substr(k + 8);
+    int64_t t;
+    size_t used;
+    if (!logs::ParseIsoPrefix(rest, &t, &used) || used >= rest.size() || rest[used] != '"') {
+      return false;
+    }
+    if (InWindow(t)) return false;
+    *time_us = t;
+    return true;
   }
   void AddProblem(const std::string& path, const Line& line, std::string what) {
     ++out_->problem_count;
@@ -118,7 +123,24 @@ class Scanner {
   std::vector<LogField> field_scratch_;
   std::vector<std::string_view> continuation_;
   logs::LineParser parser_;
-  std::vector<Side> side_;
+  // Events are collected in fixed chunks (never reallocated) and moved once, in order, into
+  // LogScanResult::events at the end.
+  static constexpr size_t kChunkShift = 15;
+  static constexpr size_t kChunkEvents = size_t{1} << kChunkShift;
+  struct Chunk {
+    std::vector<LogEvent> events;
+    std::vector<Side> side;
+  };
+  LogEvent& Ev(size_t i) { return chunks_[i >> kChunkShift].events[i & (kChunkEvents - 1)]; }
+  Side& Sd(size_t i) { return chunks_[i >> kChunkShift].side[i & (kChunkEvents - 1)]; }
+  void NewChunk() {
+    Chunk& c = chunks_.emplace_back();
+    c.events.reserve(kChunkEvents);
+    logs::AdviseHugePages(c.events.data(), kChunkEvents * sizeof(LogEvent));
+    c.side.reserve(kChunkEvents);
+  }
+  std::vector<Chunk> chunks_;
+  size_t count_ = 0;
   std::vector<logs::YearlessTime> slots_;
   int64_t min_full_ = std::numeric_limits<int64_t>::max();
   int64_t max_full_ = std::numeric_limits<int64_t>::min();
@@ -135,12 +157,27 @@ void Scanner::Commit(const logs::ParsedLine& parsed, uint32_t file_index, std::s
   e->node = parsed.node.empty() ? default_node : arena.Intern(parsed.node);
   std::string_view known = logs::KnownMessageText(parsed.kind);
   e->msg = known == parsed.msg ? known : arena.Intern(parsed.msg);
-  e->block_hash_prefix = CopyHex(&arena, parsed.block_hash);
-  e->state_root_prefix = CopyHex(&arena, parsed.state_root);
+  // The hash and root are field values too: share the copy when it is already normalised.
+  auto normalised = [](std::string_view v) {
+    if (v.size() >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) return false;
+    return std::none_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'F'; });
+  };
+  bool hash_shared = false, root_shared = false;
   field_scratch_.clear();
   for (const LogField& f : parsed.fields) {
-    field_scratch_.push_back(LogField{InternKey(f.key), arena.Copy(f.value)});
+    std::string_view value = arena.Copy(f.value);
+    if (!hash_shared && f.value.data() == parsed.block_hash.data() && normalised(f.value)) {
+      e->block_hash_prefix = value;
+      hash_shared = true;
+    }
+    if (!root_shared && f.value.data() == parsed.state_root.data() && normalised(f.value)) {
+      e->state_root_prefix = value;
+      root_shared = true;
+    }
+    field_scratch_.push_back(LogField{InternKey(f.key), value});
   }
+  if (!hash_shared) e->block_hash_prefix = CopyHex(&arena, parsed.block_hash);
+  if (!root_shared) e->state_root_prefix = CopyHex(&arena, parsed.state_root);
   e->fields = arena.CopyArray(std::span<const LogField>(field_scratch_));
   e->file_index = file_index;
   e->level = parsed.level;
@@ -177,7 +214,7 @@ Status Scanner::ScanFile(uint32_t file_index, const std::string& path) {
   };
   auto flush_continuation = [&] {
     if (continuation_.empty()) return;
-    out_->events[last_index].continuation =
+    Ev(last_index).continuation =
         arena_->CopyArray(std::span<const std::string_view>(continuation_));
     continuation_.clear();
   };
@@ -185,7 +222,7 @@ Status Scanner::ScanFile(uint32_t file_index, const std::string& path) {
   Line line;
   std::string error;
   logs::ParsedLine parsed;
-  std::vector<LogEvent>& events = out_->events;
+  const bool windowed = options_.since_us.has_value() || options_.until_us.has_value();
   while (reader.Next(&line)) {
     ++stats.lines;
     stats.decoded_bytes = line.offset + line.text.size();
@@ -197,6 +234,20 @@ Status Scanner::ScanFile(uint32_t file_index, const std::string& path) {
         add_continuation(text);
         continue;
       }
+    }
+    if (windowed && OutsideWindowFast(text, &last_time)) {
+      // Skipped unparsed: only its time was read (so it is not checked for bad JSON).
+      flush_continuation();
+      ++stats.outside_window;
+      ++stats.lines_by_format[LogFormat::kLogrusJson];
+      min_full_ = std::min(min_full_, last_time);
+      max_full_ = std::max(max_full_, last_time);
+      last_slot = -1;
+      have_last = true;
+      last_kept = false;
+      last_python_prefixed = false;
+      in_parity_report = false;
+      continue;
     }
     error.clear();
     logs::LineOutcome outcome = parser_.Parse(text, &parsed, &error);
@@ -279,12 +330,12 @@ Status Scanner::ScanFile(uint32_t file_index, const std::string& path) {
     }
     last_kept = keep;
     if (!keep) continue;
-    if (events.size() == events.capacity()) Grow(&events);
-    if (side_.size() == side_.capacity()) Grow(&side_);
-    last_index = events.size();
-    events.emplace_back();
-    Commit(parsed, file_index, file_view, node_view, line, &events.back());
-    side_.push_back(side);
+    if (chunks_.empty() || chunks_.back().events.size() == kChunkEvents) NewChunk();
+    Chunk& chunk = chunks_.back();
+    last_index = count_++;
+    chunk.events.emplace_back();
+    Commit(parsed, file_index, file_view, node_view, line, &chunk.events.back());
+    chunk.side.push_back(side);
   }
   flush_continuation();
 
@@ -308,7 +359,6 @@ Status Scanner::ScanFile(uint32_t file_index, const std::string& path) {
 }
 
 void Scanner::Finish() {
-  std::vector<LogEvent>& events = out_->events;
   if (!slots_.empty()) {
     std::vector<int64_t> resolved(slots_.size());
     if (options_.year) {
@@ -347,13 +397,13 @@ void Scanner::Finish() {
           "journald short timestamps carry no year and no other input has one: assumed 1970; "
           "pass the year to get real dates");
     }
-    for (size_t i = 0; i < events.size(); ++i) {
-      Side& s = side_[i];
+    for (size_t i = 0; i < count_; ++i) {
+      Side& s = Sd(i);
       if (s.slot < 0) continue;
       s.key = resolved[static_cast<size_t>(s.slot)];
       if (s.yearless) {
-        events[i].time_us = s.key;
-        events[i].time_from_yearless = true;
+        Ev(i).time_us = s.key;
+        Ev(i).time_from_yearless = true;
       }
       if (s.late && !InWindow(s.key)) {
         s.drop = true;
@@ -365,26 +415,47 @@ void Scanner::Finish() {
   // Sort by (time, file, line); most inputs are already in order.
   std::vector<uint32_t> order;
   auto less = [&](uint32_t a, uint32_t b) {
-    if (side_[a].key != side_[b].key) return side_[a].key < side_[b].key;
-    if (side_[a].file != side_[b].file) return side_[a].file < side_[b].file;
-    return events[a].line < events[b].line;
+    const Side& sa = Sd(a);
+    const Side& sb = Sd(b);
+    if (sa.key != sb.key) return sa.key < sb.key;
+    if (sa.file != sb.file) return sa.file < sb.file;
+    return Ev(a).line < Ev(b).line;
   };
-  order.reserve(events.size());
-  for (uint32_t i = 0; i < events.size(); ++i) {
-    if (!side_[i].drop) order.push_back(i);
+  order.reserve(count_);
+  for (uint32_t i = 0; i < count_; ++i) {
+    if (!Sd(i).drop) order.push_back(i);
   }
-  bool sorted = order.size() == events.size() &&
-                std::is_sorted(order.begin(), order.end(), less);
-  if (!sorted) {
-    std::sort(order.begin(), order.end(), less);
-    std::vector<LogEvent> sorted_events;
-    sorted_events.reserve(order.size());
-    logs::AdviseHugePages(sorted_events.data(), order.size() * sizeof(LogEvent));
-    for (uint32_t i : order) sorted_events.push_back(std::move(events[i]));
-    events = std::move(sorted_events);
-  }
+  bool ascending = std::is_sorted(order.begin(), order.end(), less);
+  if (!ascending) std::sort(order.begin(), order.end(), less);
   for (LogFileStats& f : out_->files) f.events = 0;
-  for (uint32_t i : order) ++out_->files[side_[i].file].events;
+  for (uint32_t i : order) ++out_->files[Sd(i).file].events;
+
+  std::vector<LogEvent>& events = out_->events;
+  events.reserve(order.size());
+  const size_t bytes = order.size() * sizeof(LogEvent);
+  logs::AdviseHugePages(events.data(), bytes);
+  // Faulting in fresh pages costs as much as the moves: a helper thread touches the back half
+  // of the (still unconstructed) storage while this one moves events into the front half; it is
+  // joined before the back half is written.
+  std::thread prefault;
+  const size_t half = order.size() / 2;
+  if (bytes >= (size_t{16} << 20)) {
+    size_t from = half * sizeof(LogEvent);
+    prefault = std::thread([p = reinterpret_cast<volatile char*>(events.data()), from, bytes] {
+      for (size_t off = from; off < bytes; off += 4096) p[off] = 0;
+    });
+  }
+  size_t released = 0;
+  for (uint32_t i : order) {
+    if (events.size() == half && prefault.joinable()) prefault.join();
+    events.push_back(std::move(Ev(i)));
+    // In file order, a chunk is done once the next index is past it: give its memory back.
+    while (ascending && (i >> kChunkShift) > released) {
+      chunks_[released++] = Chunk();
+    }
+  }
+  if (prefault.joinable()) prefault.join();
+  chunks_.clear();
 }
 
 }  // namespace

@@ -106,7 +106,10 @@ struct LogEvent {
   std::string_view state_root_prefix;  // state_root as logged (16 hex) or full; lower case
   // Every other key of the line (JSON keys except time/level/msg; "error" included), values as
   // text: JSON strings unescaped, numbers, booleans and null as written, nested values as raw
-  // JSON. Sorted by key; on duplicate keys the last one wins.
+  // JSON. Sorted by key; on duplicate keys the last one wins. Added by the reader: "logger"
+  // (Python), "syslog_identifier"/"pid"/"systemd_unit" (journald), and for incident texts
+  // "expected_root"/"computed_root" (state root mismatch) and "pins_got"/"pins_required"
+  // ("a/n", "r/t" of a pin quorum failure).
   std::span<const LogField> fields;
   // Lines that continue this message (journald indented lines, Python multi-line messages such
   // as the PARITY DRIFT record), as they appear in the file.
@@ -126,7 +129,9 @@ struct LogEvent {
 
 struct LogScanOptions {
   // Keep only events with since_us <= time <= until_us (journalctl --since/--until). Events with
-  // an unknown time are kept when they follow (in their file) a kept event or start the file.
+  // an unknown time are kept when the last timed line before them (in their file) is inside the
+  // window, or when none is. With a window set, a logrus JSON line whose "time" is outside it is
+  // skipped after reading only that time (it is counted in outside_window, not checked as JSON).
   std::optional<int64_t> since_us;
   std::optional<int64_t> until_us;
   // Year for journald "short" lines. Unset: inferred from the full timestamps of the other lines
