@@ -87,9 +87,8 @@ class LogGenerator {
     time_ms_ += rng_() % 7;
     int64_t secs = static_cast<int64_t>(time_ms_ / 1000);
     char ts[40];
-    // 2025-11-04 00:00:00 UTC + secs, formatted the logrus way with milliseconds.
-    int64_t t = 1762214400 + secs;
-    int64_t days = t / 86400, rem = t % 86400;
+    // 2025-11-04 00:00:00 UTC + secs (under 26 days), the logrus layout with milliseconds.
+    int64_t days = secs / 86400, rem = secs % 86400;  // from 2025-11-04T00:00:00Z
     std::snprintf(ts, sizeof(ts), "2025-11-%02d", static_cast<int>(4 + days % 26));
     char full[64];
     std::snprintf(full, sizeof(full), "%sT%02d:%02d:%02d.%03dZ", ts, static_cast<int>(rem / 3600),
