@@ -2,6 +2,8 @@
 // taken from logs (function names, reprs, error texts, paths) goes through md::Escape / md::Cell.
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -516,19 +518,44 @@ std::string RenderParityDriftMarkdown(const ParityDriftReport& r, const ReportSt
   }
 
   if (!r.per_minute.empty()) {
-    uint64_t max = 0;
-    for (const MinuteBucket& m : r.per_minute) max = std::max(max, m.drifts);
-    doc.Text("### Drift over time (per minute, UTC)\n\n");
-    std::vector<std::vector<std::string>> rows;
+    // At most kChartRows rows: per minute when the span allows, else wider buckets (JSON keeps minutes).
+    constexpr int64_t kMinute = 60 * 1000000LL;
+    constexpr int64_t kChartRows = 120;
+    constexpr int64_t kWidths[] = {1, 2, 5, 10, 15, 30, 60, 120, 240, 360, 720, 1440, 2880, 10080};
+    const int64_t first = r.per_minute.front().minute_us, last = r.per_minute.back().minute_us;
+    int64_t width = kWidths[std::size(kWidths) - 1];
+    for (int64_t w : kWidths) {
+      if ((last - first) / (w * kMinute) + 1 <= kChartRows) {
+        width = w;
+        break;
+      }
+    }
+    const int64_t step = width * kMinute;
+    auto floor_div = [](int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
+    std::map<int64_t, MinuteBucket> buckets;
+    for (int64_t k = floor_div(first, step); k <= floor_div(last, step) && buckets.size() < 400; ++k)
+      buckets[k].minute_us = k * step;
     for (const MinuteBucket& m : r.per_minute) {
-      std::string rate = m.matches + m.drifts > 0 && m.matches > 0
-                             ? Percent(static_cast<double>(m.drifts) / static_cast<double>(m.matches + m.drifts))
-                             : "—";
+      MinuteBucket& b = buckets[floor_div(m.minute_us, step)];
+      b.minute_us = floor_div(m.minute_us, step) * step;
+      b.drifts += m.drifts;
+      b.matches += m.matches;
+      b.failures += m.failures;
+    }
+    uint64_t max = 0;
+    for (const auto& [k, m] : buckets) max = std::max(max, m.drifts);
+    doc.Text(width == 1 ? std::string("### Drift over time (per minute, UTC)\n\n")
+                        : fmt::format("### Drift over time (per {} minutes, UTC; report.json has every minute)\n\n", width));
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [k, m] : buckets) {
+      std::string rate = m.matches > 0 ? Percent(static_cast<double>(m.drifts) / static_cast<double>(m.matches + m.drifts))
+                                       : "—";
       std::string t = FormatParityTime(m.minute_us);
       rows.push_back({t.substr(0, 16) + "Z", fmt::format("{}", m.drifts), fmt::format("{}", m.matches), rate,
                       fmt::format("{}", m.failures), m.drifts ? "`" + Bar(m.drifts, max) + "`" : ""});
     }
-    doc.Table({"Minute", "Drifts", "Matches", "Drift rate", "Failures", "Drifts (chart)"}, std::move(rows));
+    doc.Table({width == 1 ? "Minute" : "From", "Drifts", "Matches", "Drift rate", "Failures", "Drifts (chart)"},
+              std::move(rows));
     if (r.drifts_without_time) doc.Text(fmt::format("\n_{} drift(s) carry no time and are not in this table._\n", r.drifts_without_time));
     doc.Text("\n");
   } else if (r.drifts) {
