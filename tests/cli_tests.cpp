@@ -38,7 +38,7 @@ std::string Sample(const std::string& name) { return std::string(FORENSICS_SAMPL
 
 }  // namespace
 
-TEST_CASE("--version and --help exit 0", "[cli]") {
+TEST_CASE("version and help options exit 0", "[cli]") {
   Output v = Cli("--version");
   CHECK(v.status == 0);
   CHECK(v.out.rfind("forensics ", 0) == 0);
@@ -77,7 +77,7 @@ TEST_CASE("exit status: clean 0, violation 1, unreadable 3, inconclusive 4", "[c
   CHECK(garbage.err.find("g.ndjson:1") != std::string::npos);
 }
 
-TEST_CASE("--format json prints exactly one JSON document with the schema fields", "[cli]") {
+TEST_CASE("format json prints exactly one JSON document with the schema fields", "[cli]") {
   Output o = Cli("--issue state-violation --chain " + Sample("missing-reward-60.ndjson.zst") + " --format json");
   CHECK(o.status == 1);
   simdjson::dom::parser parser;
@@ -93,7 +93,7 @@ TEST_CASE("--format json prints exactly one JSON document with the schema fields
   CHECK(std::string_view(doc["inputs"].at(0)["sha256"]).size() == 64);
 }
 
-TEST_CASE("--out writes report.md and report.json and prints the gh command", "[cli]") {
+TEST_CASE("out DIR writes report.md and report.json and prints the gh command", "[cli]") {
   forensics::testing::TempDir dir;
   Output o = Cli("--issue state-violation --chain " + Sample("bad-signature-45.ndjson.gz") + " --out " + dir.File("r"));
   CHECK(o.status == 1);

@@ -157,7 +157,7 @@ TEST_CASE("uncommitted roots and no recorded state: no rule broken but inconclus
   CHECK_FALSE(rb.reorg->verified);
 }
 
-TEST_CASE("--skip-signatures misses a bad signature and the report says signatures were not checked", "[state_violation]") {
+TEST_CASE("skipping signatures misses a bad signature and the report says signatures were not checked", "[state_violation]") {
   TempDir dir;
   GenerateOptions g = Chain(dir.File("sig.ndjson"));
   g.faults = {Fault{FaultKind::kBadSignature, 30}};
@@ -204,7 +204,7 @@ TEST_CASE("two runs give byte-identical JSON and Markdown reports", "[state_viol
   CHECK(ReadFile(dir.File("d.ndjson")) == ReadFile(dir.File("d2.ndjson")));
 }
 
-TEST_CASE("--block resolves a 16-hex prefix; unknown and ambiguous prefixes are errors", "[state_violation]") {
+TEST_CASE("a block option resolves a 16-hex prefix, unknown and ambiguous prefixes are errors", "[state_violation]") {
   TempDir dir;
   GenerateOptions g = Chain(dir.File("p.ndjson"));
   g.faults = {Fault{FaultKind::kTxRoot, 30}};
@@ -234,7 +234,7 @@ TEST_CASE("--block resolves a 16-hex prefix; unknown and ambiguous prefixes are 
   CHECK(amb.error().message().find("ambiguous") != std::string::npos);
 }
 
-TEST_CASE("--from starts at the nearest snapshot at or below it", "[state_violation]") {
+TEST_CASE("a from height starts at the nearest snapshot at or below it", "[state_violation]") {
   TempDir dir;
   GenerateOptions g = Chain(dir.File("s.ndjson"), 200);
   g.snapshot_every = 40;
