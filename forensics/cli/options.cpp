@@ -166,8 +166,12 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     c.chain_path = Opt<std::string>(vm, "chain");
     c.metrics_path = Opt<std::string>(vm, "metrics");
     c.profile = *profile;
-    c.since = Opt<std::string>(vm, "since");
-    c.until = Opt<std::string>(vm, "until");
+    for (auto [name, out] : {std::pair{"since", &c.since_us}, std::pair{"until", &c.until_us}}) {
+      if (!vm.count(name)) continue;
+      auto t = ParseLogTime(vm[name].as<std::string>());
+      if (!t) return Status::InvalidArgument(fmt::format("--{}: {}", name, t.error().message()));
+      *out = *t;
+    }
     c.year = Opt<int>(vm, "year");
     c.common = common;
     return p;

@@ -31,7 +31,7 @@ struct ParityDriftCommand {
   std::optional<std::string> chain_path;
   std::optional<std::string> metrics_path;
   std::optional<Profile> profile;
-  std::optional<std::string> since, until;
+  std::optional<int64_t> since_us, until_us;
   std::optional<int> year;
   Common common;
 };
