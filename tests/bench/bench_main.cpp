@@ -12,6 +12,7 @@ int RunStateRoot();  // bench_state_root.cpp
 int RunLogs();       // bench_logs.cpp
 int RunParity();     // bench_parity.cpp
 int RunStore();      // bench_store.cpp
+int RunReplay();     // bench_replay.cpp
 }  // namespace forensics::bench
 
 namespace {
@@ -29,6 +30,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"logs", "ScanLogs on a zstd daemon log vs zstd -d and zstdcat | grep", forensics::bench::RunLogs},
     {"parity", "AnalyzeParityDrift on a zstd parity log vs zstd -d", forensics::bench::RunParity},
     {"store", "RocksDB chain store vs NDJSON export: import, read, analysis", forensics::bench::RunStore},
+    {"replay", "state-violation replay of 1M transactions, with and without signatures", forensics::bench::RunReplay},
 };
 
 const Benchmark* Find(std::string_view name) {
