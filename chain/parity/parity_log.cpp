@@ -240,7 +240,7 @@ bool ReportKeyValue(std::string_view s, std::string_view* key, std::string_view*
     if (!s.empty() && s.back() == ':') c = s.size() - 1; else return false;
   }
   std::string_view k = s.substr(0, c);
-  if (!((k[0] >= 'A' && k[0] <= 'Z'))) return false;
+  if (k.empty() || k[0] < 'A' || k[0] > 'Z') return false;
   for (char ch : k)
     if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == ' ' || ch == '_')) return false;
   *key = k;
