@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdlib>
 #include <cstring>
@@ -86,7 +87,23 @@ using HashArray = BigVector<Hash32>;
 
 bool IsZero(const AccountEntry& a) { return a.balance == 0 && a.nonce == 0; }
 bool SameAddress(const Address& x, const Address& y) { return std::memcmp(x.data(), y.data(), 32) == 0; }
-bool Less(const Address& x, const Address& y) { return std::memcmp(x.data(), y.data(), 32) < 0; }
+
+// Big-endian 8-byte word: comparing four of these orders addresses like memcmp, without the call
+// (GCC does not inline an ordering memcmp; this comparison is the inner loop of every search here).
+uint64_t Word(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
+
+bool Less(const Address& x, const Address& y) {
+  for (int i = 0; i < 32; i += 8) {
+    const uint64_t a = Word(x.data() + i), b = Word(y.data() + i);
+    if (a != b) return a < b;
+  }
+  return false;
+}
 
 void StoreLe64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
@@ -126,8 +143,11 @@ BigVector<uint64_t> SortedOrder(std::span<const AccountEntry> accounts) {
     }
   }
   auto full_less = [&](uint64_t x, uint64_t y) {
-    const int c = std::memcmp(accounts[x & 0xffffffff].address.data(), accounts[y & 0xffffffff].address.data(), 32);
-    return c != 0 ? c < 0 : (x & 0xffffffff) < (y & 0xffffffff);
+    const Address& ax = accounts[x & 0xffffffff].address;
+    const Address& ay = accounts[y & 0xffffffff].address;
+    if (Less(ax, ay)) return true;
+    if (Less(ay, ax)) return false;
+    return (x & 0xffffffff) < (y & 0xffffffff);
   };
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
