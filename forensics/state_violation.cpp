@@ -265,12 +265,11 @@ class Replay {
           "blocks {}..{} are missing: state checks stop until a snapshot gives the state again",
           previous_->height + 1, h.height - 1));
     }
-    if (state_known_ && h.height >= 1 && !h.validator) {
-      const_cast<Block&>(b).state_fields_missing.push_back("validator");
-    }
+    // The rewards go to the header's validator: without one the block cannot be applied either.
+    const bool no_validator = h.height >= 1 && !h.validator;
     BlockExecution ex;
     std::optional<Hash32> root;
-    if (state_known_ && b.state_fields_missing.empty()) {
+    if (state_known_ && b.state_fields_missing.empty() && !no_validator) {
       BlockExecutionOptions eo;
       eo.profile = profile_;
       eo.verify_signatures = options_.verify_signatures;
@@ -285,7 +284,7 @@ class Replay {
       state_known_ = false;
       report_->warnings.push_back(fmt::format(
           "{}: block {} lacks {}: it cannot be replayed, so state checks stop until a snapshot gives the state again",
-          BlockWhere(b), h.height, b.state_fields_missing.front()));
+          BlockWhere(b), h.height, no_validator ? "validator" : b.state_fields_missing.front()));
     }
     if (options_.verify_signatures && sig_ok) {
       for (size_t i = 0; i < b.txs.size(); ++i)
@@ -305,12 +304,13 @@ class Replay {
     report_->last_height = h.height;
     ++report_->blocks_checked;
 
-    PropagateTaint(b, ex);
+    PropagateTaint(b);
     previous_ = PreviousBlock{h.height, h.hash, ctx.computed_hash, h.state_root};
     Record(h.height, id, BlockWhere(b), std::move(v), false);
   }
 
-  void PropagateTaint(const Block& b, const BlockExecution& ex) {
+  // Money moved by a transaction touching a tainted account taints its other party too.
+  void PropagateTaint(const Block& b) {
     if (!report_->first_bad || tainted_.empty()) return;
     for (const Transaction& tx : b.txs) {
       if (tainted_.count(tx.from) || tainted_.count(tx.to)) {
@@ -318,7 +318,6 @@ class Replay {
         tainted_.insert(tx.to);
       }
     }
-    (void)ex;
   }
 
   void Record(BlockHeight height, const Hash32& id, const std::string& where, BlockVerdict v, bool from_snapshot) {
