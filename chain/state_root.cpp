@@ -1,9 +1,10 @@
 // State root (chain.md §4): from scratch, and an incremental tree that keeps its hashes across blocks.
 //
 // From scratch (ComputeStateRoot):
-//   1. Put the input in address order: one pass checks whether it already is; if not, an LSD radix
-//      sort on the first 8 address bytes, ties settled by the full address. Both keep input order
-//      among equal addresses, so the last entry of an address is the one that counts.
+//   1. Put the input in address order: one pass checks whether it already is; if not, SortedOrder()
+//      (buckets on the first two address bytes, integer sorts on a 4-byte prefix plus position, ties
+//      settled by the full address). Both keep input order among equal addresses, so the last entry
+//      of an address is the one that counts.
 //   2. Walk the accounts in that order, skipping (0, 0) accounts and all but the last entry of an
 //      address, in chunks of 4096 leaves: encode, Hash48Many, and reduce the chunk to its subtree
 //      root at level 12 while it is still in cache.
