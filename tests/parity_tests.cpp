@@ -216,6 +216,18 @@ TEST_CASE("a drift record parses the same in every prefix style", "[parity]") {
     CHECK(p.records[0].yearless);
     CHECK(FormatParityTime(ResolveYearlessTime(*p.records[0].time_us, 2025)) == "2025-11-04T13:37:01Z");
   }
+  SECTION("journalctl -o short-iso prefix with a zone offset") {
+    std::string prefix = "2025-11-04T14:37:01+0100 host coinjectured[1234]: ";
+    std::string text = prefix + "compute_header_hash: PARITY DRIFT ✗\n";
+    std::istringstream in(rec);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) text += std::string(prefix.size(), ' ') + line + "\n";
+    auto p = ParseText(text);
+    CheckGenesisDrift(p, ParityPrefix::kJournaldShort, true);
+    CHECK_FALSE(p.records[0].yearless);
+    CHECK(FormatParityTime(*p.records[0].time_us) == "2025-11-04T13:37:01Z");
+  }
   SECTION("journalctl -o json with the whole record in MESSAGE") {
     std::string msg = rec.substr(0, rec.size() - 1);
     std::string esc;

@@ -101,6 +101,24 @@ bool ParseAsctime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
 constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+// After a journald time at s[p] (a blank): " host ident[pid]: message". Sets *msg.
+bool HostIdent(std::string_view s, size_t p, std::string_view* msg) {
+  if (p >= s.size() || s[p] != ' ') return false;
+  size_t host_end = s.find(' ', p + 1);
+  if (host_end == std::string_view::npos || host_end == p + 1) return false;
+  // ident[pid]: — up to the first ": " after the host.
+  size_t colon = s.find(": ", host_end + 1);
+  size_t colon_end = colon == std::string_view::npos ? std::string_view::npos : colon + 2;
+  if (colon == std::string_view::npos) {
+    if (s.back() != ':') return false;
+    colon_end = s.size();
+  }
+  std::string_view ident = s.substr(host_end + 1, (colon == std::string_view::npos ? s.size() - 1 : colon) - host_end - 1);
+  if (ident.empty() || ident.find(' ') != std::string_view::npos) return false;
+  *msg = colon_end >= s.size() ? std::string_view() : s.substr(colon_end);
+  return true;
+}
+
 // "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " → time in year 2000 and the message.
 bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
   if (s.size() < 16 || s[3] != ' ') return false;
@@ -123,25 +141,30 @@ bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
   if (d < 1 || d > 31 || !ValidClock(h, mi, se)) return false;
   p += 9;
   int64_t frac = Fraction(s, &p);
-  if (p >= s.size() || s[p] != ' ') return false;
-  // host
-  size_t host_end = s.find(' ', p + 1);
-  if (host_end == std::string_view::npos || host_end == p + 1) return false;
-  // ident[pid]: — up to the first ": " after the host.
-  size_t colon = s.find(": ", host_end + 1);
-  size_t colon_end = colon == std::string_view::npos ? std::string_view::npos : colon + 2;
-  if (colon == std::string_view::npos) {
-    if (!s.empty() && s.back() == ':') {
-      colon_end = s.size();
-    } else {
-      return false;
-    }
-  }
-  std::string_view ident = s.substr(host_end + 1, (colon == std::string_view::npos ? s.size() - 1 : colon) - host_end - 1);
-  if (ident.empty() || ident.find(' ') != std::string_view::npos) return false;
+  if (!HostIdent(s, p, msg)) return false;
   *t = DaysFromCivil(2000, month, static_cast<unsigned>(d)) * kUsPerDay +
        (static_cast<int64_t>(h) * 3600 + mi * 60 + se) * kUsPerSec + frac;
-  *msg = colon_end >= s.size() ? std::string_view() : s.substr(colon_end);
+  return true;
+}
+
+// journalctl -o short-iso: "YYYY-MM-DDTHH:MM:SS[.ffffff]±HHMM host ident[pid]: " (or ±HH:MM, Z).
+bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_view* msg) {
+  size_t n;
+  int64_t local;
+  if (s.size() < 20 || s[10] != 'T' || !ParseAsctime(s, &local, year, &n)) return false;
+  int64_t zone = 0;
+  if (s[n - 1] != 'Z' && n < s.size() && (s[n] == '+' || s[n] == '-')) {
+    int hh, mm;
+    size_t p = n + 1;
+    if (!Digits(s, p, 2, &hh)) return false;
+    p += 2;
+    if (p < s.size() && s[p] == ':') ++p;
+    if (!Digits(s, p, 2, &mm)) return false;
+    zone = (static_cast<int64_t>(hh) * 3600 + mm * 60) * kUsPerSec * (s[n] == '-' ? -1 : 1);
+    n = p + 2;
+  }
+  if (!HostIdent(s, n, msg)) return false;
+  *t = local - zone;
   return true;
 }
 
@@ -539,6 +562,12 @@ struct ParityLogParser::Impl {
     std::string_view msg;
     if (s.size() > 16 && s[3] == ' ' && ParseJournaldShort(s, &t, &msg)) {
       Message(msg, t, true, ParityPrefix::kJournaldShort, line, offset, text);
+      return;
+    }
+    int year;
+    if (s.size() > 20 && s[10] == 'T' && ParseJournaldIso(s, &t, &year, &msg)) {
+      ++years[year];
+      Message(msg, t, false, ParityPrefix::kJournaldShort, line, offset, text);
       return;
     }
     Message(s, std::nullopt, false, ParityPrefix::kNone, line, offset, text);
