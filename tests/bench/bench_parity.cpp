@@ -1,7 +1,8 @@
 // AnalyzeParityDrift on a generated shadow-mode parity log compressed with zstd, against the zstd CLI
 // in the same run: `zstd -d -c FILE > /dev/null`, then the full analysis with --chain (wall and CPU
-// time, best of 2 each; on a shared machine compare the CPU column). FORENSICS_BENCH_PARITY_MB sets the uncompressed size (default 300),
-// FORENSICS_BENCH_PARITY_RUNS the number of analysis runs (default 2; raise it to profile the analysis).
+// time, best of 2 each; on a shared machine compare the CPU column). FORENSICS_BENCH_PARITY_MB sets
+// the uncompressed size (default 300), FORENSICS_BENCH_PARITY_RUNS the number of analysis runs
+// (default 2; raise it to profile the analysis).
 #include <zstd.h>
 
 #include <sys/resource.h>
