@@ -69,10 +69,21 @@ std::string Escape(std::string_view in, size_t max_chars) {
         out.push_back(static_cast<char>(c));
         out.append(kWordJoiner);  // no mention, no issue reference, no closing keyword target
         break;
-      case ':':
+      case ':': {
+        // No autolinked URL ("scheme://") and no script or data scheme that a renderer might link.
+        bool dangerous = i < in.size() && in[i] == '/';
+        for (std::string_view scheme : {"javascript", "vbscript", "data", "file"}) {
+          if (out.size() < scheme.size()) continue;
+          std::string_view tail(out.data() + out.size() - scheme.size(), scheme.size());
+          bool eq = std::equal(tail.begin(), tail.end(), scheme.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+          });
+          dangerous |= eq;
+        }
         out.push_back(':');
-        if (i < in.size() && in[i] == '/') out.append(kWordJoiner);  // no autolinked URL
+        if (dangerous) out.append(kWordJoiner);
         break;
+      }
       case '-':
         out.push_back('-');
         // GH-123 is an issue reference.

@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "forensics: {}\nTry 'forensics --help'.\n", parsed.error().message());
     return kExitUsage;
   }
+  if (forensics::Status env = forensics::sha256::EnvironmentStatus(); !env.ok())
+    fmt::print(stderr, "forensics: warning: FORENSICS_SHA256_BACKEND: {}; using {}\n", env.message(),
+               forensics::sha256::Active().name);
   if (parsed->hash_backend) {
     forensics::Status s = forensics::sha256::Force(*parsed->hash_backend);
     if (!s.ok()) {
