@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (forensics::Status env = forensics::sha256::EnvironmentStatus(); !env.ok())
-    fmt::print(stderr, "forensics: warning: FORENSICS_SHA256_BACKEND: {}; using {}\n", env.message(),
+    fmt::print(stderr, "forensics: warning: {}; using {}\n", env.message(),
                forensics::sha256::Active().name);
   if (parsed->hash_backend) {
     forensics::Status s = forensics::sha256::Force(*parsed->hash_backend);
