@@ -131,19 +131,7 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
 std::string RenderStateViolationJson(const StateViolationReport& r, const ReportStamp& stamp) {
   JsonWriter w;
   w.BeginObject();
-  w.Field("schema", kJsonSchema);
-  w.Field("tool_version", stamp.tool_version);
-  w.Field("issue", "state-violation");
-  w.Field("verdict", r.verdict);
-  w.Field("command_line", stamp.command_line);
-  w.Key("inputs").BeginArray();
-  for (const InputFile& in : r.inputs) {
-    w.BeginObject().Field("path", in.path).Field("sha256", in.sha256).Field("bytes", in.bytes).EndObject();
-  }
-  w.EndArray();
-  w.Key("warnings").BeginArray();
-  for (const auto& s : r.warnings) w.String(s);
-  w.EndArray();
+  WriteJsonHead(w, "state-violation", r.verdict, stamp, r.inputs, r.warnings);
   w.Key("unverifiable").BeginArray();
   for (const auto& u : r.unverifiable)
     w.BeginObject().Field("check", u.check).Field("blocks", u.blocks).Field("first_height", u.first_height).EndObject();
@@ -413,15 +401,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
     for (const auto& s : r.warnings) w += "- " + Escape(s) + "\n";
     doc.Text(w);
   }
-  std::string stamp_text = "\n---\n\n<details><summary>Reproduce</summary>\n\n";
-  stamp_text += fmt::format("forensics {}\n\n", Escape(stamp.tool_version));
-  stamp_text += "```sh\n" + stamp.command_line + "\n```\n\n";
-  for (const InputFile& in : r.inputs)
-    stamp_text += fmt::format("- {}: sha256 `{}`, {} bytes\n", Escape(in.path), in.sha256, in.bytes);
-  stamp_text += "\n</details>\n";
-  doc.Text("");
-  std::string body = doc.Render(md::kGitHubBodyLimit - md::CharCount(stamp_text));
-  return body + stamp_text;
+  return RenderWithStamp(doc, stamp, r.inputs);
 }
 
 }  // namespace forensics

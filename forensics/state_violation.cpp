@@ -552,9 +552,13 @@ Result<InputFile> DescribeInput(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<fs::path> files;
-  if (fs::is_directory(path, ec)) {
-    for (auto& e : fs::directory_iterator(path, ec))
-      if (e.is_regular_file()) files.push_back(e.path());
+  const bool dir = fs::is_directory(path, ec);
+  if (dir) {
+    // A store's data files; LOCK and the info logs change while a node runs and say nothing of the data.
+    for (auto& e : fs::directory_iterator(path, ec)) {
+      const std::string name = e.path().filename().string();
+      if (e.is_regular_file() && name != "LOCK" && name.rfind("LOG", 0) != 0) files.push_back(e.path());
+    }
     std::sort(files.begin(), files.end());
   } else {
     files.push_back(path);
@@ -566,6 +570,7 @@ Result<InputFile> DescribeInput(const std::string& path) {
   std::vector<char> buf(1 << 20);
   for (const fs::path& f : files) {
     std::ifstream is(f, std::ios::binary);
+    if (!is && dir) continue;  // removed by the node (compaction) since the listing
     if (!is) {
       EVP_MD_CTX_free(ctx);
       return Status::IoError(fmt::format("{}: cannot open", f.string()));

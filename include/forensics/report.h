@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "forensics/json_writer.h"
+#include "forensics/markdown.h"
 #include "forensics/state_violation.h"
 #include "forensics/status.h"
 
@@ -19,6 +21,14 @@ struct ReportStamp {
   std::string tool_version;
   std::string command_line;  // argv joined, shell-quoted, without --out DIR (so reports do not depend on it)
 };
+
+// The fields every JSON document starts with (schema, tool_version, issue, verdict, command_line,
+// inputs, warnings), after BeginObject(); the caller adds the issue's own fields and closes it.
+void WriteJsonHead(JsonWriter& w, std::string_view issue, std::string_view verdict, const ReportStamp& stamp,
+                   const std::vector<InputFile>& inputs, const std::vector<std::string>& warnings);
+// report.md: the document cut to fit GitHub's limit together with the reproducibility stamp that
+// closes it (tool version, command line, sha256 of every input).
+std::string RenderWithStamp(const md::Document& doc, const ReportStamp& stamp, const std::vector<InputFile>& inputs);
 
 std::string RenderStateViolationText(const StateViolationReport& r);
 std::string RenderStateViolationJson(const StateViolationReport& r, const ReportStamp& stamp);

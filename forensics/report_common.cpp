@@ -1,6 +1,8 @@
-// Writing report directories atomically, and the gh command line.
+// What every report shares: the JSON head, the reproducibility stamp, atomic report directories and
+// the gh command line.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +35,39 @@ Status WriteReportFiles(const std::string& dir, const std::vector<std::pair<std:
     }
   }
   return Status::Ok();
+}
+
+void WriteJsonHead(JsonWriter& w, std::string_view issue, std::string_view verdict, const ReportStamp& stamp,
+                   const std::vector<InputFile>& inputs, const std::vector<std::string>& warnings) {
+  w.Field("schema", kJsonSchema);
+  w.Field("tool_version", stamp.tool_version);
+  w.Field("issue", issue);
+  w.Field("verdict", verdict);
+  w.Field("command_line", stamp.command_line);
+  w.Key("inputs").BeginArray();
+  for (const InputFile& in : inputs)
+    w.BeginObject().Field("path", in.path).Field("sha256", in.sha256).Field("bytes", in.bytes).EndObject();
+  w.EndArray();
+  w.Key("warnings").BeginArray();
+  for (const auto& s : warnings) w.String(s);
+  w.EndArray();
+}
+
+std::string RenderWithStamp(const md::Document& doc, const ReportStamp& stamp, const std::vector<InputFile>& inputs) {
+  // A fence longer than any run of backticks in the command line cannot be closed by it.
+  size_t run = 0, longest = 0;
+  for (char c : stamp.command_line) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string fence(std::max<size_t>(3, longest + 1), '`');
+  std::string stamp_text = "\n---\n\n<details><summary>Reproduce</summary>\n\n";
+  stamp_text += fmt::format("forensics {}\n\n", md::Escape(stamp.tool_version));
+  stamp_text += fence + "sh\n" + stamp.command_line + "\n" + fence + "\n\n";
+  for (const InputFile& in : inputs)
+    stamp_text += fmt::format("- {}: sha256 `{}`, {} bytes\n", md::Escape(in.path), in.sha256, in.bytes);
+  stamp_text += "\n</details>\n";
+  return doc.Render(md::kGitHubBodyLimit - md::CharCount(stamp_text)) + stamp_text;
 }
 
 std::string ShellQuote(const std::string& s) {
