@@ -1,14 +1,31 @@
 // Hex encoding and decoding of chain values.
 #include "forensics/types.h"
 
+#include <array>
+
 namespace forensics {
 namespace {
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+
+// Hex digit values, 0xff for anything else: one load per character on the parsing hot path.
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = 0xff;
+  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<uint8_t>(c);
+  for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<uint8_t>(10 + c);
+  return t;
+}();
+
+// Decodes 2n hex digits into n bytes; false on any non-hex character.
+bool DecodeHex(const char* hex, size_t n, uint8_t* out) {
+  uint8_t bad = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t hi = kHexValue[static_cast<uint8_t>(hex[2 * i])], lo = kHexValue[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= (hi | lo) & 0xf0;
+    out[i] = static_cast<uint8_t>(hi << 4 | (lo & 0x0f));
+  }
+  return bad == 0;
 }
+
 }  // namespace
 
 std::string ToHex(std::span<const uint8_t> bytes) {
@@ -25,12 +42,7 @@ bool ParseHex(std::string_view hex, std::string* out) {
   if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
   if (hex.size() % 2) return false;
   out->resize(hex.size() / 2);
-  for (size_t i = 0; i < out->size(); ++i) {
-    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    (*out)[i] = static_cast<char>(hi << 4 | lo);
-  }
-  return true;
+  return DecodeHex(hex.data(), out->size(), reinterpret_cast<uint8_t*>(out->data()));
 }
 
 template <size_t N>
@@ -38,11 +50,7 @@ std::optional<Bytes<N>> ParseHexN(std::string_view hex) {
   if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
   if (hex.size() != 2 * N) return std::nullopt;
   Bytes<N> b;
-  for (size_t i = 0; i < N; ++i) {
-    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    b.v[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
+  if (!DecodeHex(hex.data(), N, b.data())) return std::nullopt;
   return b;
 }
 
