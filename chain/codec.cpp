@@ -72,7 +72,7 @@ constexpr std::string_view kCoreV4Fields[] = {
     "codec_version", "block_index", "timestamp", "parent_hash", "merkle_root",
     "miner_address", "commitment", "difficulty_target", "nonce", "extra_data"};
 
-// Strict msgpack reader over a byte string.
+// Strict msgpack reader over a byte string: integers must use their smallest form.
 class MsgpackIn {
  public:
   explicit MsgpackIn(std::string_view b) : b_(b) {}
@@ -107,18 +107,18 @@ class MsgpackIn {
       *negative = true;
       *sv = static_cast<int8_t>(t);
     } else if (t >= 0xcc && t <= 0xcf) {
-      if (!Be(1 << (t - 0xcc), uv)) return false;
+      // Only the smallest form is accepted: the hash is over these exact bytes.
+      static constexpr uint64_t kSmallerMax[] = {0x7f, 0xff, 0xffff, 0xffffffff};
+      if (!Be(1 << (t - 0xcc), uv) || *uv <= kSmallerMax[t - 0xcc]) return false;
     } else if (t >= 0xd0 && t <= 0xd3) {
       int n = 1 << (t - 0xd0);
       if (!Be(n, &raw)) return false;
       int shift = 64 - 8 * n;
       int64_t s = static_cast<int64_t>(raw << shift) >> shift;
-      if (s < 0) {
-        *negative = true;
-        *sv = s;
-      } else {
-        *uv = static_cast<uint64_t>(s);
-      }
+      static constexpr int64_t kSmallerMin[] = {-32, INT8_MIN, INT16_MIN, INT32_MIN};
+      if (s >= kSmallerMin[t - 0xd0]) return false;  // non-negative or fits a smaller form
+      *negative = true;
+      *sv = s;
     } else {
       return false;
     }
@@ -233,11 +233,13 @@ Result<CoreV4Header> DecodeCoreV4Header(std::string_view bytes, ExtraDataEncodin
       if (et == 0xc4 || et == 0xc5) {
         std::string_view s;
         if (!in.Be(et == 0xc4 ? 1 : 2, &n) || !in.Take(n, &s)) return fail("extra_data bin cut short");
+        if (et == 0xc5 && n <= 0xff) return fail("extra_data bin16 for a length that fits bin8");
         h.extra_data.assign(s);
         if (enc) *enc = ExtraDataEncoding::kBin;
       } else if ((et & 0xf0) == 0x90 || et == 0xdc) {
         if (et == 0xdc) {
           if (!in.Be(2, &n)) return fail("extra_data array length cut short");
+          if (n <= 15) return fail("extra_data array16 for a length that fits a fixarray");
         } else {
           n = et & 0x0f;
         }

@@ -484,12 +484,11 @@ TEST_CASE("a time budget stops a large chain cleanly with partial results and ex
   CHECK(r.status == 4);
 }
 
-// Found by tests/fuzz/fuzz_msgpack_header: DecodeCoreV4Header accepts a non-minimal msgpack
-// integer (cc 02 for 2) inside the extra_data array, so re-encoding the decoded header does not
-// give the input bytes back (strict decoding should reject it, as the header's hash is over the
-// bytes). Known failure until the codec rejects non-minimal integers.
+// Found by tests/fuzz/fuzz_msgpack_header: a non-minimal msgpack integer (cc 02 for 2) inside the
+// extra_data array decoded, and re-encoding did not give the input bytes back (the header's hash is
+// over the bytes). The strict decoder now rejects non-minimal forms.
 TEST_CASE("a header with a non-minimal msgpack integer is rejected or re-encodes to the same bytes",
-          "[corruption][codec][!mayfail]") {
+          "[corruption][codec]") {
   forensics::CoreV4Header h;
   h.block_index = 137;
   h.extra_data = "\x02";
@@ -498,4 +497,5 @@ TEST_CASE("a header with a non-minimal msgpack integer is rejected or re-encodes
   bytes.insert(bytes.size() - 1, "\xcc");  // extra_data: [cc 02] instead of [02]
   auto decoded = forensics::DecodeCoreV4Header(bytes);
   if (decoded.has_value()) CHECK(forensics::EncodeCoreV4Header(*decoded) == bytes);
+  CHECK_FALSE(decoded.has_value());
 }
