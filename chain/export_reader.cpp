@@ -270,13 +270,14 @@ Result<Block> ParseBlock(const FieldDecoder& d, const object& o) {
     if (seen[alias->field]) return d.Error(name, "given twice (directly or through an alias)");
     if (v.is_null()) continue;
     seen[alias->field] = true;
-    auto hash_field = [&](std::optional<Hash32>* out) -> Status {
+    // [&, &v = v]: clang 14 cannot capture a structured binding implicitly.
+    auto hash_field = [&, &v = v](std::optional<Hash32>* out) -> Status {
       Hash32 x;
       FORENSICS_RETURN_IF_ERROR(d.Fixed(v, name, &x));
       *out = x;
       return Status::Ok();
     };
-    auto u64_field = [&](std::optional<uint64_t>* out) -> Status {
+    auto u64_field = [&, &v = v](std::optional<uint64_t>* out) -> Status {
       uint64_t x;
       FORENSICS_RETURN_IF_ERROR(d.U64(v, name, &x));
       *out = x;

@@ -526,11 +526,14 @@ std::string_view TokenAfter(std::string_view text, std::string_view label) {
 // "pin quorum not met: got a/n, required r/t" → pins_got / pins_required. Only added when the
 // line has no such field already; looked for in msg, then in error.
 void AddIncidentDetails(ParsedLine* e) {
-  const std::string_view* error = FindField(*e, "error");
+  // A copy of the view, not a pointer into e->fields: push_back below may move the vector.
+  const std::string_view* error_field = FindField(*e, "error");
+  const std::optional<std::string_view> error =
+      error_field != nullptr ? std::optional<std::string_view>(*error_field) : std::nullopt;
   auto add = [&](std::string_view key, std::string_view label) {
     if (FindField(*e, key) != nullptr) return;
     std::string_view v = TokenAfter(e->msg, label);
-    if (v.empty() && error != nullptr) v = TokenAfter(*error, label);
+    if (v.empty() && error) v = TokenAfter(*error, label);
     if (!v.empty()) e->fields.push_back(LogField{key, v});
   };
   size_t before = e->fields.size();
