@@ -13,15 +13,13 @@
 
 #include "analyzers.h"
 #include "forensics/codec.h"
+#include "forensics/json_writer.h"
 
 namespace forensics {
 namespace {
 
-std::string Signed128(__int128 v) {
-  if (v >= 0) return fmt::format("+{}", static_cast<uint64_t>(v > static_cast<__int128>(UINT64_MAX) ? UINT64_MAX : v));
-  __int128 m = -v;
-  return fmt::format("-{}", static_cast<uint64_t>(m > static_cast<__int128>(UINT64_MAX) ? UINT64_MAX : m));
-}
+// "+5" / "-5": a signed 128-bit amount, exact (a wrap past 2^64 moves more than u64 holds).
+std::string Signed128(__int128 v) { return v > 0 ? "+" + I128ToString(v) : I128ToString(v); }
 
 class RecordedStateAnalyzer final : public Analyzer {
  public:
@@ -121,8 +119,8 @@ class RecordedStateAnalyzer final : public Analyzer {
       f.upstream = std::string(UpstreamName(f.code));
       f.expected = fmt::format("Σ balances change by {} (reward {} − dust {})", Signed128(rules_delta), ex.reward, ex.shares.dust);
       f.actual = fmt::format("Σ balances change by {}", Signed128(node_delta));
-      f.detail = row.surplus > 0 ? fmt::format("{} wei minted beyond the rules", Signed128(row.surplus).substr(1))
-                                 : fmt::format("{} wei of minted money missing", Signed128(row.surplus).substr(1));
+      f.detail = row.surplus > 0 ? fmt::format("{} wei minted beyond the rules", I128ToString(row.surplus))
+                                 : fmt::format("{} wei of minted money missing", I128ToString(-row.surplus));
       f.accounts = diverged_here;
       v->findings.push_back(std::move(f));
     }
