@@ -19,6 +19,7 @@
 #include "forensics/json_writer.h"
 #include "forensics/sha256.h"
 #include "forensics/state.h"
+#include "split_mix.h"
 
 namespace forensics {
 namespace {
@@ -36,18 +37,10 @@ constexpr int64_t kBlockInterval = 6;
 constexpr uint64_t kGenesisBalance = 1000 * kWeiPerBeans;
 constexpr uint64_t kBlockGasLimit = 30'000'000;
 
-// SplitMix64: a fixed, portable sequence (std distributions are not portable).
-class Rng {
+// Four Next() per 32 bytes, little-endian (the sample chains depend on this exact consumption).
+class Rng : public SplitMix64 {
  public:
-  explicit Rng(uint64_t seed) : s_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  uint64_t Below(uint64_t n) { return n ? Next() % n : 0; }
-  bool Chance(double p) { return static_cast<double>(Next() >> 11) * 0x1.0p-53 < p; }
+  explicit Rng(uint64_t seed) : SplitMix64{seed} {}
   Hash32 Bytes32() {
     Hash32 h;
     for (int i = 0; i < 4; ++i) {
@@ -56,9 +49,6 @@ class Rng {
     }
     return h;
   }
-
- private:
-  uint64_t s_;
 };
 
 Ed25519Key DeriveKey(std::string_view label, uint64_t seed, uint64_t index) {

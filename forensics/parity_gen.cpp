@@ -7,18 +7,13 @@
 #include "forensics/chain_source.h"
 #include "forensics/sha256.h"
 
+#include "split_mix.h"
+
 namespace forensics {
 namespace {
 
-struct SplitMix {
-  uint64_t s;
-  uint64_t Next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  uint64_t Below(uint64_t n) { return n ? Next() % n : 0; }
+// One Next() per byte (the sample files depend on this exact consumption).
+struct SplitMix : SplitMix64 {
   template <size_t N>
   Bytes<N> Fill() {
     Bytes<N> b;
