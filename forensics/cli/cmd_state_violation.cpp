@@ -26,23 +26,11 @@ int RunStateViolation(const StateViolationCommand& c) {
   if (!report) return ReportError(report.error());
 
   ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
-  if (c.common.out_dir) {
-    Status s = WriteReportFiles(*c.common.out_dir, {{"report.md", RenderStateViolationMarkdown(*report, stamp)},
-                                                    {"report.json", RenderStateViolationJson(*report, stamp)}});
-    if (!s.ok()) return ReportError(s);
-  }
-  switch (c.common.format) {
-    case Format::kJson: fmt::print("{}", RenderStateViolationJson(*report, stamp)); break;
-    case Format::kMarkdown: fmt::print("{}", RenderStateViolationMarkdown(*report, stamp)); break;
-    case Format::kText:
-      fmt::print("{}", RenderStateViolationText(*report));
-      if (c.common.out_dir)
-        fmt::print("\nreport written to {0}/report.md and {0}/report.json; to file it:\n  {1}\n", *c.common.out_dir,
-                   GhIssueCommand(StateViolationTitle(*report), "state-violation", *c.common.out_dir));
-      break;
-  }
+  const int status = EmitReport(
+      c.common, {report->verdict, RenderStateViolationText(*report), RenderStateViolationJson(*report, stamp),
+                 RenderStateViolationMarkdown(*report, stamp), StateViolationTitle(*report), "state-violation"});
   if (report->partial) fmt::print(stderr, "forensics: analysis stopped early: {}\n", report->stopped_reason);
-  return ExitStatusForVerdict(report->verdict);
+  return status;
 }
 
 }  // namespace forensics::cli

@@ -2,6 +2,8 @@
 #ifndef FORENSICS_CLI_COMMANDS_H_
 #define FORENSICS_CLI_COMMANDS_H_
 
+#include <string>
+
 #include "options.h"
 
 namespace forensics::cli {
@@ -16,6 +18,12 @@ int RunHashBackends();
 
 // Prints "forensics: <message>" on stderr and returns the exit status for the error.
 int ReportError(const Status& s);
+// Writes --out DIR (report.md, report.json), prints the chosen format on stdout (and, for text, the
+// gh command to file the report), and returns the verdict's exit status.
+struct RenderedReport {
+  std::string verdict, text, json, markdown, title, label;
+};
+int EmitReport(const Common& common, const RenderedReport& report);
 // True when progress should be shown on stderr.
 bool ShowProgress(bool forced);
 

@@ -162,17 +162,17 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     if (logs.empty()) return Status::InvalidArgument("--issue parity-drift needs --log FILE…");
     p.kind = Parsed::Kind::kParityDrift;
     ParityDriftCommand& c = p.parity_drift;
-    c.log_files = logs;
-    c.chain_path = Opt<std::string>(vm, "chain");
-    c.metrics_path = Opt<std::string>(vm, "metrics");
-    c.profile = *profile;
-    for (auto [name, out] : {std::pair{"since", &c.since_us}, std::pair{"until", &c.until_us}}) {
+    c.options.log_files = logs;
+    c.options.chain_path = Opt<std::string>(vm, "chain");
+    c.options.metrics_path = Opt<std::string>(vm, "metrics");
+    c.options.profile = *profile;
+    for (auto [name, out] : {std::pair{"since", &c.options.since_us}, std::pair{"until", &c.options.until_us}}) {
       if (!vm.count(name)) continue;
       auto t = ParseLogTime(vm[name].as<std::string>());
       if (!t) return Status::InvalidArgument(fmt::format("--{}: {}", name, t.error().message()));
       *out = *t;
     }
-    c.year = Opt<int>(vm, "year");
+    c.options.year = Opt<int>(vm, "year");
     c.common = common;
     return p;
   }

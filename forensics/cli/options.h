@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "forensics/generate.h"
+#include "forensics/parity.h"
 #include "forensics/state_violation.h"
 
 namespace forensics::cli {
@@ -27,12 +28,7 @@ struct StateViolationCommand {
 };
 
 struct ParityDriftCommand {
-  std::vector<std::string> log_files;
-  std::optional<std::string> chain_path;
-  std::optional<std::string> metrics_path;
-  std::optional<Profile> profile;
-  std::optional<int64_t> since_us, until_us;
-  std::optional<int> year;
+  ParityDriftOptions options;
   Common common;
 };
 
