@@ -13,12 +13,33 @@ Status AttachTimeline(const StateViolationOptions& options, StateViolationReport
   so.since_us = options.since_us;
   so.until_us = options.until_us;
   so.year = options.year;
+  // Which block the window is centred on.
+  std::string anchor_label;
+  TimelineAnchor anchor;
+  if (report->first_bad) {
+    anchor.height = report->first_bad->height;
+    anchor.hash_prefix = report->first_bad->hash.Hex();
+    anchor_label = fmt::format("first bad block {}", report->first_bad->height);
+  } else if (report->focus) {
+    anchor.height = report->focus->height;
+    anchor.hash_prefix = report->focus->hash.Hex();
+    anchor_label = fmt::format("block {}", report->focus->height);
+  } else if (report->last_height) {
+    anchor.height = *report->last_height;
+    anchor_label = fmt::format("the last block checked ({})", *report->last_height);
+  }
+
+  TimelineOptions to;
+  to.events_before = options.timeline_events;
+  to.events_after = options.timeline_events;
+  // Only the window's events are kept; the counts cover every event.
   LogScanResult scan;
-  FORENSICS_RETURN_IF_ERROR(ScanLogs(options.log_files, so, &scan));
+  FORENSICS_RETURN_IF_ERROR(ScanLogsAround(options.log_files, so, anchor, to, &scan));
 
   TimelineSummary sum;
+  sum.anchor = anchor_label;
   sum.files = options.log_files;
-  sum.events = scan.events.size();
+  sum.events = scan.event_count;
   sum.problems = scan.problem_count;
   sum.read_issues = scan.read_issue_count;
   for (const std::string& w : scan.warnings) report->warnings.push_back("logs: " + w);
@@ -26,27 +47,15 @@ Status AttachTimeline(const StateViolationOptions& options, StateViolationReport
     report->warnings.push_back(fmt::format("logs: {} at byte {}: {}", i.file, i.offset, i.what));
   for (const LogParseProblem& p : scan.problems)
     report->warnings.push_back(fmt::format("logs: {}:{} (byte {}): {}", p.file, p.line, p.offset, p.what));
-  for (const LogEvent& e : scan.events) {
-    sum.reorg_events += e.kind == EventKind::kReorgTriggered || e.kind == EventKind::kReorgAncestor ||
-                        e.kind == EventKind::kReorgComplete;
-    sum.rollback_events += e.kind == EventKind::kRollback || e.kind == EventKind::kRollbackComplete;
-    sum.incident_events += e.kind == EventKind::kStateRootMismatch || e.kind == EventKind::kInflationDetected ||
-                           e.kind == EventKind::kPinQuorumFailed;
-  }
-
-  TimelineAnchor anchor;
-  if (report->first_bad) {
-    anchor.height = report->first_bad->height;
-    anchor.hash_prefix = report->first_bad->hash.Hex();
-    sum.anchor = fmt::format("first bad block {}", report->first_bad->height);
-  } else if (report->focus) {
-    anchor.height = report->focus->height;
-    anchor.hash_prefix = report->focus->hash.Hex();
-    sum.anchor = fmt::format("block {}", report->focus->height);
-  } else if (report->last_height) {
-    anchor.height = *report->last_height;
-    sum.anchor = fmt::format("the last block checked ({})", *report->last_height);
-  }
+  auto count = [&](EventKind k) {
+    auto it = scan.events_by_kind.find(k);
+    return it == scan.events_by_kind.end() ? uint64_t{0} : it->second;
+  };
+  sum.reorg_events = count(EventKind::kReorgTriggered) + count(EventKind::kReorgAncestor) +
+                     count(EventKind::kReorgComplete);
+  sum.rollback_events = count(EventKind::kRollback) + count(EventKind::kRollbackComplete);
+  sum.incident_events = count(EventKind::kStateRootMismatch) + count(EventKind::kInflationDetected) +
+                        count(EventKind::kPinQuorumFailed);
 
   // Replayed roots only for the heights the logs mention.
   std::map<uint64_t, std::string> roots;
@@ -56,9 +65,6 @@ Status AttachTimeline(const StateViolationOptions& options, StateViolationReport
                                [](const auto& p, uint64_t h) { return p.first < h; });
     if (it != report->replayed_roots.end() && it->first == *e.block_height) roots[it->first] = it->second.Hex();
   }
-  TimelineOptions to;
-  to.events_before = options.timeline_events;
-  to.events_after = options.timeline_events;
   Timeline t = SelectTimeline(scan.events, anchor, roots, to);
   sum.anchor_found = t.anchor_found;
   sum.claims_matching = t.claims_matching;

@@ -1,20 +1,28 @@
-// ScanLogs: reads every file line by line (decompression on a background thread, parsing on
-// the calling thread), groups continuation lines, resolves journald years, applies the time
-// window and sorts the events deterministically.
+// StreamLogs, ScanLogs and ScanLogsAround: read every file line by line, parse the lines on
+// worker threads, group continuation lines, resolve journald years, apply the time window, and
+// hand the events to a sink (StreamLogs), collect and sort them (ScanLogs) or keep only the
+// timeline window (ScanLogsAround).
 //
-// Outline:
-//  1. Per file, per line: an indented line continues the previous record; otherwise the line is
-//     parsed (logs/line_parser.h). A text line without a recognised prefix also continues the
-//     previous record when that record had a Python prefix or opened a PARITY REPORT block.
-//  2. Events with a full timestamp are filtered against since/until at once. Events whose time
-//     is yearless (journald short), or unknown and inherited from a yearless one, wait for 3.
-//  3. Journald years: LogScanOptions::year, else per event the year nearest the span of all
-//     full timestamps read (so a log crossing New Year gets both years), else 1970 + warning.
-//  4. The waiting events are filtered; all are sorted by (time, file index, line), an event with
-//     unknown time taking the time of the event before it in its file.
+// Outline of one file (StreamLogs):
+//  1. The calling thread reads lines (LineReader decompresses on its own thread) and packs them
+//     into batches; a small pool of parse threads turns each batch into records (logs/
+//     line_parser.h), all views made stable inside the batch.
+//  2. The calling thread takes the batches back in order and, per record: an indented line
+//     continues the previous record; a text line without a recognised prefix also continues it
+//     when that record had a Python prefix or opened a PARITY REPORT block; else the record is
+//     an event, held until its continuation lines are in, then checked against since/until and
+//     handed to the sink.
+//  3. Events whose time is yearless (journald short), or unknown and inherited from a yearless
+//     one, wait for the end when no year is given: their year is the one nearest the span of all
+//     full timestamps read (so a log crossing New Year gets both years), else 1970 + a warning.
+//     Then they are filtered and delivered.
 #include <algorithm>
-#include <array>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -25,12 +33,15 @@
 #include "logs/arena.h"
 #include "logs/line_parser.h"
 #include "logs/log_time.h"
+#include "logs/window.h"
 
 namespace forensics {
 namespace {
 
 constexpr int64_t kUnknown = LogEvent::kUnknownTime;
 constexpr size_t kExcerptBytes = 160;
+constexpr size_t kBatchBytes = 256u << 10;
+constexpr size_t kBatchLines = 2048;
 
 std::string BaseName(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -44,16 +55,6 @@ bool StartsWithAny(std::string_view s, std::initializer_list<std::string_view> p
   return false;
 }
 
-// Per-event bookkeeping while scanning, parallel to LogScanResult::events.
-struct Side {
-  int64_t key = kUnknown;  // sort time
-  uint32_t file = 0;
-  int32_t slot = -1;       // yearless slot whose time this event has (yearless) or inherits
-  bool yearless = false;   // the event's own time is the slot's
-  bool late = false;       // window check waits for the year
-  bool drop = false;
-};
-
 std::string_view CopyHex(logs::Arena* arena, std::string_view s) {
   if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
   if (s.empty()) return {};
@@ -65,13 +66,145 @@ std::string_view CopyHex(logs::Arena* arena, std::string_view s) {
   return {p, s.size()};
 }
 
-class Scanner {
- public:
-  Scanner(const LogScanOptions& options, LogScanResult* out)
-      : options_(options), out_(out), arena_(std::make_shared<logs::Arena>()) {}
+// "0x" removed and lower case, as LogEvent promises; views that are already so are kept.
+std::string_view NormalHex(std::string_view s, std::string* scratch) {
+  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
+  if (std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; })) return s;
+  scratch->assign(s);
+  for (char& c : *scratch) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return *scratch;
+}
 
-  Status ScanFile(uint32_t file_index, const std::string& path);
-  void Finish();
+// Bump storage for the few strings of a batch that do not point into its text (unescaped JSON,
+// decoded journald messages, reader-added keys). Keeps its blocks across reuse.
+class Scratch {
+ public:
+  std::string_view Copy(std::string_view s) {
+    if (s.empty()) return {};
+    if (blocks_.empty() || used_ + s.size() > blocks_[current_].size) {
+      size_t want = std::max<size_t>(s.size(), 64u << 10);
+      while (current_ + 1 < blocks_.size() && blocks_[current_ + 1].size < want) ++current_;
+      if (blocks_.empty() || current_ + 1 >= blocks_.size()) {
+        blocks_.push_back(Block{std::make_unique<char[]>(want), want});
+        current_ = blocks_.size() - 1;
+      } else {
+        ++current_;
+      }
+      used_ = 0;
+    }
+    char* p = blocks_[current_].data.get() + used_;
+    std::memcpy(p, s.data(), s.size());
+    used_ += s.size();
+    return {p, s.size()};
+  }
+  void Reset() {
+    current_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t size;
+  };
+  std::vector<Block> blocks_;
+  size_t current_ = 0;
+  size_t used_ = 0;
+};
+
+// One parsed line. Views point into the batch (its text or its scratch).
+struct Record {
+  uint64_t number = 0;
+  uint64_t offset = 0;
+  uint32_t begin = 0;  // of the line in Batch::text
+  uint32_t length = 0;
+  logs::LineOutcome outcome = logs::LineOutcome::kBlank;
+  bool outside_fast = false;  // a logrus JSON line outside since/until: only its time was read
+  bool yearless = false;
+  bool has_logger = false;    // a "logger" field (Python logging inside journald)
+  LogLevel level = LogLevel::kUnknown;
+  LogFormat format = LogFormat::kText;
+  EventKind kind = EventKind::kOther;
+  int64_t time_us = kUnknown;
+  logs::YearlessTime yearless_time;
+  std::optional<uint64_t> block_height;
+  std::string_view node, msg, block_hash, state_root, error;
+  uint32_t fields_begin = 0;
+  uint32_t fields_count = 0;
+};
+
+struct Batch {
+  std::string text;
+  std::vector<Record> records;
+  std::vector<LogField> fields;
+  Scratch scratch;
+  bool done = false;  // parsed (guarded by the pool's mutex)
+
+  void Reset() {
+    text.clear();
+    records.clear();
+    fields.clear();
+    scratch.Reset();
+    done = false;
+  }
+};
+
+class Parser {
+ public:
+  explicit Parser(const LogScanOptions& options) : options_(options) {}
+
+  void ParseBatch(Batch* b) {
+    const bool windowed = options_.since_us.has_value() || options_.until_us.has_value();
+    const char* base = b->text.data();
+    for (Record& r : b->records) {
+      std::string_view text(base + r.begin, r.length);
+      int64_t t;
+      if (windowed && OutsideWindowFast(text, &t)) {
+        r.outside_fast = true;
+        r.time_us = t;
+        continue;
+      }
+      error_.clear();
+      r.outcome = parser_.Parse(text, &parsed_, &error_);
+      if (r.outcome == logs::LineOutcome::kBad) {
+        r.error = b->scratch.Copy(error_);
+        continue;
+      }
+      if (r.outcome != logs::LineOutcome::kEvent) continue;
+      auto stable = [&](std::string_view v) {
+        if (v.empty()) return v;
+        if (v.data() >= text.data() && v.data() + v.size() <= text.data() + text.size()) return v;
+        if (v.data() == logs::KnownMessageText(parsed_.kind).data()) return v;  // static
+        return b->scratch.Copy(v);
+      };
+      r.time_us = parsed_.time_us;
+      r.level = parsed_.level;
+      r.format = parsed_.format;
+      r.kind = parsed_.kind;
+      r.yearless = parsed_.yearless;
+      r.yearless_time = parsed_.yearless_time;
+      r.block_height = parsed_.block_height;
+      r.node = stable(parsed_.node);
+      r.msg = stable(parsed_.msg);
+      r.fields_begin = static_cast<uint32_t>(b->fields.size());
+      r.fields_count = static_cast<uint32_t>(parsed_.fields.size());
+      for (const LogField& f : parsed_.fields) {
+        std::string_view value = stable(f.value);
+        if (f.value.data() == parsed_.block_hash.data() && f.value.size() == parsed_.block_hash.size()) {
+          r.block_hash = value;
+        }
+        if (f.value.data() == parsed_.state_root.data() && f.value.size() == parsed_.state_root.size()) {
+          r.state_root = value;
+        }
+        if (f.key == "logger") r.has_logger = true;
+        b->fields.push_back(LogField{stable(f.key), value});
+      }
+      if (r.block_hash.empty()) r.block_hash = stable(parsed_.block_hash);
+      if (r.state_root.empty()) r.state_root = stable(parsed_.state_root);
+    }
+  }
 
  private:
   bool InWindow(int64_t t) const {
@@ -94,140 +227,233 @@ class Scanner {
     *time_us = t;
     return true;
   }
-  void AddProblem(const std::string& path, const Line& line, std::string what) {
-    ++out_->problem_count;
-    if (out_->problems.size() >= options_.max_issues) return;
-    std::string_view excerpt = line.text.substr(0, kExcerptBytes);
-    out_->problems.push_back(
-        LogParseProblem{path, line.number, line.offset, std::move(what), std::string(excerpt)});
-  }
-
-  // Copies a parsed line into the arena as an event.
-  void Commit(const logs::ParsedLine& parsed, uint32_t file_index, std::string_view file,
-              std::string_view default_node, const Line& line, LogEvent* event);
-
-  // Keys repeat on every line: a small direct-mapped cache in front of Arena::Intern.
-  std::string_view InternKey(std::string_view key) {
-    if (key.empty()) return {};
-    size_t slot = (key.size() * 31 + static_cast<unsigned char>(key[0]) * 7 +
-                   static_cast<unsigned char>(key[key.size() - 1])) &
-                  (key_cache_.size() - 1);
-    if (key_cache_[slot] != key) key_cache_[slot] = arena_->Intern(key);
-    return key_cache_[slot];
-  }
 
   const LogScanOptions& options_;
-  LogScanResult* out_;
-  std::array<std::string_view, 256> key_cache_{};
-  std::shared_ptr<logs::Arena> arena_;
-  std::vector<LogField> field_scratch_;
-  std::vector<std::string_view> continuation_;
   logs::LineParser parser_;
-  // Events are collected in fixed chunks (never reallocated) and moved once, in order, into
-  // LogScanResult::events at the end.
-  static constexpr size_t kChunkShift = 15;
-  static constexpr size_t kChunkEvents = size_t{1} << kChunkShift;
-  struct Chunk {
-    std::vector<LogEvent> events;
-    std::vector<Side> side;
-  };
-  LogEvent& Ev(size_t i) { return chunks_[i >> kChunkShift].events[i & (kChunkEvents - 1)]; }
-  Side& Sd(size_t i) { return chunks_[i >> kChunkShift].side[i & (kChunkEvents - 1)]; }
-  void NewChunk() {
-    Chunk& c = chunks_.emplace_back();
-    c.events.reserve(kChunkEvents);
-    logs::AdviseHugePages(c.events.data(), kChunkEvents * sizeof(LogEvent));
-    c.side.reserve(kChunkEvents);
+  logs::ParsedLine parsed_;
+  std::string error_;
+};
+
+// Parse threads working through submitted batches; each batch is parsed by one thread.
+class ParsePool {
+ public:
+  ParsePool(const LogScanOptions& options, size_t threads) {
+    for (size_t i = 0; i < threads; ++i) {
+      threads_.emplace_back([this, &options] {
+        Parser parser(options);
+        std::unique_lock<std::mutex> lock(mu_);
+        for (;;) {
+          work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+          if (queue_.empty()) return;
+          Batch* b = queue_.front();
+          queue_.pop_front();
+          lock.unlock();
+          parser.ParseBatch(b);
+          lock.lock();
+          b->done = true;
+          done_cv_.notify_all();
+        }
+      });
+    }
   }
-  std::vector<Chunk> chunks_;
-  size_t count_ = 0;
+  ~ParsePool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    work_cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+  void Submit(Batch* b) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      b->done = false;
+      queue_.push_back(b);
+    }
+    work_cv_.notify_one();
+  }
+  bool Done(const Batch* b) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return b->done;
+  }
+  void Wait(const Batch* b) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return b->done; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
+  std::deque<Batch*> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// A deep copy of an event into `arena`, with "0x" stripped and hex lower-cased.
+LogEvent CopyEvent(const LogEvent& e, const std::shared_ptr<logs::Arena>& arena,
+                   std::vector<LogField>* field_scratch, std::vector<std::string_view>* cont_scratch) {
+  logs::Arena& a = *arena;
+  LogEvent c;
+  c.time_us = e.time_us;
+  c.line = e.line;
+  c.offset = e.offset;
+  c.block_height = e.block_height;
+  c.file = a.Intern(e.file);
+  c.node = a.Intern(e.node);
+  std::string_view known = logs::KnownMessageText(e.kind);
+  c.msg = known == e.msg ? known : a.Intern(e.msg);
+  field_scratch->clear();
+  for (const LogField& f : e.fields) {
+    std::string_view value = a.Copy(f.value);
+    if (f.value.data() == e.block_hash_prefix.data() && f.value.size() == e.block_hash_prefix.size()) {
+      c.block_hash_prefix = value;
+    }
+    if (f.value.data() == e.state_root_prefix.data() && f.value.size() == e.state_root_prefix.size()) {
+      c.state_root_prefix = value;
+    }
+    field_scratch->push_back(LogField{a.Intern(f.key), value});
+  }
+  if (c.block_hash_prefix.empty()) c.block_hash_prefix = CopyHex(&a, e.block_hash_prefix);
+  if (c.state_root_prefix.empty()) c.state_root_prefix = CopyHex(&a, e.state_root_prefix);
+  c.fields = a.CopyArray(std::span<const LogField>(*field_scratch));
+  cont_scratch->clear();
+  for (std::string_view s : e.continuation) cont_scratch->push_back(a.Copy(s));
+  c.continuation = a.CopyArray(std::span<const std::string_view>(*cont_scratch));
+  c.file_index = e.file_index;
+  c.level = e.level;
+  c.format = e.format;
+  c.kind = e.kind;
+  c.time_from_yearless = e.time_from_yearless;
+  c.storage = arena;
+  return c;
+}
+
+class Streamer {
+ public:
+  Streamer(const LogScanOptions& options, LogEventSink* sink, LogScanResult* out)
+      : options_(options),
+        sink_(sink),
+        out_(out),
+        held_arena_(std::make_shared<logs::Arena>()),
+        threads_(options.parse_threads != 0
+                     ? options.parse_threads
+                     : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8)),
+        pool_(options, threads_) {}
+
+  Status StreamFile(uint32_t file_index, const std::string& path);
+  void Finish();
+
+ private:
+  bool InWindow(int64_t t) const {
+    return (!options_.since_us || t >= *options_.since_us) &&
+           (!options_.until_us || t <= *options_.until_us);
+  }
+  void AddProblem(const std::string& path, const Record& r, std::string_view text) {
+    ++out_->problem_count;
+    if (out_->problems.size() >= options_.max_issues) return;
+    out_->problems.push_back(LogParseProblem{path, r.number, r.offset, std::string(r.error),
+                                             std::string(text.substr(0, kExcerptBytes))});
+  }
+  Batch* Acquire() {
+    for (auto& b : batches_) {
+      if (b.use_count() == 1) {
+        b->Reset();
+        return b.get();
+      }
+    }
+    batches_.push_back(std::make_shared<Batch>());
+    return batches_.back().get();
+  }
+  std::shared_ptr<Batch> Owner(const Batch* b) {
+    for (auto& p : batches_) {
+      if (p.get() == b) return p;
+    }
+    return nullptr;
+  }
+
+  // Per-file state of step 2.
+  struct FileState {
+    uint32_t index = 0;
+    std::string_view file;
+    std::string_view node;
+    LogFileStats stats;
+    bool have_last = false;   // a record continuation lines may attach to
+    bool pending = false;     // that record is an event waiting for its continuation lines
+    bool last_python_prefixed = false;
+    bool in_parity_report = false;
+    int64_t last_time = kUnknown;  // the last full timestamp in this file
+    int32_t last_slot = -1;        // >= 0 when the last timed record was yearless
+    bool stop = false;             // the sink asked to stop reading this file
+    // The pending event: views into pinned batches.
+    LogEvent event;
+    int64_t key = kUnknown;
+    int32_t slot = -1;
+    bool event_yearless = false;
+    std::vector<std::string_view> continuation;
+    std::vector<std::shared_ptr<Batch>> pinned;
+  };
+  void Consume(FileState* fs, const std::shared_ptr<Batch>& batch);
+  void FlushPending(FileState* fs);
+
+  // Held yearless events (step 3).
+  struct Held {
+    LogEvent event;
+    int32_t slot;
+    bool yearless;
+  };
+
+  const LogScanOptions& options_;
+  LogEventSink* sink_;
+  LogScanResult* out_;
+  std::vector<std::shared_ptr<Batch>> batches_;
+  std::shared_ptr<logs::Arena> held_arena_;
+  std::vector<Held> held_;
   std::vector<logs::YearlessTime> slots_;
   int64_t min_full_ = std::numeric_limits<int64_t>::max();
   int64_t max_full_ = std::numeric_limits<int64_t>::min();
+  std::vector<LogField> field_scratch_;
+  std::vector<std::string_view> cont_scratch_;
+  std::string hash_scratch_, root_scratch_;
+  size_t threads_;
+  ParsePool pool_;  // last: its threads stop before the batches go
 };
 
-void Scanner::Commit(const logs::ParsedLine& parsed, uint32_t file_index, std::string_view file,
-                     std::string_view default_node, const Line& line, LogEvent* e) {
-  logs::Arena& arena = *arena_;
-  e->time_us = parsed.time_us;
-  e->line = line.number;
-  e->offset = line.offset;
-  e->block_height = parsed.block_height;
-  e->file = file;
-  e->node = parsed.node.empty() ? default_node : arena.Intern(parsed.node);
-  std::string_view known = logs::KnownMessageText(parsed.kind);
-  e->msg = known == parsed.msg ? known : arena.Intern(parsed.msg);
-  // The hash and root are field values too: share the copy when it is already normalised.
-  auto normalised = [](std::string_view v) {
-    if (v.size() >= 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) return false;
-    return std::none_of(v.begin(), v.end(), [](char c) { return c >= 'A' && c <= 'F'; });
-  };
-  bool hash_shared = false, root_shared = false;
-  field_scratch_.clear();
-  for (const LogField& f : parsed.fields) {
-    std::string_view value = arena.Copy(f.value);
-    if (!hash_shared && f.value.data() == parsed.block_hash.data() && normalised(f.value)) {
-      e->block_hash_prefix = value;
-      hash_shared = true;
-    }
-    if (!root_shared && f.value.data() == parsed.state_root.data() && normalised(f.value)) {
-      e->state_root_prefix = value;
-      root_shared = true;
-    }
-    field_scratch_.push_back(LogField{InternKey(f.key), value});
+void Streamer::FlushPending(FileState* fs) {
+  if (!fs->pending) return;
+  fs->pending = false;
+  LogEvent& e = fs->event;
+  e.continuation = fs->continuation;
+  if (fs->slot >= 0 && !options_.year) {
+    // Step 3: the year is known only at the end.
+    held_.push_back(Held{CopyEvent(e, held_arena_, &field_scratch_, &cont_scratch_), fs->slot,
+                         fs->event_yearless});
+  } else {
+    ++fs->stats.events;
+    ++out_->event_count;
+    ++out_->events_by_kind[e.kind];
+    if (!sink_->OnEvent(e, fs->key)) fs->stop = true;
   }
-  if (!hash_shared) e->block_hash_prefix = CopyHex(&arena, parsed.block_hash);
-  if (!root_shared) e->state_root_prefix = CopyHex(&arena, parsed.state_root);
-  e->fields = arena.CopyArray(std::span<const LogField>(field_scratch_));
-  e->file_index = file_index;
-  e->level = parsed.level;
-  e->format = parsed.format;
-  e->kind = parsed.kind;
-  e->storage = arena_;
+  fs->continuation.clear();
+  fs->pinned.clear();
 }
 
-Status Scanner::ScanFile(uint32_t file_index, const std::string& path) {
-  LineReaderOptions reader_options = options_.reader;
-  reader_options.decode_in_background = true;
-  auto opened = LineReader::Open(path, reader_options);
-  if (!opened.has_value()) return opened.error();
-  LineReader& reader = **opened;
-
-  LogFileStats stats;
-  stats.file = path;
-  stats.node = BaseName(path);
-  std::string_view file_view = arena_->Copy(path);
-  std::string_view node_view = arena_->Copy(stats.node);
-
-  // The record continuation lines attach to, if any, and whether it was kept.
-  bool have_last = false;
-  size_t last_index = 0;
-  bool last_kept = false;
-  bool last_python_prefixed = false;
-  bool in_parity_report = false;
-  int64_t last_time = kUnknown;  // the last known time in this file (full timestamp)
-  int32_t last_slot = -1;        // >= 0 when the last timed record was yearless
-
-  auto add_continuation = [&](std::string_view text) {
-    ++stats.continuation_lines;
-    if (last_kept) continuation_.push_back(arena_->Copy(text));
-  };
-  auto flush_continuation = [&] {
-    if (continuation_.empty()) return;
-    Ev(last_index).continuation =
-        arena_->CopyArray(std::span<const std::string_view>(continuation_));
-    continuation_.clear();
-  };
-
-  Line line;
-  std::string error;
-  logs::ParsedLine parsed;
-  const bool windowed = options_.since_us.has_value() || options_.until_us.has_value();
-  while (reader.Next(&line)) {
+void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
+  LogFileStats& stats = fs->stats;
+  const char* base = batch->text.data();
+  for (const Record& r : batch->records) {
+    if (fs->stop) return;
     ++stats.lines;
-    stats.decoded_bytes = line.offset + line.text.size();
-    std::string_view text = line.text;
-    if (have_last && !text.empty() && (text[0] == ' ' || text[0] == '\t')) {
+    stats.decoded_bytes = r.offset + r.length;
+    std::string_view text(base + r.begin, r.length);
+    auto add_continuation = [&](std::string_view line) {
+      ++stats.continuation_lines;
+      if (fs->pending) {
+        fs->continuation.push_back(line);
+        if (fs->pinned.empty() || fs->pinned.back() != batch) fs->pinned.push_back(batch);
+      }
+    };
+    if (fs->have_last && !text.empty() && (text[0] == ' ' || text[0] == '\t')) {
       std::string_view rest = text;
       while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
       if (!rest.empty() && rest.front() != '{') {
@@ -235,112 +461,187 @@ Status Scanner::ScanFile(uint32_t file_index, const std::string& path) {
         continue;
       }
     }
-    if (windowed && OutsideWindowFast(text, &last_time)) {
+    if (r.outside_fast) {
       // Skipped unparsed: only its time was read (so it is not checked for bad JSON).
-      flush_continuation();
+      FlushPending(fs);
       ++stats.outside_window;
       ++stats.lines_by_format[LogFormat::kLogrusJson];
-      min_full_ = std::min(min_full_, last_time);
-      max_full_ = std::max(max_full_, last_time);
-      last_slot = -1;
-      have_last = true;
-      last_kept = false;
-      last_python_prefixed = false;
-      in_parity_report = false;
+      fs->last_time = r.time_us;
+      min_full_ = std::min(min_full_, r.time_us);
+      max_full_ = std::max(max_full_, r.time_us);
+      fs->last_slot = -1;
+      fs->have_last = true;
+      fs->last_python_prefixed = false;
+      fs->in_parity_report = false;
       continue;
     }
-    error.clear();
-    logs::LineOutcome outcome = parser_.Parse(text, &parsed, &error);
-    switch (outcome) {
+    switch (r.outcome) {
       case logs::LineOutcome::kBlank:
         ++stats.blank_lines;
         continue;
       case logs::LineOutcome::kJournalMarker:
         ++stats.journal_markers;
-        flush_continuation();
-        have_last = false;
-        in_parity_report = false;
+        FlushPending(fs);
+        fs->have_last = false;
+        fs->in_parity_report = false;
         continue;
       case logs::LineOutcome::kBad:
         ++stats.bad_lines;
-        AddProblem(path, line, error);
-        flush_continuation();
-        have_last = false;
-        in_parity_report = false;
+        AddProblem(stats.file, r, text);
+        FlushPending(fs);
+        fs->have_last = false;
+        fs->in_parity_report = false;
         continue;
       case logs::LineOutcome::kEvent:
         break;
     }
-    if (have_last) {
-      bool unprefixed = parsed.format == LogFormat::kText && !parsed.has_time();
-      bool closer = logs::IsParityReportCloser(parsed.msg);
-      if (in_parity_report &&
-          (unprefixed || (parsed.kind == EventKind::kOther &&
-                          (closer || StartsWithAny(parsed.msg, {"Codec Mode:", "Rust Available:",
-                                                                "Parity Matches:", "Parity Drifts:",
-                                                                "Drift Rate:",
-                                                                "Total Comparisons:"}))))) {
-        add_continuation(unprefixed ? text : parsed.msg);
-        if (closer) in_parity_report = false;
+    const bool has_time = r.time_us != kUnknown;
+    if (fs->have_last) {
+      bool unprefixed = r.format == LogFormat::kText && !has_time && !r.yearless;
+      bool closer = logs::IsParityReportCloser(r.msg);
+      if (fs->in_parity_report &&
+          (unprefixed || (r.kind == EventKind::kOther &&
+                          (closer || StartsWithAny(r.msg, {"Codec Mode:", "Rust Available:",
+                                                           "Parity Matches:", "Parity Drifts:",
+                                                           "Drift Rate:", "Total Comparisons:"}))))) {
+        add_continuation(unprefixed ? text : r.msg);
+        if (closer) fs->in_parity_report = false;
         continue;
       }
-      if (unprefixed && last_python_prefixed && parsed.kind == EventKind::kOther) {
+      if (unprefixed && fs->last_python_prefixed && r.kind == EventKind::kOther) {
         add_continuation(text);
         continue;
       }
     }
-    flush_continuation();
-    ++stats.lines_by_format[parsed.format];
+    FlushPending(fs);
+    if (fs->stop) return;
+    ++stats.lines_by_format[r.format];
 
-    Side side;
-    side.file = file_index;
-    if (parsed.yearless) {
-      side.slot = static_cast<int32_t>(slots_.size());
-      side.yearless = true;
-      side.late = true;
-      slots_.push_back(parsed.yearless_time);
-      last_slot = side.slot;
-      last_time = kUnknown;
-    } else if (parsed.has_time()) {
-      min_full_ = std::min(min_full_, parsed.time_us);
-      max_full_ = std::max(max_full_, parsed.time_us);
-      side.key = parsed.time_us;
-      last_time = parsed.time_us;
-      last_slot = -1;
-    } else if (last_slot >= 0) {
-      side.slot = last_slot;
-      side.late = true;
+    int64_t key = kUnknown;
+    int32_t slot = -1;
+    bool late = false;  // the window check waits for the year
+    int64_t own_time = r.time_us;
+    if (r.yearless) {
+      if (options_.year) {
+        own_time = logs::ResolveYearless(r.yearless_time, *options_.year);
+        key = own_time;
+        fs->last_time = own_time;
+        fs->last_slot = -1;
+      } else {
+        slot = static_cast<int32_t>(slots_.size());
+        slots_.push_back(r.yearless_time);
+        late = true;
+        fs->last_slot = slot;
+        fs->last_time = kUnknown;
+      }
+    } else if (has_time) {
+      min_full_ = std::min(min_full_, r.time_us);
+      max_full_ = std::max(max_full_, r.time_us);
+      key = r.time_us;
+      fs->last_time = r.time_us;
+      fs->last_slot = -1;
+    } else if (fs->last_slot >= 0) {
+      slot = fs->last_slot;
+      late = true;
     } else {
-      side.key = last_time;
+      key = fs->last_time;
     }
 
-    have_last = true;
-    last_python_prefixed = parsed.format == LogFormat::kPythonText ||
-                           (parsed.format == LogFormat::kJournalShort &&
-                            parsed.Field("logger").has_value());
-    in_parity_report = parsed.kind == EventKind::kParity && logs::IsParityReportOpener(parsed.msg);
+    fs->have_last = true;
+    fs->last_python_prefixed = r.format == LogFormat::kPythonText ||
+                               (r.format == LogFormat::kJournalShort && r.has_logger);
+    fs->in_parity_report = r.kind == EventKind::kParity && logs::IsParityReportOpener(r.msg);
 
-    bool keep = true;
-    if (!side.late && side.key != kUnknown && !InWindow(side.key)) {
+    if (!late && key != kUnknown && !InWindow(key)) {
       ++stats.outside_window;
-      keep = false;
-    } else if (!options_.keep_unclassified && parsed.kind == EventKind::kOther) {
-      ++stats.unclassified_dropped;
-      keep = false;
+      continue;
     }
-    last_kept = keep;
-    if (!keep) continue;
-    if (chunks_.empty() || chunks_.back().events.size() == kChunkEvents) NewChunk();
-    Chunk& chunk = chunks_.back();
-    last_index = count_++;
-    chunk.events.emplace_back();
-    Commit(parsed, file_index, file_view, node_view, line, &chunk.events.back());
-    chunk.side.push_back(side);
+    if (!options_.keep_unclassified && r.kind == EventKind::kOther) {
+      ++stats.unclassified_dropped;
+      continue;
+    }
+    LogEvent& e = fs->event;
+    e = LogEvent{};
+    e.time_us = own_time;
+    e.time_from_yearless = r.yearless && options_.year.has_value();
+    e.line = r.number;
+    e.offset = r.offset;
+    e.block_height = r.block_height;
+    e.file = fs->file;
+    e.node = r.node.empty() ? fs->node : r.node;
+    e.msg = r.msg;
+    e.block_hash_prefix = NormalHex(r.block_hash, &hash_scratch_);
+    e.state_root_prefix = NormalHex(r.state_root, &root_scratch_);
+    e.fields = std::span<const LogField>(batch->fields.data() + r.fields_begin, r.fields_count);
+    e.file_index = fs->index;
+    e.level = r.level;
+    e.format = r.format;
+    e.kind = r.kind;
+    fs->key = key;
+    fs->slot = slot;
+    fs->event_yearless = r.yearless && !options_.year;
+    fs->pending = true;
+    fs->pinned.push_back(batch);
   }
-  flush_continuation();
+}
+
+Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
+  LineReaderOptions reader_options = options_.reader;
+  reader_options.decode_in_background = true;
+  auto opened = LineReader::Open(path, reader_options);
+  if (!opened.has_value()) return opened.error();
+  LineReader& reader = **opened;
+
+  FileState fs;
+  fs.index = file_index;
+  fs.stats.file = path;
+  fs.stats.node = BaseName(path);
+  fs.file = fs.stats.file;
+  fs.node = fs.stats.node;
+
+  const size_t max_in_flight = 2 * threads_ + 2;
+  std::deque<std::shared_ptr<Batch>> in_flight;
+  bool eof = false;
+  Line line;
+  while (!fs.stop && (!eof || !in_flight.empty())) {
+    if (!eof && in_flight.size() < max_in_flight) {
+      Batch* b = Acquire();
+      while (b->text.size() < kBatchBytes && b->records.size() < kBatchLines) {
+        if (!reader.Next(&line)) {
+          eof = true;
+          break;
+        }
+        if (b->text.size() + line.text.size() > std::numeric_limits<uint32_t>::max()) break;
+        Record& r = b->records.emplace_back();
+        r.number = line.number;
+        r.offset = line.offset;
+        r.begin = static_cast<uint32_t>(b->text.size());
+        r.length = static_cast<uint32_t>(line.text.size());
+        b->text.append(line.text);
+      }
+      if (!b->records.empty()) {
+        pool_.Submit(b);
+        in_flight.push_back(Owner(b));
+      }
+      while (!in_flight.empty() && pool_.Done(in_flight.front().get())) {
+        Consume(&fs, in_flight.front());
+        in_flight.pop_front();
+        if (fs.stop) break;
+      }
+      continue;
+    }
+    pool_.Wait(in_flight.front().get());
+    Consume(&fs, in_flight.front());
+    in_flight.pop_front();
+  }
+  for (const auto& b : in_flight) pool_.Wait(b.get());  // stopped early: let the workers finish
+  in_flight.clear();
+  if (!fs.stop) FlushPending(&fs);
+  fs.pending = false;
+  fs.pinned.clear();
 
   for (const ReadIssue& issue : reader.issues()) {
-    if (issue.kind == ReadIssue::Kind::kLineTooLong) ++stats.too_long_lines;
+    if (issue.kind == ReadIssue::Kind::kLineTooLong) ++fs.stats.too_long_lines;
     if (issue.kind == ReadIssue::Kind::kTruncatedFrame ||
         issue.kind == ReadIssue::Kind::kCorruptFrame || issue.kind == ReadIssue::Kind::kIoError) {
       out_->warnings.push_back(path + ": " +
@@ -353,109 +654,109 @@ Status Scanner::ScanFile(uint32_t file_index, const std::string& path) {
     ++out_->read_issue_count;
     if (out_->read_issues.size() < options_.max_issues) out_->read_issues.push_back(issue);
   }
-  stats.file_bytes = reader.file_size();
-  out_->files.push_back(std::move(stats));
+  fs.stats.file_bytes = reader.file_size();
+  out_->files.push_back(std::move(fs.stats));
   return Status::Ok();
 }
 
-void Scanner::Finish() {
-  if (!slots_.empty()) {
-    std::vector<int64_t> resolved(slots_.size());
-    if (options_.year) {
-      for (size_t i = 0; i < slots_.size(); ++i) {
-        resolved[i] = logs::ResolveYearless(slots_[i], *options_.year);
-      }
-    } else if (min_full_ <= max_full_) {
-      int ref = logs::YearOfTime(max_full_);
-      out_->inferred_year = ref;
-      bool used_other = false;
-      for (size_t i = 0; i < slots_.size(); ++i) {
-        int64_t best = 0;
-        int64_t best_distance = std::numeric_limits<int64_t>::max();
-        for (int year : {ref, ref - 1, ref + 1}) {
-          if (!logs::IsValidDate(year, slots_[i].month, slots_[i].day)) continue;
-          int64_t t = logs::ResolveYearless(slots_[i], year);
-          int64_t d = t < min_full_ ? min_full_ - t : t > max_full_ ? t - max_full_ : 0;
-          if (d < best_distance) {
-            best_distance = d;
-            best = t;
-            used_other = year != ref;
-          }
+void Streamer::Finish() {
+  if (slots_.empty()) return;
+  std::vector<int64_t> resolved(slots_.size());
+  if (min_full_ <= max_full_) {
+    int ref = logs::YearOfTime(max_full_);
+    out_->inferred_year = ref;
+    bool used_other = false;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      int64_t best = 0;
+      int64_t best_distance = std::numeric_limits<int64_t>::max();
+      for (int year : {ref, ref - 1, ref + 1}) {
+        if (!logs::IsValidDate(year, slots_[i].month, slots_[i].day)) continue;
+        int64_t t = logs::ResolveYearless(slots_[i], year);
+        int64_t d = t < min_full_ ? min_full_ - t : t > max_full_ ? t - max_full_ : 0;
+        if (d < best_distance) {
+          best_distance = d;
+          best = t;
+          used_other = year != ref;
         }
-        if (best_distance == std::numeric_limits<int64_t>::max()) {
-          best = logs::ResolveYearless(slots_[i], ref);  // Feb 29 in no nearby leap year
-        }
-        resolved[i] = best;
       }
-      out_->warnings.push_back(
-          "journald short timestamps carry no year: took " + std::to_string(ref) +
-          (used_other ? " (and the adjacent year where closer)" : "") +
-          " from the other timestamps in the inputs; pass the year to override");
-    } else {
-      for (size_t i = 0; i < slots_.size(); ++i) resolved[i] = logs::ResolveYearless(slots_[i], 1970);
-      out_->warnings.push_back(
-          "journald short timestamps carry no year and no other input has one: assumed 1970; "
-          "pass the year to get real dates");
+      if (best_distance == std::numeric_limits<int64_t>::max()) {
+        best = logs::ResolveYearless(slots_[i], ref);  // Feb 29 in no nearby leap year
+      }
+      resolved[i] = best;
     }
-    for (size_t i = 0; i < count_; ++i) {
-      Side& s = Sd(i);
-      if (s.slot < 0) continue;
-      s.key = resolved[static_cast<size_t>(s.slot)];
-      if (s.yearless) {
-        Ev(i).time_us = s.key;
-        Ev(i).time_from_yearless = true;
-      }
-      if (s.late && !InWindow(s.key)) {
-        s.drop = true;
-        ++out_->files[s.file].outside_window;
-      }
+    out_->warnings.push_back(
+        "journald short timestamps carry no year: took " + std::to_string(ref) +
+        (used_other ? " (and the adjacent year where closer)" : "") +
+        " from the other timestamps in the inputs; pass the year to override");
+  } else {
+    for (size_t i = 0; i < slots_.size(); ++i) resolved[i] = logs::ResolveYearless(slots_[i], 1970);
+    out_->warnings.push_back(
+        "journald short timestamps carry no year and no other input has one: assumed 1970; "
+        "pass the year to get real dates");
+  }
+  for (Held& h : held_) {
+    int64_t key = resolved[static_cast<size_t>(h.slot)];
+    if (h.yearless) {
+      h.event.time_us = key;
+      h.event.time_from_yearless = true;
     }
+    LogFileStats& stats = out_->files[h.event.file_index];
+    if (!InWindow(key)) {
+      ++stats.outside_window;
+      continue;
+    }
+    ++stats.events;
+    ++out_->event_count;
+    ++out_->events_by_kind[h.event.kind];
+    sink_->OnEvent(h.event, key);
+  }
+  held_.clear();
+}
+
+// ScanLogs: keeps a copy of every event.
+class CollectSink final : public LogEventSink {
+ public:
+  CollectSink() : arena_(std::make_shared<logs::Arena>()) {}
+  bool OnEvent(const LogEvent& event, int64_t order_time_us) override {
+    events_.push_back(CopyEvent(event, arena_, &fields_, &cont_));
+    keys_.push_back(order_time_us);
+    return true;
+  }
+  // Sorted by (time, file, line).
+  std::vector<LogEvent> Take() {
+    std::vector<uint32_t> order(events_.size());
+    std::iota(order.begin(), order.end(), 0u);
+    auto less = [&](uint32_t a, uint32_t b) {
+      if (keys_[a] != keys_[b]) return keys_[a] < keys_[b];
+      if (events_[a].file_index != events_[b].file_index) {
+        return events_[a].file_index < events_[b].file_index;
+      }
+      return events_[a].line < events_[b].line;
+    };
+    if (std::is_sorted(order.begin(), order.end(), less)) return std::move(events_);
+    std::stable_sort(order.begin(), order.end(), less);
+    std::vector<LogEvent> sorted;
+    sorted.reserve(order.size());
+    for (uint32_t i : order) sorted.push_back(std::move(events_[i]));
+    return sorted;
   }
 
-  // Sort by (time, file, line); most inputs are already in order.
-  std::vector<uint32_t> order;
-  auto less = [&](uint32_t a, uint32_t b) {
-    const Side& sa = Sd(a);
-    const Side& sb = Sd(b);
-    if (sa.key != sb.key) return sa.key < sb.key;
-    if (sa.file != sb.file) return sa.file < sb.file;
-    return Ev(a).line < Ev(b).line;
-  };
-  order.reserve(count_);
-  for (uint32_t i = 0; i < count_; ++i) {
-    if (!Sd(i).drop) order.push_back(i);
-  }
-  bool ascending = std::is_sorted(order.begin(), order.end(), less);
-  if (!ascending) std::sort(order.begin(), order.end(), less);
-  for (LogFileStats& f : out_->files) f.events = 0;
-  for (uint32_t i : order) ++out_->files[Sd(i).file].events;
+ private:
+  std::shared_ptr<logs::Arena> arena_;
+  std::vector<LogEvent> events_;
+  std::vector<int64_t> keys_;
+  std::vector<LogField> fields_;
+  std::vector<std::string_view> cont_;
+};
 
-  std::vector<LogEvent>& events = out_->events;
-  events.reserve(order.size());
-  const size_t bytes = order.size() * sizeof(LogEvent);
-  logs::AdviseHugePages(events.data(), bytes);
-  // Faulting in fresh pages costs as much as the moves: a helper thread touches the back half
-  // of the (still unconstructed) storage while this one moves events into the front half; it is
-  // joined before the back half is written.
-  std::thread prefault;
-  const size_t half = order.size() / 2;
-  if (bytes >= (size_t{16} << 20)) {
-    size_t from = half * sizeof(LogEvent);
-    prefault = std::thread([p = reinterpret_cast<volatile char*>(events.data()), from, bytes] {
-      for (size_t off = from; off < bytes; off += 4096) p[off] = 0;
-    });
+Status CheckArguments(const std::vector<std::string>& files, const LogScanOptions& options) {
+  if (options.since_us && options.until_us && *options.since_us > *options.until_us) {
+    return Status::InvalidArgument("--since is after --until");
   }
-  size_t released = 0;
-  for (uint32_t i : order) {
-    if (events.size() == half && prefault.joinable()) prefault.join();
-    events.push_back(std::move(Ev(i)));
-    // In file order, a chunk is done once the next index is past it: give its memory back.
-    while (ascending && (i >> kChunkShift) > released) {
-      chunks_[released++] = Chunk();
-    }
+  if (files.size() > std::numeric_limits<uint32_t>::max()) {
+    return Status::InvalidArgument("too many log files");
   }
-  if (prefault.joinable()) prefault.join();
-  chunks_.clear();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -467,20 +768,122 @@ std::optional<std::string_view> LogEvent::Field(std::string_view key) const {
   return it->value;
 }
 
+Status StreamLogs(const std::vector<std::string>& files, const LogScanOptions& options,
+                  LogEventSink* sink, LogScanResult* out) {
+  *out = LogScanResult{};
+  FORENSICS_RETURN_IF_ERROR(CheckArguments(files, options));
+  Streamer streamer(options, sink, out);
+  for (size_t i = 0; i < files.size(); ++i) {
+    FORENSICS_RETURN_IF_ERROR(streamer.StreamFile(static_cast<uint32_t>(i), files[i]));
+  }
+  streamer.Finish();
+  return Status::Ok();
+}
+
 Status ScanLogs(const std::vector<std::string>& files, const LogScanOptions& options,
                 LogScanResult* out) {
-  *out = LogScanResult{};
-  if (options.since_us && options.until_us && *options.since_us > *options.until_us) {
-    return Status::InvalidArgument("--since is after --until");
+  CollectSink sink;
+  FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &sink, out));
+  out->events = sink.Take();
+  return Status::Ok();
+}
+
+namespace {
+
+// ScanLogsAround, pass 1: one small record per event.
+class IndexSink final : public LogEventSink {
+ public:
+  struct Entry {
+    int64_t key;
+    int64_t time_us;
+    uint64_t line;
+    uint64_t height;
+    uint32_t file;
+    bool has_height;
+    bool names_anchor;
+    bool eligible;
+  };
+  IndexSink(const TimelineAnchor& anchor, const TimelineOptions& options)
+      : anchor_(anchor), options_(options) {}
+  bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
+    bool names = (anchor_.height && e.block_height && *e.block_height == *anchor_.height) ||
+                 (!anchor_.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor_.hash_prefix));
+    entries_.push_back(Entry{order_time_us, e.time_us, e.line, e.block_height.value_or(0), e.file_index,
+                             e.block_height.has_value(), names,
+                             options_.include_unclassified || e.kind != EventKind::kOther});
+    return true;
   }
-  if (files.size() > std::numeric_limits<uint32_t>::max()) {
-    return Status::InvalidArgument("too many log files");
+  std::vector<Entry>& entries() { return entries_; }
+
+ private:
+  const TimelineAnchor& anchor_;
+  const TimelineOptions& options_;
+  std::vector<Entry> entries_;
+};
+
+// Pass 2: copies the chosen lines of each file and stops after its last one.
+class PickSink final : public LogEventSink {
+ public:
+  PickSink(std::vector<std::vector<uint64_t>> lines, bool stop_early)
+      : lines_(std::move(lines)), stop_early_(stop_early) {}
+  bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
+    const std::vector<uint64_t>& want = lines_[e.file_index];
+    if (std::binary_search(want.begin(), want.end(), e.line)) collect_.OnEvent(e, order_time_us);
+    return !stop_early_ || (!want.empty() && e.line < want.back());
   }
-  Scanner scanner(options, out);
-  for (size_t i = 0; i < files.size(); ++i) {
-    FORENSICS_RETURN_IF_ERROR(scanner.ScanFile(static_cast<uint32_t>(i), files[i]));
+  std::vector<LogEvent> Take() { return collect_.Take(); }
+
+ private:
+  std::vector<std::vector<uint64_t>> lines_;
+  bool stop_early_;
+  CollectSink collect_;
+};
+
+}  // namespace
+
+Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOptions& options,
+                      const TimelineAnchor& anchor, const TimelineOptions& timeline,
+                      LogScanResult* out) {
+  IndexSink index(anchor, timeline);
+  FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &index, out));
+  std::vector<IndexSink::Entry>& entries = index.entries();
+  auto less = [](const IndexSink::Entry& a, const IndexSink::Entry& b) {
+    if (a.key != b.key) return a.key < b.key;
+    if (a.file != b.file) return a.file < b.file;
+    return a.line < b.line;
+  };
+  if (!std::is_sorted(entries.begin(), entries.end(), less)) {
+    std::stable_sort(entries.begin(), entries.end(), less);
   }
-  scanner.Finish();
+  struct Seq {
+    const std::vector<IndexSink::Entry>& e;
+    size_t size() const { return e.size(); }
+    bool NamesAnchor(size_t i) const { return e[i].names_anchor; }
+    std::optional<uint64_t> Height(size_t i) const {
+      return e[i].has_height ? std::optional<uint64_t>(e[i].height) : std::nullopt;
+    }
+    bool Eligible(size_t i) const { return e[i].eligible; }
+    bool HasTime(size_t i) const { return e[i].time_us != kUnknown; }
+    int64_t Time(size_t i) const { return e[i].time_us; }
+  };
+  logs::WindowChoice w = logs::ChooseWindow(Seq{entries}, anchor.height, timeline);
+  if (w.chosen.empty()) return Status::Ok();
+
+  std::vector<std::vector<uint64_t>> lines(files.size());
+  for (size_t i : w.chosen) lines[entries[i].file].push_back(entries[i].line);
+  for (auto& l : lines) std::sort(l.begin(), l.end());
+  entries = {};
+  // Pass 2. Held journald events (no year given) take their year from every timestamp read, so
+  // then every file is read to its end; otherwise each file stops after its last chosen line.
+  bool held = !options.year && std::any_of(out->files.begin(), out->files.end(), [](const LogFileStats& f) {
+    return f.lines_by_format.count(LogFormat::kJournalShort) > 0;
+  });
+  LogScanOptions second = options;
+  second.max_issues = 0;
+  PickSink pick(std::move(lines), /*stop_early=*/!held);
+  LogScanResult ignored;
+  FORENSICS_RETURN_IF_ERROR(StreamLogs(files, second, &pick, &ignored));
+  out->events = pick.Take();
   return Status::Ok();
 }
 

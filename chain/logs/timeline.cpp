@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "forensics/log_events.h"
+#include "logs/window.h"
 
 namespace forensics {
 namespace {
@@ -47,64 +48,24 @@ Timeline SelectTimeline(std::span<const LogEvent> events, const TimelineAnchor& 
     if (anchor.height && e.block_height && *e.block_height == *anchor.height) return true;
     return !anchor.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor.hash_prefix);
   };
-
-  // 1. The anchor event.
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (names_anchor(events[i])) {
-      tl.anchor_event = i;
-      tl.anchor_found = true;
-      break;
-    }
-  }
-  if (!tl.anchor_event && anchor.height) {
-    std::optional<size_t> last_below;
-    for (size_t i = 0; i < events.size(); ++i) {
-      const auto& h = events[i].block_height;
-      if (!h) continue;
-      if (*h > *anchor.height) {
-        tl.anchor_event = i;
-        break;
-      }
-      last_below = i;
-    }
-    if (!tl.anchor_event) tl.anchor_event = last_below;
-  }
-  if (!tl.anchor_event) return tl;
-  const size_t a = *tl.anchor_event;
-  tl.anchor_time_us = events[a].time_us;
-
-  // 2. The window: eligible events, by count or by time.
-  auto eligible = [&](size_t i) {
-    return i == a || options.include_unclassified || events[i].kind != EventKind::kOther;
+  struct Seq {
+    std::span<const LogEvent> events;
+    const decltype(names_anchor)& names;
+    bool unclassified;
+    size_t size() const { return events.size(); }
+    bool NamesAnchor(size_t i) const { return names(events[i]); }
+    std::optional<uint64_t> Height(size_t i) const { return events[i].block_height; }
+    bool Eligible(size_t i) const { return unclassified || events[i].kind != EventKind::kOther; }
+    bool HasTime(size_t i) const { return events[i].has_time(); }
+    int64_t Time(size_t i) const { return events[i].time_us; }
   };
-  std::vector<size_t> chosen;
-  bool by_time = (options.seconds_before || options.seconds_after) && events[a].has_time();
-  if (by_time) {
-    int64_t lo = tl.anchor_time_us - options.seconds_before.value_or(0) * 1000000;
-    int64_t hi = tl.anchor_time_us + options.seconds_after.value_or(0) * 1000000;
-    bool previous_in = false;
-    for (size_t i = 0; i < events.size(); ++i) {
-      if (!eligible(i)) continue;
-      bool in = events[i].has_time() ? (events[i].time_us >= lo && events[i].time_us <= hi)
-                                     : previous_in;
-      if (i == a) in = true;
-      if (in) chosen.push_back(i);
-      previous_in = in;
-    }
-  } else {
-    std::vector<size_t> before;
-    for (size_t i = a; i-- > 0 && before.size() < options.events_before;) {
-      if (eligible(i)) before.push_back(i);
-    }
-    chosen.assign(before.rbegin(), before.rend());
-    chosen.push_back(a);
-    size_t after = 0;
-    for (size_t i = a + 1; i < events.size() && after < options.events_after; ++i) {
-      if (!eligible(i)) continue;
-      chosen.push_back(i);
-      ++after;
-    }
-  }
+  logs::WindowChoice w =
+      logs::ChooseWindow(Seq{events, names_anchor, options.include_unclassified}, anchor.height, options);
+  tl.anchor_found = w.anchor_found;
+  tl.anchor_event = w.anchor;
+  if (!w.anchor) return tl;
+  tl.anchor_time_us = events[*w.anchor].time_us;
+  const std::vector<size_t>& chosen = w.chosen;
 
   // 3. Flags and root checks.
   for (size_t i : chosen) {

@@ -143,6 +143,9 @@ struct LogScanOptions {
   // Keep events of kind kOther (set false to keep only classified events and save memory).
   bool keep_unclassified = true;
   LineReaderOptions reader;  // decode_in_background is forced on
+  // Threads parsing lines while the calling thread reads them (and another decompresses):
+  // 0 = one per core. The events, their order and every count are the same for any value.
+  size_t parse_threads = 0;
 };
 
 // A line that could not be parsed as the format it announced (for example bad JSON).
@@ -174,8 +177,11 @@ struct LogFileStats {
 
 struct LogScanResult {
   // Sorted by time (events with unknown time take their predecessor's in the same file), stable,
-  // ties by file (in the order given) then line.
+  // ties by file (in the order given) then line. Empty after StreamLogs; only the timeline window
+  // after ScanLogsAround.
   std::vector<LogEvent> events;
+  uint64_t event_count = 0;                      // every event kept, whatever `events` holds
+  std::map<EventKind, uint64_t> events_by_kind;  // the same events, by kind
   std::vector<LogFileStats> files;       // one per input, in the order given
   std::vector<ReadIssue> read_issues;    // container damage and over-long lines (first max_issues)
   std::vector<LogParseProblem> problems;  // unparsable lines (first max_issues)
@@ -191,6 +197,29 @@ struct LogScanResult {
 // Files are read one after another; each is decompressed on a background thread.
 Status ScanLogs(const std::vector<std::string>& files, const LogScanOptions& options,
                 LogScanResult* out);
+
+// Streaming: the events of StreamLogs, one at a time.
+class LogEventSink {
+ public:
+  virtual ~LogEventSink() = default;
+  // One event. Its views (and `fields`, `continuation`) are valid during the call only, and its
+  // `storage` is empty: copy what is kept. `order_time_us` is the time it sorts by in ScanLogs:
+  // its own, or for an event without one, that of the event before it in its file
+  // (kUnknownTime when none). Return false to stop reading the current file: the rest of it is
+  // neither read nor counted.
+  virtual bool OnEvent(const LogEvent& event, int64_t order_time_us) = 0;
+};
+
+// Reads like ScanLogs but hands each event to *sink instead of keeping it, so memory stays
+// bounded by the few batches of lines in flight whatever the size of the logs. Per file, one
+// thread decompresses, the calling thread splits lines and calls the sink, and
+// LogScanOptions::parse_threads threads parse. The sink sees each file's events in line order,
+// files in the order given, with one exception: when LogScanOptions::year is unset, journald
+// short lines (which carry no year) and the lines that take their time are held until every file
+// is read, because their year depends on all inputs; they are then delivered, in file and line
+// order. *out gets everything ScanLogs fills except `events`.
+Status StreamLogs(const std::vector<std::string>& files, const LogScanOptions& options,
+                  LogEventSink* sink, LogScanResult* out);
 
 // Parses a time as journalctl --since/--until and the logs write it, to UTC microseconds:
 // "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.frac|,frac]]", ISO 8601 "YYYY-MM-DDTHH:MM:SS[.frac]"
@@ -251,6 +280,16 @@ struct Timeline {
 Timeline SelectTimeline(std::span<const LogEvent> events, const TimelineAnchor& anchor,
                         const std::map<uint64_t, std::string>& replayed_roots,
                         const TimelineOptions& options = {});
+
+// ScanLogs cut down to a timeline: `events` holds exactly the events SelectTimeline(all events,
+// anchor, …, timeline) would list, in the same order, so that SelectTimeline on them gives the
+// same anchor, entries (event_index aside) and root checks. Everything else in *out counts all
+// events. Memory stays bounded: one streaming pass keeps a 32-byte record per event and picks
+// the window; a second pass reads each file only up to the last line it contributes and copies
+// just those events.
+Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOptions& options,
+                      const TimelineAnchor& anchor, const TimelineOptions& timeline,
+                      LogScanResult* out);
 
 // True when the two hex strings agree on their common prefix (case-insensitive, "0x" ignored)
 // and neither is empty.
