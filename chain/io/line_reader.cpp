@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <utility>
 
 #include "io/decoders.h"
@@ -23,6 +25,19 @@ namespace {
 
 constexpr size_t kBaseBufferBytes = 1u << 20;
 
+// The line buffer lives in malloc'd memory so that growing it is a realloc, which glibc does by
+// remapping large blocks: growing towards max_line_bytes never holds the old and new buffer at once.
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using Buffer = std::unique_ptr<char, FreeDeleter>;
+
+Buffer AllocateBuffer(size_t bytes) {
+  char* p = static_cast<char*>(std::malloc(bytes));
+  if (p == nullptr) throw std::bad_alloc();
+  return Buffer(p);
+}
+
 class LineReaderImpl final : public LineReader {
  public:
   LineReaderImpl(std::string path, const LineReaderOptions& options,
@@ -30,7 +45,7 @@ class LineReaderImpl final : public LineReader {
       : path_(std::move(path)),
         options_(options),
         source_(std::move(source)),
-        buf_(new char[kBaseBufferBytes]),
+        buf_(AllocateBuffer(kBaseBufferBytes)),
         cap_(kBaseBufferBytes) {}
 
   bool Next(Line* line) override;
@@ -50,7 +65,7 @@ class LineReaderImpl final : public LineReader {
   std::unique_ptr<io::ByteSource> source_;
   std::vector<ReadIssue> issues_;
 
-  std::unique_ptr<char[]> buf_;
+  Buffer buf_;
   size_t cap_;
   size_t begin_ = 0;
   size_t end_ = 0;
@@ -90,7 +105,7 @@ bool LineReaderImpl::Refill() {
   size_t pending = end_ - begin_;
   if (cap_ > kBaseBufferBytes && pending < kBaseBufferBytes / 2) {
     // A long line made the buffer grow; give the memory back.
-    std::unique_ptr<char[]> small(new char[kBaseBufferBytes]);
+    Buffer small = AllocateBuffer(kBaseBufferBytes);
     std::memcpy(small.get(), buf_.get() + begin_, pending);
     buf_ = std::move(small);
     cap_ = kBaseBufferBytes;
@@ -110,9 +125,10 @@ bool LineReaderImpl::Refill() {
     size_t want = std::max(cap_ * 2, cap_ + 1);
     size_t limit = options_.max_line_bytes == SIZE_MAX ? SIZE_MAX : options_.max_line_bytes + 1;
     size_t new_cap = std::max(cap_ + 1, std::min(want, limit));
-    std::unique_ptr<char[]> bigger(new char[new_cap]);
-    std::memcpy(bigger.get(), buf_.get(), end_);
-    buf_ = std::move(bigger);
+    char* bigger = static_cast<char*>(std::realloc(buf_.get(), new_cap));
+    if (bigger == nullptr) throw std::bad_alloc();
+    (void)buf_.release();
+    buf_.reset(bigger);
     cap_ = new_cap;
   }
   size_t n = source_->Read(buf_.get() + end_, cap_ - end_, &issues_);

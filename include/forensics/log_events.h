@@ -142,7 +142,9 @@ struct LogScanOptions {
   size_t max_issues = 1000;
   // Keep events of kind kOther (set false to keep only classified events and save memory).
   bool keep_unclassified = true;
-  LineReaderOptions reader;  // decode_in_background is forced on
+  // decode_in_background is forced on. Lines over 4 MiB are skipped and reported: no daemon
+  // writes one, and an endless line then costs a few MiB of memory, not its length.
+  LineReaderOptions reader{.max_line_bytes = 4u << 20};
   // Threads parsing lines while the calling thread reads them (and another decompresses):
   // 0 = one per core. The events, their order and every count are the same for any value.
   size_t parse_threads = 0;
