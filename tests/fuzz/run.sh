@@ -10,6 +10,7 @@ build="$root/build-fuzz"
 corpus_src="$root/tests/fuzz/corpus"
 targets="fuzz_export_line fuzz_log_lines fuzz_py_repr fuzz_msgpack_header fuzz_line_reader fuzz_prometheus"
 
+"$root/.ci/install-deps" --fuzz
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DFORENSICS_FUZZ=ON -DFORENSICS_BENCH=OFF >/dev/null
 cmake --build "$build" -j"${JOBS:-2}" --target fuzz_all
 
