@@ -1,14 +1,15 @@
 // State root (chain.md §4): from scratch, and an incremental tree that keeps its hashes across blocks.
 //
 // From scratch (ComputeStateRoot):
-//   1. Put the input in address order: one pass checks whether it already is; if not, SortedOrder()
-//      (buckets on the first two address bytes, integer sorts on a 4-byte prefix plus position, ties
-//      settled by the full address). Both keep input order among equal addresses, so the last entry
-//      of an address is the one that counts.
-//   2. Walk the accounts in that order, skipping (0, 0) accounts and all but the last entry of an
-//      address, in chunks of 4096 leaves: encode, Hash48Many, and reduce the chunk to its subtree
-//      root at level 12 while it is still in cache.
-//   3. The tree above level 12 is the merkle tree over the chunk roots.
+//   1. One pass checks whether the input is already in address order (it stops at the first pair
+//      that is not).
+//   2. If it is not, RootOfUnordered() spreads the accounts over buckets of their top address bits
+//      and sorts each bucket in cache (see there); fetching the input in a sorted order instead
+//      would cost one random memory access per account, more than its hashes.
+//   3. OrderedRoot takes the accounts in address order, skips (0, 0) accounts and all but the last
+//      entry of an address, and works in chunks of 4096 leaves: encode, Hash48Many, and reduce the
+//      chunk to its subtree root at level 12 while it is still in cache. The tree above level 12 is
+//      the merkle tree over the chunk roots.
 //
 // Incremental (StateRootTree): the accounts sorted by address plus every level of the tree. Set()
 // only queues. Root():
@@ -29,11 +30,15 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <new>
+#include <type_traits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -174,44 +179,172 @@ size_t HashLevel(Hash32* in, size_t n, Hash32* out, OddRule rule) {
   return pairs;
 }
 
-// Root over the accounts get(0..m) yields in address order, skipping (0, 0) accounts and all but the
-// last of adjacent equal addresses (step 2 at the top). prefetch(i) is a hint that get(i) comes soon.
-// REQUIRES: get(i) is in ascending address order, equal addresses adjacent.
-template <typename Get, typename Prefetch>
-Hash32 RootOfOrdered(size_t m, Get get, Prefetch prefetch, OddRule rule) {
-  constexpr size_t kAhead = 16;
-  std::unique_ptr<uint8_t[]> msgs(new uint8_t[48 * kChunk]);
-  std::unique_ptr<Hash32[]> buf_a(new Hash32[kChunk + 1]), buf_b(new Hash32[kChunk + 1]);
-  std::vector<Hash32> chunk_roots;
-  size_t i = 0;
-  for (size_t k = 0; k < kAhead && k < m; ++k) prefetch(k);
-  while (true) {
-    size_t take = 0;
-    for (; take < kChunk && i < m; ++i) {
-      if (i + kAhead < m) prefetch(i + kAhead);
-      const AccountEntry& a = get(i);
-      if (IsZero(a) || (i + 1 < m && SameAddress(get(i + 1).address, a.address))) continue;
-      EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * take]);
-      ++take;
-    }
-    if (take == 0) break;
-    sha256::Hash48Many(msgs.get(), buf_a[0].data(), take);
-    Hash32* cur = buf_a.get();
-    Hash32* next = buf_b.get();
-    size_t size = take;
+// Root over accounts fed in ascending address order (step 3 at the top): Add() encodes leaves into
+// chunks of 4096; each full chunk is hashed and reduced to its subtree root at level 12 while it is
+// still in cache. Skips (0, 0) accounts and, of adjacent equal addresses, all but the last.
+class OrderedRoot {
+ public:
+  explicit OrderedRoot(OddRule rule)
+      : rule_(rule), msgs_(new uint8_t[48 * kChunk]), buf_a_(new Hash32[kChunk + 1]), buf_b_(new Hash32[kChunk + 1]) {}
+
+  // `a` must stay valid until the next Add() or Root(). may_repeat: a's address may equal the previous
+  // one's (false only when the caller knows it differs).
+  void Add(const AccountEntry* a, bool may_repeat = true) {
+    if (pending_ != nullptr && !(may_repeat && SameAddress(pending_->address, a->address))) Emit(*pending_);
+    pending_ = a;
+  }
+
+  Hash32 Root() {
+    if (pending_ != nullptr) Emit(*pending_);
+    pending_ = nullptr;
+    if (take_ == 0) return MerkleRoot(chunk_roots_, rule_);  // no chunk → zero; one full chunk → its root
     // A short chunk is the last one. If it is also the first, it is the whole tree; otherwise it goes
     // up to level 12 like every chunk, applying the odd rule on the way as the tree's right edge does.
-    // (For a full chunk, 12 levels and "up to one node" are the same.)
-    const bool whole_tree = take < kChunk && chunk_roots.empty();
+    if (chunk_roots_.empty()) return Reduce(/*whole_tree=*/true);
+    chunk_roots_.push_back(Reduce(false));
+    return MerkleRoot(chunk_roots_, rule_);
+  }
+
+ private:
+  void Emit(const AccountEntry& a) {
+    if (IsZero(a)) return;
+    EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs_[48 * take_]);
+    if (++take_ == kChunk) chunk_roots_.push_back(Reduce(false));
+  }
+
+  // Hashes the take_ leaves of the current chunk and reduces them to level 12 (or, for the whole tree,
+  // to one node). (For a full chunk, 12 levels and "up to one node" are the same.)
+  Hash32 Reduce(bool whole_tree) {
+    sha256::Hash48Many(msgs_.get(), buf_a_[0].data(), take_);
+    Hash32* cur = buf_a_.get();
+    Hash32* next = buf_b_.get();
+    size_t size = take_;
+    take_ = 0;
     for (size_t level = 0; whole_tree ? size > 1 : level < kChunkLog; ++level) {
-      size = HashLevel(cur, size, next, rule);
+      size = HashLevel(cur, size, next, rule_);
       std::swap(cur, next);
     }
-    if (whole_tree) return cur[0];
-    chunk_roots.push_back(cur[0]);
-    if (take < kChunk) break;
+    return cur[0];
   }
-  return MerkleRoot(chunk_roots, rule);  // no chunk → zero; one full chunk → its root
+
+  OddRule rule_;
+  std::unique_ptr<uint8_t[]> msgs_;
+  std::unique_ptr<Hash32[]> buf_a_, buf_b_;
+  size_t take_ = 0;
+  std::vector<Hash32> chunk_roots_;
+  const AccountEntry* pending_ = nullptr;
+};
+
+// From scratch over input in any order, without fetching the input in sorted order (n random reads
+// of a large array cost more than hashing it):
+//   1. Copy the accounts into buckets of their top `bits` address bits (about 512 per bucket): one
+//      sequential read, 2^bits sequential write streams; input order is kept within a bucket. The
+//      buckets first get room for a uniform spread with a wide margin (addresses are public keys);
+//      only if one overflows are the accounts counted per bucket and copied again.
+//   2. Per bucket, now in cache: sort 64-bit words (the next address bits, then the 16-bit position
+//      in the bucket) with one counting pass on their top 8 bits, std::sort of any sub-bucket of
+//      more than 16 words and one insertion-sort pass over the whole bucket; words with equal
+//      address bits are re-sorted by the full address (then position). Feed the bucket to
+//      OrderedRoot in that order.
+// Equal addresses end up adjacent in input order, so the last entry of an address counts.
+Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
+  const size_t n = accounts.size();
+  size_t bits = 0;
+  while (bits < 11 && (n >> (bits + 9)) > 0) ++bits;
+  const size_t buckets = size_t{1} << bits;
+  auto bucket_of = [bits](const AccountEntry& a) { return bits == 0 ? 0 : Word(a.address.data()) >> (64 - bits); };
+  // Room per bucket for a uniform spread: the mean plus 8 standard deviations and then some.
+  const size_t mean = (n + buckets - 1) / buckets;
+  const size_t room = bits == 0 ? n : mean + 8 * static_cast<size_t>(std::sqrt(static_cast<double>(mean))) + 16;
+  const size_t capacity = std::max(n, room * buckets);
+  // Every element is written below before it is read: no value-initialization (a memset of the
+  // whole array would cost as much as the copy).
+  static_assert(std::is_trivially_copyable_v<AccountEntry> && std::is_trivially_destructible_v<AccountEntry>);
+  BigArrayAllocator<AccountEntry> alloc;
+  std::unique_ptr<AccountEntry[], std::function<void(AccountEntry*)>> spread(
+      alloc.allocate(capacity), [capacity, alloc](AccountEntry* p) mutable { alloc.deallocate(p, capacity); });
+  std::vector<size_t> begin(buckets + 1), end(buckets);
+  for (size_t b = 0; b <= buckets; ++b) begin[b] = b * room;
+  bool fits = true;
+  std::copy(begin.begin(), begin.end() - 1, end.begin());
+  for (const AccountEntry& a : accounts) {
+    const size_t b = bucket_of(a);
+    if (end[b] == begin[b + 1]) {
+      fits = false;
+      break;
+    }
+    std::memcpy(&spread[end[b]++], &a, sizeof(AccountEntry));
+  }
+  if (!fits) {  // not a uniform spread: exact bucket sizes
+    std::fill(begin.begin(), begin.end(), 0);
+    for (const AccountEntry& a : accounts) ++begin[bucket_of(a) + 1];
+    for (size_t b = 0; b < buckets; ++b) begin[b + 1] += begin[b];
+    std::copy(begin.begin(), begin.end() - 1, end.begin());
+    for (const AccountEntry& a : accounts) std::memcpy(&spread[end[bucket_of(a)]++], &a, sizeof(AccountEntry));
+  }
+
+  OrderedRoot root(rule);
+  constexpr uint64_t kPosBits = 16, kPosMask = (uint64_t{1} << kPosBits) - 1;
+  std::vector<uint64_t> words, sorted;
+  std::vector<uint32_t> order;
+  std::array<uint32_t, 257> sub{};
+  for (size_t b = 0; b < buckets; ++b) {
+    const AccountEntry* e = &spread[begin[b]];
+    const size_t m = end[b] - begin[b];
+    if (m > kPosMask) {
+      // Far more than a uniform spread puts here (crafted addresses): a plain stable sort of positions.
+      order.resize(m);
+      for (size_t i = 0; i < m; ++i) order[i] = static_cast<uint32_t>(i);
+      std::stable_sort(order.begin(), order.end(), [e](uint32_t x, uint32_t y) { return Less(e[x].address, e[y].address); });
+      for (uint32_t i : order) root.Add(&e[i]);
+      continue;
+    }
+    // Address bits after the bucket's, then the position.
+    words.resize(m);
+    sorted.resize(m);
+    for (size_t i = 0; i < m; ++i) words[i] = ((Word(e[i].address.data()) << bits) & ~kPosMask) | i;
+    sub.fill(0);
+    for (uint64_t w : words) ++sub[(w >> 56) + 1];
+    for (size_t d = 0; d < 256; ++d) sub[d + 1] += sub[d];
+    {
+      std::array<uint32_t, 256> at;
+      std::copy(sub.begin(), sub.end() - 1, at.begin());
+      for (uint64_t w : words) sorted[at[w >> 56]++] = w;
+    }
+    for (size_t d = 0; d < 256; ++d) {
+      if (sub[d + 1] - sub[d] > 16) std::sort(sorted.data() + sub[d], sorted.data() + sub[d + 1]);
+    }
+    // Sub-buckets are in order and now none holds more than 16 unsorted words: one insertion-sort
+    // pass over the bucket finishes it, moving no word past its sub-bucket (about one per sub-bucket).
+    for (size_t i = 1; i < m; ++i) {
+      const uint64_t w = sorted[i];
+      size_t q = i;
+      for (; q > 0 && sorted[q - 1] > w; --q) sorted[q] = sorted[q - 1];
+      sorted[q] = w;
+    }
+    // Runs of equal address bits: order by the full address, then position.
+    for (size_t i = 0; i + 1 < m;) {
+      size_t j = i + 1;
+      while (j < m && (sorted[j] >> kPosBits) == (sorted[i] >> kPosBits)) ++j;
+      if (j - i > 1) {
+        std::sort(sorted.begin() + static_cast<ptrdiff_t>(i), sorted.begin() + static_cast<ptrdiff_t>(j),
+                  [e](uint64_t x, uint64_t y) {
+                    const Address& ax = e[x & kPosMask].address;
+                    const Address& ay = e[y & kPosMask].address;
+                    if (Less(ax, ay)) return true;
+                    if (Less(ay, ax)) return false;
+                    return (x & kPosMask) < (y & kPosMask);
+                  });
+      }
+      i = j;
+    }
+    for (size_t i = 0; i < m; ++i) {
+      // Different address bits mean different addresses; only equal ones need the full comparison.
+      const bool may_repeat = i > 0 ? (sorted[i] >> kPosBits) == (sorted[i - 1] >> kPosBits) : true;
+      root.Add(&e[sorted[i] & kPosMask], may_repeat);
+    }
+  }
+  return root.Root();
 }
 
 // A block of `len` elements to move from src to dst.
@@ -244,14 +377,10 @@ Hash32 ComputeStateRoot(std::span<const AccountEntry> accounts, OddRule rule) {
   for (size_t i = 1; i < accounts.size() && sorted; ++i) {
     sorted = !Less(accounts[i].address, accounts[i - 1].address);
   }
-  if (sorted) {
-    return RootOfOrdered(
-        accounts.size(), [&](size_t i) -> const AccountEntry& { return accounts[i]; }, [](size_t) {}, rule);
-  }
-  const BigVector<uint64_t> order = SortedOrder(accounts);
-  return RootOfOrdered(
-      order.size(), [&](size_t i) -> const AccountEntry& { return accounts[order[i]]; },
-      [&](size_t i) { __builtin_prefetch(&accounts[order[i]]); }, rule);
+  if (!sorted) return RootOfUnordered(accounts, rule);
+  OrderedRoot root(rule);
+  for (const AccountEntry& a : accounts) root.Add(&a);
+  return root.Root();
 }
 
 class StateRootTree::Impl {

@@ -1,6 +1,7 @@
 // State root (chain.md §4): hand-checked tiny cases, and the incremental tree against the from-scratch
 // root on random block workloads (updates, inserts, removals) under both odd rules.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <map>
 #include <random>
 #include <utility>
@@ -239,6 +240,60 @@ TEST_CASE("from-scratch state root orders addresses sharing a long prefix by the
     a.v[20] = static_cast<uint8_t>(rng());
     accounts.push_back({a, static_cast<uint64_t>(i) + 1, 0});
   }
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    CHECK(ComputeStateRoot(accounts, rule) == ReferenceStateRoot(accounts, rule));
+  }
+}
+
+TEST_CASE("from-scratch state root of random-order input equals that of sorted input, with shared prefixes",
+          "[state_root]") {
+  // Bucketed path: a uniform bulk, plus groups that share 8 to 31 leading bytes (equal sort words,
+  // settled by the full address), repeated addresses (the later entry wins, also when it is (0, 0))
+  // and zero accounts, in random order.
+  std::mt19937_64 rng(4242);
+  std::vector<AccountEntry> accounts;
+  for (int i = 0; i < 150000; ++i) accounts.push_back({RandomAddress(rng, false), rng() % 7 + 1, rng() % 3});
+  for (int group = 0; group < 64; ++group) {
+    const Address base = RandomAddress(rng, false);
+    const size_t shared = 8 + static_cast<size_t>(group) % 24;
+    for (int k = 0; k < 40; ++k) {
+      Address a = RandomAddress(rng, false);
+      std::copy(base.v.begin(), base.v.begin() + static_cast<ptrdiff_t>(shared), a.v.begin());
+      accounts.push_back({a, rng() % 7 + 1, 0});
+    }
+  }
+  for (int k = 0; k < 2000; ++k) {
+    AccountEntry again = accounts[rng() % accounts.size()];
+    again.balance = k % 3 == 0 ? 0 : again.balance + 1;
+    again.nonce = k % 3 == 0 ? 0 : again.nonce;
+    accounts.push_back(again);
+  }
+  for (int k = 0; k < 500; ++k) accounts[rng() % accounts.size()].balance = 0;
+  std::shuffle(accounts.begin(), accounts.end(), rng);
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    const Hash32 expected = ReferenceStateRoot(accounts, rule);
+    CHECK(ComputeStateRoot(accounts, rule) == expected);
+    std::vector<AccountEntry> sorted = accounts;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const AccountEntry& x, const AccountEntry& y) { return x.address < y.address; });
+    CHECK(ComputeStateRoot(sorted, rule) == expected);
+  }
+}
+
+TEST_CASE("from-scratch state root of addresses crowding one bucket (no uniform spread)", "[state_root]") {
+  // 40,000 accounts whose first two bytes are equal overflow the room of a uniform spread; with a
+  // third of them sharing 20 bytes, sorting falls back to the full address.
+  std::mt19937_64 rng(17);
+  std::vector<AccountEntry> accounts;
+  for (int i = 0; i < 40000; ++i) {
+    Address a = RandomAddress(rng, false);
+    a.v[0] = 0xab;
+    a.v[1] = 0xcd;
+    if (i % 3 == 0) std::fill(a.v.begin() + 2, a.v.begin() + 20, uint8_t{0x11});
+    accounts.push_back({a, static_cast<uint64_t>(i) + 1, 0});
+  }
+  for (int i = 0; i < 30000; ++i) accounts.push_back({RandomAddress(rng, false), 5, 1});
+  std::shuffle(accounts.begin(), accounts.end(), rng);
   for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
     CHECK(ComputeStateRoot(accounts, rule) == ReferenceStateRoot(accounts, rule));
   }
