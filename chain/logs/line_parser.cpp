@@ -12,6 +12,9 @@
 #include "logs/line_parser.h"
 
 #include <simdjson.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -92,7 +95,25 @@ const char* ScanNumber(const char* p, const char* end) {
 // Scans a string body after its opening quote up to the closing quote. Returns the closing
 // quote, or nullptr when the string has an escape, a control character or no end (the full
 // parser then decides).
-const char* ScanPlainString(const char* p, const char* end) {
+inline const char* ScanPlainString(const char* p, const char* end) {
+#if defined(__SSE2__)
+  // Sixteen bytes at a time up to the first '"', '\\' or control character, which the loop
+  // below then judges.
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i control_max = _mm_set1_epi8(0x1F);
+  while (end - p >= 16) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                               _mm_cmpeq_epi8(_mm_max_epu8(x, control_max), control_max));
+    int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) {
+      p += __builtin_ctz(static_cast<unsigned>(mask));
+      break;
+    }
+    p += 16;
+  }
+#endif
   while (p < end) {
     unsigned char c = static_cast<unsigned char>(*p);
     if (c == '"') return p;
@@ -286,10 +307,18 @@ LogLevel LevelFromPriority(std::string_view s) {
 // Sorts by key (stable); on duplicates the last one wins.
 void NormalizeFields(std::vector<LogField>* fields) {
   auto& f = *fields;
+  // Keys mostly differ in their first byte: decide on it before comparing whole keys.
+  auto less = [](std::string_view a, std::string_view b) {
+    if (!a.empty() && !b.empty() && a[0] != b[0]) {
+      return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+    }
+    return a < b;
+  };
   for (size_t i = 1; i < f.size(); ++i) {
+    if (!less(f[i].key, f[i - 1].key)) continue;  // already in place (the usual case)
     LogField x = f[i];
     size_t j = i;
-    while (j > 0 && x.key < f[j - 1].key) {
+    while (j > 0 && less(x.key, f[j - 1].key)) {
       f[j] = f[j - 1];
       --j;
     }
@@ -310,30 +339,42 @@ const std::string_view* FindField(const ParsedLine& e, std::string_view key) {
   return nullptr;
 }
 
+// One pass over the fields; on several candidates the earlier key of each list below wins.
 void ExtractDerived(ParsedLine* e) {
   static constexpr std::string_view kHeightKeys[] = {"block_number", "block_height", "height",
                                                      "target_height", "new_height",
                                                      "ancestor_height"};
   static constexpr std::string_view kHashKeys[] = {"block_hash", "hash", "new_hash", "target_hash",
                                                    "ancestor_hash"};
-  if (e->fields.empty()) return;
-  for (std::string_view key : kHeightKeys) {
-    if (const std::string_view* v = FindField(*e, key)) {
-      uint64_t h = 0;
-      auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), h);
-      if (ec == std::errc() && ptr == v->data() + v->size()) {
-        e->block_height = h;
-        break;
-      }
+  constexpr size_t kNone = ~size_t{0};
+  size_t height_rank = kNone, hash_rank = kNone;
+  for (const LogField& f : e->fields) {
+    std::string_view k = f.key;
+    if (k.size() < 4 || k.size() > 15) continue;  // shorter or longer than every key above
+    if (k == "state_root") {
+      e->state_root = f.value;
+      continue;
     }
-  }
-  for (std::string_view key : kHashKeys) {
-    if (const std::string_view* v = FindField(*e, key); v != nullptr && !v->empty()) {
-      e->block_hash = *v;
+    for (size_t i = 0; i < std::size(kHeightKeys) && i < height_rank; ++i) {
+      if (k != kHeightKeys[i]) continue;
+      uint64_t h = 0;
+      const std::string_view v = f.value;
+      auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), h);
+      if (ec == std::errc() && ptr == v.data() + v.size()) {
+        e->block_height = h;
+        height_rank = i;
+      }
+      break;
+    }
+    for (size_t i = 0; i < std::size(kHashKeys) && i < hash_rank; ++i) {
+      if (k != kHashKeys[i]) continue;
+      if (!f.value.empty()) {
+        e->block_hash = f.value;
+        hash_rank = i;
+      }
       break;
     }
   }
-  if (const std::string_view* v = FindField(*e, "state_root")) e->state_root = *v;
 }
 
 // Fills time/level/msg/fields from a logrus object (JSON or text).

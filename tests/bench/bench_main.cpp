@@ -27,7 +27,7 @@ struct Benchmark {
 constexpr Benchmark kBenchmarks[] = {
     {"sha256", "64- and 48-byte hashes/s per backend vs OpenSSL", forensics::bench::RunSha256},
     {"state_root", "state root of 1M accounts: from scratch and incremental", forensics::bench::RunStateRoot},
-    {"logs", "ScanLogs on a zstd daemon log vs zstd -d and zstdcat | grep", forensics::bench::RunLogs},
+    {"logs", "scanning a zstd daemon log for events vs zstd -d and zstdcat | grep", forensics::bench::RunLogs},
     {"parity", "AnalyzeParityDrift on a zstd parity log vs zstd -d", forensics::bench::RunParity},
     {"store", "RocksDB chain store vs NDJSON export: import, read, analysis", forensics::bench::RunStore},
     {"replay", "state-violation replay of 1M transactions, with and without signatures", forensics::bench::RunReplay},
