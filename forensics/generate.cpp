@@ -36,6 +36,7 @@ constexpr int64_t kGenesisTime = 1762263421;  // 2025-11-04 13:37:01 UTC
 constexpr int64_t kBlockInterval = 6;
 constexpr uint64_t kGenesisBalance = 1000 * kWeiPerBeans;
 constexpr uint64_t kBlockGasLimit = 30'000'000;
+constexpr uint64_t kMinSenderBalance = 10 * kWeiPerBeans;  // poorer accounts send nothing
 
 // Four Next() per 32 bytes, little-endian (the sample chains depend on this exact consumption).
 class Rng : public SplitMix64 {
@@ -173,9 +174,13 @@ class Generator {
       return it != pending.end() ? it->second : state_.Get(a);
     };
     for (uint64_t k = 0; k < o_.txs_per_block; ++k) {
-      const Address sender = pool_[rng_.Below(pool_.size())];  // a copy: pool_ grows below
+      Address sender = pool_[rng_.Below(pool_.size())];  // a copy: pool_ grows below
       Account s = view(sender);
-      if (s.balance < 10 * kWeiPerBeans) continue;
+      for (uint32_t r = 0; r < o_.sender_redraws && s.balance < kMinSenderBalance; ++r) {
+        sender = pool_[rng_.Below(pool_.size())];
+        s = view(sender);
+      }
+      if (s.balance < kMinSenderBalance) continue;
       Address to;
       if (rng_.Chance(o_.new_account_share)) {
         Ed25519Key fresh = DeriveKey("account", o_.seed, o_.accounts + fresh_++);

@@ -52,6 +52,11 @@ struct GenerateOptions {
   bool record_state_changes = true;  // per-block state_changes records
   uint64_t snapshot_every = 0;       // a snapshot record every N blocks (0: none)
   double new_account_share = 0.2;    // share of transfers that go to a fresh account
+  // 0: a pick whose sender holds too little to send is skipped (blocks may hold fewer than
+  // txs_per_block transactions). N > 0: the sender is re-drawn up to N times first, so blocks stay
+  // full far longer (for benchmarks that need an exact transaction count). The default keeps the
+  // output of existing seeds byte for byte.
+  uint32_t sender_redraws = 0;
 };
 
 struct GenerateStats {
