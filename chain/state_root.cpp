@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <chrono>
 #include <cassert>
 #include <cmath>
 #include <cstdlib>
@@ -113,6 +114,28 @@ bool Less(const Address& x, const Address& y) {
 
 void StoreLe64(uint8_t* p, uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+// SHA-256 batches of StateRootTree, timed when SetStateRootHashTiming(true) on this thread.
+thread_local bool tree_hash_timing = false;
+thread_local double tree_hash_seconds = 0;
+
+template <typename Fn>
+void TimedHash(Fn&& fn) {
+  if (!tree_hash_timing) {
+    fn();
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  fn();
+  tree_hash_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void TreeHash48(const uint8_t* msgs, uint8_t* out, size_t n) {
+  TimedHash([&] { sha256::Hash48Many(msgs, out, n); });
+}
+void TreeHash64(const uint8_t* msgs, uint8_t* out, size_t n) {
+  TimedHash([&] { sha256::Hash64Many(msgs, out, n); });
 }
 
 // Positions of `accounts` in ascending address order; equal addresses keep their input order.
@@ -372,6 +395,9 @@ void EncodeStateLeaf(const Address& address, Amount balance, uint64_t nonce, uin
   StoreLe64(out + 40, nonce);
 }
 
+void SetStateRootHashTiming(bool on) { tree_hash_timing = on; }
+double StateRootHashSeconds() { return tree_hash_seconds; }
+
 Hash32 ComputeStateRoot(std::span<const AccountEntry> accounts, OddRule rule) {
   bool sorted = true;
   for (size_t i = 1; i < accounts.size() && sorted; ++i) {
@@ -522,7 +548,7 @@ class StateRootTree::Impl {
         const AccountEntry& a = accounts_[done + k];
         EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
       }
-      sha256::Hash48Many(msgs.data(), levels_[0][done].data(), take);
+      TreeHash48(msgs.data(), levels_[0][done].data(), take);
       stats_.leaf_hashes += take;
     }
     for (size_t level = 1; levels_[level - 1].size() > 1; ++level) {
@@ -541,7 +567,7 @@ class StateRootTree::Impl {
         const AccountEntry& a = accounts_[positions[done + k]];
         EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
       }
-      sha256::Hash48Many(msgs.data(), out[0].data(), take);
+      TreeHash48(msgs.data(), out[0].data(), take);
       stats_.leaf_hashes += take;
       for (size_t k = 0; k < take; ++k) levels_[0][positions[done + k]] = out[k];
     }
@@ -582,7 +608,7 @@ class StateRootTree::Impl {
         hashed.push_back(i);
       }
       out.resize(hashed.size());
-      sha256::Hash64Many(msgs.data(), out.empty() ? nullptr : out[0].data(), hashed.size());
+      TreeHash64(msgs.data(), out.empty() ? nullptr : out[0].data(), hashed.size());
       stats_.node_hashes += hashed.size();
       for (size_t k = 0; k < hashed.size(); ++k) here[hashed[k]] = out[k];
     }
@@ -692,7 +718,7 @@ class StateRootTree::Impl {
     HashArray& here = levels_[level];
     const size_t pairs_end = std::min(to, below.size() / 2);
     if (pairs_end > from) {
-      sha256::Hash64Many(below[2 * from].data(), here[from].data(), pairs_end - from);
+      TreeHash64(below[2 * from].data(), here[from].data(), pairs_end - from);
       stats_.node_hashes += pairs_end - from;
     }
     if (to > pairs_end) {
@@ -705,7 +731,7 @@ class StateRootTree::Impl {
         uint8_t m[64];
         std::memcpy(m, child.data(), 32);
         std::memcpy(m + 32, child.data(), 32);
-        sha256::Hash64Many(m, here[pairs_end].data(), 1);
+        TreeHash64(m, here[pairs_end].data(), 1);
         ++stats_.node_hashes;
       }
     }

@@ -25,6 +25,7 @@
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
+#include "forensics/state_root.h"
 
 namespace forensics {
 
@@ -44,6 +45,7 @@ struct Batch {
   std::vector<std::vector<uint8_t>> signature_ok;  // per record (blocks only)
   std::optional<Status> error;                      // a record could not be decoded
   bool end = false;
+  double parse_seconds = 0, verify_seconds = 0;     // with measure_phases
 };
 
 void VerifySignatures(Batch* batch, unsigned threads) {
@@ -117,17 +119,31 @@ class Replay {
     start_ = Clock::now();
     last_progress_ = start_;
 
+    if (options_.measure_phases) {
+      report_->phase_times.emplace();
+      phases_ = &*report_->phase_times;
+      SetStateRootHashTiming(true);
+    }
     // The next batch is read and its signatures verified on other threads while this one replays.
     auto read_async = [&]() {
       return std::async(std::launch::async, [threads, this]() {
+        auto t = Now();
         Batch b = ReadBatch(src_);
+        if (phases_) b.parse_seconds = Lap(&t);
         if (options_.verify_signatures) VerifySignatures(&b, threads);
+        if (phases_) b.verify_seconds = Lap(&t);
         return b;
       });
     };
     std::future<Batch> next = read_async();
     while (true) {
+      auto waited = Now();
       Batch batch = next.get();
+      if (phases_) {
+        phases_->wait += Lap(&waited);
+        phases_->parse += batch.parse_seconds;
+        phases_->verify += batch.verify_seconds;
+      }
       const bool last = batch.end;
       if (!last) next = read_async();
       for (size_t r = 0; r < batch.records.size() && !stop_; ++r) {
@@ -146,10 +162,24 @@ class Replay {
       }
     }
     if (next.valid()) (void)next.get();  // the batch in flight must finish before the source goes away
+    if (phases_) {
+      phases_->replay = std::chrono::duration<double>(Clock::now() - start_).count();
+      SetStateRootHashTiming(false);
+    }
     Finish();
   }
 
  private:
+  // Phase timing (measure_phases): the clock is read only when measuring.
+  Clock::time_point Now() const { return phases_ ? Clock::now() : Clock::time_point{}; }
+  // Seconds since *t; moves *t to now.
+  static double Lap(Clock::time_point* t) {
+    const auto now = Clock::now();
+    const double s = std::chrono::duration<double>(now - *t).count();
+    *t = now;
+    return s;
+  }
+
   void Stop(std::string why) {
     stop_ = true;
     report_->partial = true;
@@ -245,7 +275,9 @@ class Replay {
     ctx.block = &b;
     ctx.previous = previous_;
     ctx.signatures_checked = options_.verify_signatures;
+    auto t = Now();
     ctx.computed_hash = ComputeBlockHash(profile_, h, &ctx.hash_missing_field);
+    if (phases_) phases_->block_hash += Lap(&t);
 
     if (!started_) {
       started_ = true;
@@ -274,8 +306,15 @@ class Replay {
       eo.profile = profile_;
       eo.verify_signatures = options_.verify_signatures;
       eo.signature_ok = sig_ok;
+      if (phases_) t = Now();
       ex = ExecuteBlock(b, meta_, eo, &state_);
+      if (phases_) phases_->execute += Lap(&t);
+      const double hashing_before = phases_ ? StateRootHashSeconds() : 0;
       root = state_.Root();
+      if (phases_) {
+        phases_->state_root += Lap(&t);
+        phases_->state_root_hashing += StateRootHashSeconds() - hashing_before;
+      }
       ctx.state = &state_;
       ctx.execution = &ex;
       ctx.replayed_root = root;
@@ -295,7 +334,15 @@ class Replay {
     }
 
     BlockVerdict v;
-    for (auto& a : analyzers_) a->OnBlock(ctx, &v);
+    if (phases_) {
+      t = Now();
+      for (auto& a : analyzers_) {
+        a->OnBlock(ctx, &v);
+        (a->name() == "tx_root" ? phases_->tx_root : phases_->checks) += Lap(&t);
+      }
+    } else {
+      for (auto& a : analyzers_) a->OnBlock(ctx, &v);
+    }
 
     const Hash32 id = h.hash ? *h.hash : ctx.computed_hash.value_or(Hash32{});
     report_->block_hashes.emplace_back(h.height, id);
@@ -521,6 +568,7 @@ class Replay {
   Profile profile_;
   AccountState state_;
   std::vector<std::unique_ptr<Analyzer>> analyzers_;
+  ReplayPhaseTimes* phases_ = nullptr;  // report_->phase_times when measuring
 
   bool started_ = false;
   bool state_known_ = false;

@@ -33,6 +33,11 @@ Hash32 ComputeStateRoot(std::span<const AccountEntry> accounts, OddRule rule);
 // touches k of n accounts costs about k·log2(n) hashes when no account appears or disappears; when
 // some do, only the nodes whose leaf range changed are rehashed.
 // Not thread-safe; one instance per chain being replayed.
+// For profiling: when on (per thread; off by default), StateRootTree adds the wall time of its
+// SHA-256 batches to a per-thread total. Off, it reads no clock.
+void SetStateRootHashTiming(bool on);
+double StateRootHashSeconds();  // the calling thread's total so far
+
 class StateRootTree {
  public:
   explicit StateRootTree(OddRule rule);

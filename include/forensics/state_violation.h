@@ -28,6 +28,23 @@ struct Progress {
   double seconds = 0;
 };
 
+// Where a replay's time went (StateViolationOptions::measure_phases): wall seconds from a steady
+// clock read around each phase, on the thread that runs it.
+struct ReplayPhaseTimes {
+  // The replay thread (the sum of these and what is not listed is `replay`):
+  double replay = 0;              // the whole replay loop, first batch to last block
+  double block_hash = 0;          // ComputeBlockHash: header encoding and its SHA-256
+  double execute = 0;             // ExecuteBlock: the state transition (rules, balances, nonces)
+  double state_root = 0;          // the replayed state root (StateRootTree::Root), of which
+  double state_root_hashing = 0;  //   its SHA-256 batches
+  double tx_root = 0;             // the tx_root analyzer: tx hashes and their merkle root
+  double checks = 0;              // every other analyzer
+  double wait = 0;                // waiting for the next batch (reading or signatures behind)
+  // The reader thread, concurrently:
+  double parse = 0;   // ReadBatch: read, decompress and decode records
+  double verify = 0;  // signature verification of the batch (wall; its workers run in parallel)
+};
+
 struct StateViolationOptions {
   std::string chain_path;
   std::optional<std::string> block;  // full hash or 16-hex prefix
@@ -43,6 +60,7 @@ struct StateViolationOptions {
   std::optional<int64_t> since_us, until_us;  // UTC microseconds
   std::optional<int> year;                    // for journald short timestamps
   size_t timeline_events = 25;                // events listed before and after the anchor
+  bool measure_phases = false;  // fill StateViolationReport::phase_times (a few clock reads per block)
 };
 
 struct LaterFinding {
@@ -134,6 +152,7 @@ struct StateViolationReport {
   std::vector<TimelineRow> timeline;
   // Every block's stored (else computed) hash, by height order, for prefix resolution.
   std::vector<std::pair<BlockHeight, Hash32>> block_hashes;
+  std::optional<ReplayPhaseTimes> phase_times;  // with options.measure_phases
 };
 
 // Replays the chain at options.chain_path. Returns a report (verdict clean, violation or
