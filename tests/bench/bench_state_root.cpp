@@ -121,8 +121,9 @@ int RunStateRoot() {
   row("StateRootTree: block inserting " + block, t_insert, insert_stats.leaf_hashes, insert_stats.node_hashes);
   row("StateRootTree: block removing " + block, t_remove, remove_stats.leaf_hashes, remove_stats.node_hashes);
   t.Print();
-  std::printf("  target: from scratch (sorted input) within 1.2x of its hashes alone: %.2fx %s\n",
-              t_sorted / t_hashes, t_sorted / t_hashes <= 1.2 ? "met" : "MISSED");
+  std::printf("  target: from scratch within 1.2x of its hashes alone: sorted input %.2fx %s, random order %.2fx %s\n",
+              t_sorted / t_hashes, t_sorted / t_hashes <= 1.2 ? "met" : "MISSED", t_unsorted / t_hashes,
+              t_unsorted / t_hashes <= 1.2 ? "met" : "MISSED");
   if (!ok) std::printf("  ERROR: roots disagree (from scratch sorted/unsorted/incremental)\n");
   return ok ? 0 : 1;
 }
