@@ -216,3 +216,23 @@ TEST_CASE("a sink that stops a file early ends only that file", "[log_events][lo
   CHECK(sink.b_count == 5000);
   CHECK(out.files[0].events == 10);
 }
+
+TEST_CASE("log lines that are not UTF-8 are counted and reported with line and offset, and read",
+          "[log_events][log_stream]") {
+  TempDir dir;
+  std::string first = "{\"level\":\"info\",\"msg\":\"Applying block to state\",\"block_number\":7}\n";
+  std::string bad = "{\"level\":\"error\",\"msg\":\"bad \xC3\x28 byte\",\"block_number\":8}\n";
+  std::string path = dir.Write("n.log", first + bad + "plain \xFF\n" + first);
+  LogScanResult out;
+  REQUIRE(forensics::ScanLogs({path}, {}, &out).ok());
+  CHECK(out.events.size() == 4);
+  CHECK(out.files[0].invalid_utf8_lines == 2);
+  REQUIRE(out.read_issues.size() == 2);
+  CHECK(out.read_issue_count == 2);
+  CHECK(out.read_issues[0].kind == forensics::ReadIssue::Kind::kInvalidUtf8);
+  CHECK(out.read_issues[0].line == 2);
+  CHECK(out.read_issues[0].offset == first.size());
+  CHECK(out.read_issues[1].line == 3);
+  CHECK(out.read_issues[0].file == path);
+  CHECK(out.events[1].block_height == 8u);
+}

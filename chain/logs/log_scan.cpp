@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "forensics/log_events.h"
+#include "io/decoders.h"
 #include "logs/arena.h"
 #include "logs/line_parser.h"
 #include "logs/log_time.h"
@@ -124,6 +125,7 @@ struct Record {
   bool outside_fast = false;  // a logrus JSON line outside since/until: only its time was read
   bool yearless = false;
   bool has_logger = false;    // a "logger" field (Python logging inside journald)
+  bool bad_utf8 = false;      // checked when LogScanOptions::reader.check_utf8
   LogLevel level = LogLevel::kUnknown;
   LogFormat format = LogFormat::kText;
   EventKind kind = EventKind::kOther;
@@ -160,6 +162,7 @@ class Parser {
     const char* base = b->text.data();
     for (Record& r : b->records) {
       std::string_view text(base + r.begin, r.length);
+      if (options_.reader.check_utf8) r.bad_utf8 = !io::IsValidUtf8(text.data(), text.size());
       int64_t t;
       if (windowed && OutsideWindowFast(text, &t)) {
         r.outside_fast = true;
@@ -385,6 +388,7 @@ class Streamer {
     int64_t last_time = kUnknown;  // the last full timestamp in this file
     int32_t last_slot = -1;        // >= 0 when the last timed record was yearless
     bool stop = false;             // the sink asked to stop reading this file
+    std::vector<ReadIssue> utf8_issues;  // the first max_issues lines that are not UTF-8
     // The pending event: views into pinned batches.
     LogEvent event;
     int64_t key = kUnknown;
@@ -446,6 +450,13 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
     ++stats.lines;
     stats.decoded_bytes = r.offset + r.length;
     std::string_view text(base + r.begin, r.length);
+    if (r.bad_utf8) {
+      ++stats.invalid_utf8_lines;
+      if (fs->utf8_issues.size() < options_.max_issues) {
+        fs->utf8_issues.push_back(ReadIssue{ReadIssue::Kind::kInvalidUtf8, stats.file, r.offset, r.number,
+                                            "line " + std::to_string(r.number) + " is not valid UTF-8"});
+      }
+    }
     auto add_continuation = [&](std::string_view line) {
       ++stats.continuation_lines;
       if (fs->pending) {
@@ -588,6 +599,7 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
 Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
   LineReaderOptions reader_options = options_.reader;
   reader_options.decode_in_background = true;
+  reader_options.check_utf8 = false;  // checked by the parse threads instead
   auto opened = LineReader::Open(path, reader_options);
   if (!opened.has_value()) return opened.error();
   LineReader& reader = **opened;
@@ -653,6 +665,10 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
     }
     ++out_->read_issue_count;
     if (out_->read_issues.size() < options_.max_issues) out_->read_issues.push_back(issue);
+  }
+  out_->read_issue_count += fs.stats.invalid_utf8_lines;
+  for (ReadIssue& issue : fs.utf8_issues) {
+    if (out_->read_issues.size() < options_.max_issues) out_->read_issues.push_back(std::move(issue));
   }
   fs.stats.file_bytes = reader.file_size();
   out_->files.push_back(std::move(fs.stats));

@@ -143,8 +143,9 @@ struct LogScanOptions {
   // Keep events of kind kOther (set false to keep only classified events and save memory).
   bool keep_unclassified = true;
   // decode_in_background is forced on. Lines over 4 MiB are skipped and reported: no daemon
-  // writes one, and an endless line then costs a few MiB of memory, not its length.
-  LineReaderOptions reader{.max_line_bytes = 4u << 20};
+  // writes one, and an endless line then costs a few MiB of memory, not its length. Lines that are
+  // not valid UTF-8 are reported (file, line, byte offset) and still read.
+  LineReaderOptions reader{.max_line_bytes = 4u << 20, .check_utf8 = true};
   // Threads parsing lines while the calling thread reads them (and another decompresses):
   // 0 = one per core. The events, their order and every count are the same for any value.
   size_t parse_threads = 0;
@@ -172,6 +173,7 @@ struct LogFileStats {
   uint64_t outside_window = 0;     // before since_us or after until_us
   uint64_t unclassified_dropped = 0;  // kOther events dropped by keep_unclassified = false
   uint64_t too_long_lines = 0;     // over LineReaderOptions::max_line_bytes
+  uint64_t invalid_utf8_lines = 0;  // read and parsed all the same (counted in read issues too)
   uint64_t decoded_bytes = 0;
   uint64_t file_bytes = 0;
   std::map<LogFormat, uint64_t> lines_by_format;
@@ -185,7 +187,9 @@ struct LogScanResult {
   uint64_t event_count = 0;                      // every event kept, whatever `events` holds
   std::map<EventKind, uint64_t> events_by_kind;  // the same events, by kind
   std::vector<LogFileStats> files;       // one per input, in the order given
-  std::vector<ReadIssue> read_issues;    // container damage and over-long lines (first max_issues)
+  // Container damage and over-long lines, then lines that are not UTF-8, per file in input order
+  // (the first max_issues).
+  std::vector<ReadIssue> read_issues;
   std::vector<LogParseProblem> problems;  // unparsable lines (first max_issues)
   uint64_t read_issue_count = 0;
   uint64_t problem_count = 0;

@@ -1,7 +1,8 @@
 // libFuzzer target: daemon and parity log lines. Each physical line goes through the per-line
 // parser (every format: logrus JSON, journal JSON, journald short, Python text, plain) and the
 // parity record parser; the whole input then goes through ScanLogs from a temporary file, which
-// adds the multi-line parity report handling, year inference and the timeline.
+// adds the multi-line parity report handling and year inference, and through ScanLogsAround, whose
+// window must be the one SelectTimeline picks from the full scan.
 #include <unistd.h>
 
 #include <cstddef>
@@ -19,7 +20,8 @@ namespace {
 
 const std::string& TempPath() {
   static const std::string path = [] {
-    std::string templ = "/tmp/fuzz_log_lines-XXXXXX";
+    // In memory (tmpfs) when there is one: every input is written to this file.
+    std::string templ = std::string(access("/dev/shm", W_OK) == 0 ? "/dev/shm/" : "/tmp/") + "fuzz_log_lines-XXXXXX";
     int fd = mkstemp(templ.data());
     if (fd < 0) std::abort();
     close(fd);
@@ -56,8 +58,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (f == nullptr) std::abort();
   if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();
   std::fclose(f);
+  forensics::LogScanOptions options;
+  options.parse_threads = 1 + size % 2;
   forensics::LogScanResult result;
-  auto st = forensics::ScanLogs({path}, forensics::LogScanOptions{}, &result);
-  (void)st;
+  if (!forensics::ScanLogs({path}, options, &result).ok()) return 0;
+  if (result.event_count != result.events.size()) std::abort();
+
+  // The timeline cut must agree with the full scan: same counts, the window SelectTimeline picks.
+  forensics::TimelineAnchor anchor;
+  anchor.height = size % 64;
+  forensics::TimelineOptions to;
+  to.events_before = to.events_after = 3;
+  forensics::LogScanResult around;
+  if (!forensics::ScanLogsAround({path}, options, anchor, to, &around).ok()) std::abort();
+  if (around.event_count != result.event_count) std::abort();
+  forensics::Timeline full = forensics::SelectTimeline(result.events, anchor, {}, to);
+  if (full.entries.size() != around.events.size()) std::abort();
+  for (size_t i = 0; i < around.events.size(); ++i) {
+    const forensics::LogEvent& a = around.events[i];
+    const forensics::LogEvent& b = result.events[full.entries[i].event_index];
+    if (a.line != b.line || a.time_us != b.time_us || a.kind != b.kind) std::abort();
+  }
   return 0;
 }
