@@ -809,32 +809,37 @@ namespace {
 // ScanLogsAround, pass 1: one small record per event.
 class IndexSink final : public LogEventSink {
  public:
+  // 32 bytes. The event's own time, when it has one, is its key.
   struct Entry {
     int64_t key;
-    int64_t time_us;
     uint64_t line;
     uint64_t height;
     uint32_t file;
-    bool has_height;
-    bool names_anchor;
-    bool eligible;
+    uint8_t has_height : 1;
+    uint8_t has_time : 1;
+    uint8_t names_anchor : 1;
+    uint8_t eligible : 1;
   };
+  static_assert(sizeof(Entry) == 32);
   IndexSink(const TimelineAnchor& anchor, const TimelineOptions& options)
       : anchor_(anchor), options_(options) {}
   bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
     bool names = (anchor_.height && e.block_height && *e.block_height == *anchor_.height) ||
                  (!anchor_.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor_.hash_prefix));
-    entries_.push_back(Entry{order_time_us, e.time_us, e.line, e.block_height.value_or(0), e.file_index,
-                             e.block_height.has_value(), names,
-                             options_.include_unclassified || e.kind != EventKind::kOther});
+    Entry entry{order_time_us, e.line, e.block_height.value_or(0), e.file_index, 0, 0, 0, 0};
+    entry.has_height = e.block_height.has_value();
+    entry.has_time = e.has_time();
+    entry.names_anchor = names;
+    entry.eligible = options_.include_unclassified || e.kind != EventKind::kOther;
+    entries_.push_back(entry);
     return true;
   }
-  std::vector<Entry>& entries() { return entries_; }
+  std::deque<Entry>& entries() { return entries_; }
 
  private:
   const TimelineAnchor& anchor_;
   const TimelineOptions& options_;
-  std::vector<Entry> entries_;
+  std::deque<Entry> entries_;  // grows without copying what it holds
 };
 
 // Pass 2: copies the chosen lines of each file and stops after its last one.
@@ -862,7 +867,7 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
                       LogScanResult* out) {
   IndexSink index(anchor, timeline);
   FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &index, out));
-  std::vector<IndexSink::Entry>& entries = index.entries();
+  std::deque<IndexSink::Entry>& entries = index.entries();
   auto less = [](const IndexSink::Entry& a, const IndexSink::Entry& b) {
     if (a.key != b.key) return a.key < b.key;
     if (a.file != b.file) return a.file < b.file;
@@ -872,15 +877,15 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
     std::stable_sort(entries.begin(), entries.end(), less);
   }
   struct Seq {
-    const std::vector<IndexSink::Entry>& e;
+    const std::deque<IndexSink::Entry>& e;
     size_t size() const { return e.size(); }
     bool NamesAnchor(size_t i) const { return e[i].names_anchor; }
     std::optional<uint64_t> Height(size_t i) const {
       return e[i].has_height ? std::optional<uint64_t>(e[i].height) : std::nullopt;
     }
     bool Eligible(size_t i) const { return e[i].eligible; }
-    bool HasTime(size_t i) const { return e[i].time_us != kUnknown; }
-    int64_t Time(size_t i) const { return e[i].time_us; }
+    bool HasTime(size_t i) const { return e[i].has_time; }
+    int64_t Time(size_t i) const { return e[i].key; }
   };
   logs::WindowChoice w = logs::ChooseWindow(Seq{entries}, anchor.height, timeline);
   if (w.chosen.empty()) return Status::Ok();
