@@ -299,7 +299,12 @@ TEST_CASE("a 100 MB log line costs the CLI less memory than the line itself", "[
   getrusage(RUSAGE_CHILDREN, &usage);
   const long max_rss_mb = usage.ru_maxrss / 1024;
   INFO("max RSS of the CLI: " << max_rss_mb << " MB");
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's shadow memory and quarantine make RSS meaningless here.
+  WARN("not checked under AddressSanitizer: max RSS " << max_rss_mb << " MB");
+#else
   CHECK(max_rss_mb < 40);
+#endif
 }
 
 TEST_CASE("a 100 MB export line is an error naming file and line, the export reader keeps going or stops cleanly",
