@@ -862,48 +862,166 @@ class PickSink final : public LogEventSink {
 
 }  // namespace
 
+namespace {
+
+// Where an event sorts in ScanLogs order.
+struct Position {
+  int64_t key;
+  uint32_t file;
+  uint64_t line;
+  bool operator<(const Position& o) const {
+    if (key != o.key) return key < o.key;
+    if (file != o.file) return file < o.file;
+    return line < o.line;
+  }
+  bool operator==(const Position& o) const = default;
+};
+
+bool NamesAnchor(const LogEvent& e, const TimelineAnchor& anchor) {
+  return (anchor.height && e.block_height && *e.block_height == *anchor.height) ||
+         (!anchor.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor.hash_prefix));
+}
+
+// Count windows, pass 1: the anchor event's position (logs/window.h, step 1) in O(1) memory.
+class AnchorSink final : public LogEventSink {
+ public:
+  explicit AnchorSink(const TimelineAnchor& anchor) : anchor_(anchor) {}
+  bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
+    Position p{order_time_us, e.file_index, e.line};
+    if (NamesAnchor(e, anchor_)) Min(&named_, p);
+    if (anchor_.height && e.block_height) {
+      if (*e.block_height > *anchor_.height) Min(&above_, p);
+      if (!highest_ || *highest_ < p) highest_ = p;
+    }
+    return true;
+  }
+  std::optional<Position> anchor() const {
+    if (named_) return named_;
+    if (!anchor_.height) return std::nullopt;
+    return above_ ? above_ : highest_;  // the first event above, else the last with a height
+  }
+  bool found() const { return named_.has_value(); }
+
+ private:
+  static void Min(std::optional<Position>* m, const Position& p) {
+    if (!*m || p < **m) *m = p;
+  }
+  const TimelineAnchor& anchor_;
+  std::optional<Position> named_, above_, highest_;
+};
+
+// Count windows, pass 2: the eligible events just before and just after the anchor, in a heap of
+// the window's size each.
+class WindowSink final : public LogEventSink {
+ public:
+  WindowSink(Position anchor, const TimelineOptions& options) : anchor_(anchor), options_(options) {}
+  bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
+    Position p{order_time_us, e.file_index, e.line};
+    if (p == anchor_) return true;
+    if (!options_.include_unclassified && e.kind == EventKind::kOther) return true;
+    if (p < anchor_) {
+      // Keep the events_before largest: a min-heap.
+      if (options_.events_before == 0) return true;
+      if (before_.size() < options_.events_before) {
+        before_.push_back(p);
+        std::push_heap(before_.begin(), before_.end(), Greater);
+      } else if (before_.front() < p) {
+        std::pop_heap(before_.begin(), before_.end(), Greater);
+        before_.back() = p;
+        std::push_heap(before_.begin(), before_.end(), Greater);
+      }
+    } else {
+      // Keep the events_after smallest: a max-heap.
+      if (options_.events_after == 0) return true;
+      if (after_.size() < options_.events_after) {
+        after_.push_back(p);
+        std::push_heap(after_.begin(), after_.end());
+      } else if (p < after_.front()) {
+        std::pop_heap(after_.begin(), after_.end());
+        after_.back() = p;
+        std::push_heap(after_.begin(), after_.end());
+      }
+    }
+    return true;
+  }
+  // The chosen lines of each file, sorted.
+  std::vector<std::vector<uint64_t>> Lines(size_t files) const {
+    std::vector<std::vector<uint64_t>> lines(files);
+    lines[anchor_.file].push_back(anchor_.line);
+    for (const Position& p : before_) lines[p.file].push_back(p.line);
+    for (const Position& p : after_) lines[p.file].push_back(p.line);
+    for (auto& l : lines) std::sort(l.begin(), l.end());
+    return lines;
+  }
+
+ private:
+  static bool Greater(const Position& a, const Position& b) { return b < a; }
+  Position anchor_;
+  const TimelineOptions& options_;
+  std::vector<Position> before_, after_;
+};
+
+}  // namespace
+
 Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOptions& options,
                       const TimelineAnchor& anchor, const TimelineOptions& timeline,
                       LogScanResult* out) {
-  IndexSink index(anchor, timeline);
-  FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &index, out));
-  std::deque<IndexSink::Entry>& entries = index.entries();
-  auto less = [](const IndexSink::Entry& a, const IndexSink::Entry& b) {
-    if (a.key != b.key) return a.key < b.key;
-    if (a.file != b.file) return a.file < b.file;
-    return a.line < b.line;
-  };
-  if (!std::is_sorted(entries.begin(), entries.end(), less)) {
-    std::stable_sort(entries.begin(), entries.end(), less);
-  }
-  struct Seq {
-    const std::deque<IndexSink::Entry>& e;
-    size_t size() const { return e.size(); }
-    bool NamesAnchor(size_t i) const { return e[i].names_anchor; }
-    std::optional<uint64_t> Height(size_t i) const {
-      return e[i].has_height ? std::optional<uint64_t>(e[i].height) : std::nullopt;
+  std::vector<std::vector<uint64_t>> lines;
+  const bool maybe_by_time = timeline.seconds_before.has_value() || timeline.seconds_after.has_value();
+  if (!maybe_by_time) {
+    // By count: memory bounded by the window whatever the size of the logs, for one more pass.
+    AnchorSink find(anchor);
+    FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &find, out));
+    std::optional<Position> a = find.anchor();
+    if (!a) return Status::Ok();
+    LogScanOptions quiet = options;
+    quiet.max_issues = 0;
+    WindowSink window(*a, timeline);
+    LogScanResult ignored;
+    FORENSICS_RETURN_IF_ERROR(StreamLogs(files, quiet, &window, &ignored));
+    lines = window.Lines(files.size());
+  } else {
+    // By time: a 32-byte record per event, sorted, then the window of logs/window.h.
+    IndexSink index(anchor, timeline);
+    FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &index, out));
+    std::deque<IndexSink::Entry>& entries = index.entries();
+    auto less = [](const IndexSink::Entry& a, const IndexSink::Entry& b) {
+      if (a.key != b.key) return a.key < b.key;
+      if (a.file != b.file) return a.file < b.file;
+      return a.line < b.line;
+    };
+    if (!std::is_sorted(entries.begin(), entries.end(), less)) {
+      std::stable_sort(entries.begin(), entries.end(), less);
     }
-    bool Eligible(size_t i) const { return e[i].eligible; }
-    bool HasTime(size_t i) const { return e[i].has_time; }
-    int64_t Time(size_t i) const { return e[i].key; }
-  };
-  logs::WindowChoice w = logs::ChooseWindow(Seq{entries}, anchor.height, timeline);
-  if (w.chosen.empty()) return Status::Ok();
+    struct Seq {
+      const std::deque<IndexSink::Entry>& e;
+      size_t size() const { return e.size(); }
+      bool NamesAnchor(size_t i) const { return e[i].names_anchor; }
+      std::optional<uint64_t> Height(size_t i) const {
+        return e[i].has_height ? std::optional<uint64_t>(e[i].height) : std::nullopt;
+      }
+      bool Eligible(size_t i) const { return e[i].eligible; }
+      bool HasTime(size_t i) const { return e[i].has_time; }
+      int64_t Time(size_t i) const { return e[i].key; }
+    };
+    logs::WindowChoice w = logs::ChooseWindow(Seq{entries}, anchor.height, timeline);
+    if (w.chosen.empty()) return Status::Ok();
+    lines.resize(files.size());
+    for (size_t i : w.chosen) lines[entries[i].file].push_back(entries[i].line);
+    for (auto& l : lines) std::sort(l.begin(), l.end());
+  }
 
-  std::vector<std::vector<uint64_t>> lines(files.size());
-  for (size_t i : w.chosen) lines[entries[i].file].push_back(entries[i].line);
-  for (auto& l : lines) std::sort(l.begin(), l.end());
-  entries = {};
-  // Pass 2. Held journald events (no year given) take their year from every timestamp read, so
-  // then every file is read to its end; otherwise each file stops after its last chosen line.
+  // Last pass: copy the chosen events. Held journald events (no year given) take their year from
+  // every timestamp read, so then every file is read to its end; otherwise each file stops after
+  // its last chosen line.
   bool held = !options.year && std::any_of(out->files.begin(), out->files.end(), [](const LogFileStats& f) {
     return f.lines_by_format.count(LogFormat::kJournalShort) > 0;
   });
-  LogScanOptions second = options;
-  second.max_issues = 0;
+  LogScanOptions quiet = options;
+  quiet.max_issues = 0;
   PickSink pick(std::move(lines), /*stop_early=*/!held);
   LogScanResult ignored;
-  FORENSICS_RETURN_IF_ERROR(StreamLogs(files, second, &pick, &ignored));
+  FORENSICS_RETURN_IF_ERROR(StreamLogs(files, quiet, &pick, &ignored));
   out->events = pick.Take();
   return Status::Ok();
 }

@@ -290,9 +290,10 @@ Timeline SelectTimeline(std::span<const LogEvent> events, const TimelineAnchor& 
 // ScanLogs cut down to a timeline: `events` holds exactly the events SelectTimeline(all events,
 // anchor, …, timeline) would list, in the same order, so that SelectTimeline on them gives the
 // same anchor, entries (event_index aside) and root checks. Everything else in *out counts all
-// events. Memory stays bounded: one streaming pass keeps a 32-byte record per event and picks
-// the window; a second pass reads each file only up to the last line it contributes and copies
-// just those events.
+// events. Windows by count take memory bounded by the window, whatever the size of the logs: one
+// streaming pass finds the anchor event, a second keeps the positions of the events just before
+// and after it, a last one reads each file only up to the last line it contributes and copies
+// just those events. Windows by time keep a 32-byte record per event in the first pass instead.
 Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOptions& options,
                       const TimelineAnchor& anchor, const TimelineOptions& timeline,
                       LogScanResult* out);
