@@ -127,7 +127,7 @@ inline const char* ScanPlainString(const char* p, const char* end) {
 // true/false/null. Returns false when the text needs the full parser (nested values, escapes,
 // or anything malformed, which the full parser then reports). Values are views into `text`.
 // Unlike simdjson it does not check that strings are valid UTF-8.
-bool ParseFlatObject(std::string_view text, std::vector<KeyValue>* kv) {
+[[gnu::flatten]] bool ParseFlatObject(std::string_view text, std::vector<KeyValue>* kv) {
   kv->clear();
   const char* p = text.data();
   const char* end = p + text.size();
@@ -378,7 +378,7 @@ void ExtractDerived(ParsedLine* e) {
 }
 
 // Fills time/level/msg/fields from a logrus object (JSON or text).
-void FillFromLogrus(const std::vector<KeyValue>& kv, ParsedLine* e) {
+[[gnu::flatten]] void FillFromLogrus(const std::vector<KeyValue>& kv, ParsedLine* e) {
   bool have_msg = false;
   for (const auto& [key, value] : kv) {
     if (key == "time" || key == "timestamp" || key == "ts") {

@@ -12,6 +12,8 @@
 namespace forensics::logs {
 namespace {
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
 bool Digits(std::string_view s, size_t pos, size_t n, int64_t* value) {
   if (pos + n > s.size()) return false;
   int64_t v = 0;
@@ -41,10 +43,10 @@ size_t ParseTimeOfDay(std::string_view s, size_t pos, int64_t* us, bool seconds_
   }
   if (hh > 23 || mm > 59 || ss > 60) return 0;
   int64_t frac_us = 0;
-  if (p + 1 < s.size() && (s[p] == '.' || s[p] == ',') && std::isdigit(static_cast<unsigned char>(s[p + 1]))) {
+  if (p + 1 < s.size() && (s[p] == '.' || s[p] == ',') && IsDigit(s[p + 1])) {
     ++p;
     int64_t scale = 100000;
-    while (p < s.size() && std::isdigit(static_cast<unsigned char>(s[p]))) {
+    while (p < s.size() && IsDigit(s[p])) {
       frac_us += (s[p] - '0') * scale;
       scale /= 10;
       ++p;
