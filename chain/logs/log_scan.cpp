@@ -882,13 +882,112 @@ bool NamesAnchor(const LogEvent& e, const TimelineAnchor& anchor) {
          (!anchor.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor.hash_prefix));
 }
 
-// Count windows, pass 1: the anchor event's position (logs/window.h, step 1) in O(1) memory.
+// The positions of a count window (logs/window.h, step 2): the anchor, the eligible events just
+// before it and just after it, each side in a heap of the window's size. The anchor may move to an
+// earlier position while events stream in (pass 1 does not know the final anchor yet); the window
+// then stays exact unless an event it dropped could belong to the new one, which sets dirty().
+class Window {
+ public:
+  explicit Window(const TimelineOptions& options)
+      : before_max_(options.events_before), after_max_(options.events_after) {}
+
+  void SetAnchor(const Position& p, bool eligible) {
+    if (anchor_ && anchor_eligible_) OfferAfter(*anchor_);
+    anchor_ = p;
+    anchor_eligible_ = eligible;
+    size_t kept = 0;
+    for (const Position& q : before_) {
+      if (p < q) {
+        OfferAfter(q);
+      } else {
+        before_[kept++] = q;
+      }
+    }
+    if (kept != before_.size()) {
+      before_.resize(kept);
+      std::make_heap(before_.begin(), before_.end(), Greater);
+    }
+    // A dropped event after p may be one of the first after it; one before p is needed only when
+    // fewer than events_before are left (all kept ones are later than every dropped one).
+    if (dropped_ && (p < max_dropped_ || before_.size() < before_max_)) dirty_ = true;
+  }
+  // An eligible event other than the anchor.
+  void Offer(const Position& p) {
+    if (anchor_ && *anchor_ == p) return;
+    if (!anchor_ || p < *anchor_) {
+      OfferBefore(p);
+    } else {
+      OfferAfter(p);
+    }
+  }
+  bool dirty() const { return dirty_; }
+  // The chosen lines of each file, sorted.
+  std::vector<std::vector<uint64_t>> Lines(size_t files) const {
+    std::vector<std::vector<uint64_t>> lines(files);
+    if (anchor_) lines[anchor_->file].push_back(anchor_->line);
+    for (const Position& p : before_) lines[p.file].push_back(p.line);
+    for (const Position& p : after_) lines[p.file].push_back(p.line);
+    for (auto& l : lines) std::sort(l.begin(), l.end());
+    return lines;
+  }
+
+ private:
+  static bool Greater(const Position& a, const Position& b) { return b < a; }
+  void Drop(const Position& p) {
+    if (!dropped_ || max_dropped_ < p) max_dropped_ = p;
+    dropped_ = true;
+  }
+  // Keeps the events_before latest: a min-heap.
+  void OfferBefore(const Position& p) {
+    if (before_.size() < before_max_) {
+      before_.push_back(p);
+      std::push_heap(before_.begin(), before_.end(), Greater);
+    } else if (!before_.empty() && before_.front() < p) {
+      std::pop_heap(before_.begin(), before_.end(), Greater);
+      Drop(before_.back());
+      before_.back() = p;
+      std::push_heap(before_.begin(), before_.end(), Greater);
+    } else {
+      Drop(p);
+    }
+  }
+  // Keeps the events_after earliest: a max-heap. What it drops is never needed again: anchors
+  // only move earlier, and the heap stays full once full.
+  void OfferAfter(const Position& p) {
+    if (after_.size() < after_max_) {
+      after_.push_back(p);
+      std::push_heap(after_.begin(), after_.end());
+    } else if (!after_.empty() && p < after_.front()) {
+      std::pop_heap(after_.begin(), after_.end());
+      after_.back() = p;
+      std::push_heap(after_.begin(), after_.end());
+    }
+  }
+
+  size_t before_max_, after_max_;
+  std::optional<Position> anchor_;
+  bool anchor_eligible_ = false;
+  std::vector<Position> before_, after_;
+  bool dropped_ = false;
+  Position max_dropped_{};
+  bool dirty_ = false;
+};
+
+// Count windows, pass 1: the anchor event's position (logs/window.h, step 1) in O(1) memory, and
+// the window around the first event naming the block, exact unless Window::dirty().
 class AnchorSink final : public LogEventSink {
  public:
-  explicit AnchorSink(const TimelineAnchor& anchor) : anchor_(anchor) {}
+  AnchorSink(const TimelineAnchor& anchor, const TimelineOptions& options)
+      : anchor_(anchor), options_(options), window_(options) {}
   bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
     Position p{order_time_us, e.file_index, e.line};
-    if (NamesAnchor(e, anchor_)) Min(&named_, p);
+    const bool eligible = options_.include_unclassified || e.kind != EventKind::kOther;
+    if (NamesAnchor(e, anchor_) && (!named_ || p < *named_)) {
+      named_ = p;
+      window_.SetAnchor(p, eligible);
+    } else if (eligible) {
+      window_.Offer(p);
+    }
     if (anchor_.height && e.block_height) {
       if (*e.block_height > *anchor_.height) Min(&above_, p);
       if (!highest_ || *highest_ < p) highest_ = p;
@@ -900,65 +999,36 @@ class AnchorSink final : public LogEventSink {
     if (!anchor_.height) return std::nullopt;
     return above_ ? above_ : highest_;  // the first event above, else the last with a height
   }
-  bool found() const { return named_.has_value(); }
+  // The window, when pass 1 got it exactly.
+  const Window* window() const { return named_ && !window_.dirty() ? &window_ : nullptr; }
 
  private:
   static void Min(std::optional<Position>* m, const Position& p) {
     if (!*m || p < **m) *m = p;
   }
   const TimelineAnchor& anchor_;
+  const TimelineOptions& options_;
+  Window window_;
   std::optional<Position> named_, above_, highest_;
 };
 
-// Count windows, pass 2: the eligible events just before and just after the anchor, in a heap of
-// the window's size each.
+// Count windows, pass 2 when pass 1 could not settle the window: the anchor is known.
 class WindowSink final : public LogEventSink {
  public:
-  WindowSink(Position anchor, const TimelineOptions& options) : anchor_(anchor), options_(options) {}
+  WindowSink(Position anchor, const TimelineOptions& options) : options_(options), window_(options) {
+    window_.SetAnchor(anchor, true);
+  }
   bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
-    Position p{order_time_us, e.file_index, e.line};
-    if (p == anchor_) return true;
-    if (!options_.include_unclassified && e.kind == EventKind::kOther) return true;
-    if (p < anchor_) {
-      // Keep the events_before largest: a min-heap.
-      if (options_.events_before == 0) return true;
-      if (before_.size() < options_.events_before) {
-        before_.push_back(p);
-        std::push_heap(before_.begin(), before_.end(), Greater);
-      } else if (before_.front() < p) {
-        std::pop_heap(before_.begin(), before_.end(), Greater);
-        before_.back() = p;
-        std::push_heap(before_.begin(), before_.end(), Greater);
-      }
-    } else {
-      // Keep the events_after smallest: a max-heap.
-      if (options_.events_after == 0) return true;
-      if (after_.size() < options_.events_after) {
-        after_.push_back(p);
-        std::push_heap(after_.begin(), after_.end());
-      } else if (p < after_.front()) {
-        std::pop_heap(after_.begin(), after_.end());
-        after_.back() = p;
-        std::push_heap(after_.begin(), after_.end());
-      }
+    if (options_.include_unclassified || e.kind != EventKind::kOther) {
+      window_.Offer(Position{order_time_us, e.file_index, e.line});
     }
     return true;
   }
-  // The chosen lines of each file, sorted.
-  std::vector<std::vector<uint64_t>> Lines(size_t files) const {
-    std::vector<std::vector<uint64_t>> lines(files);
-    lines[anchor_.file].push_back(anchor_.line);
-    for (const Position& p : before_) lines[p.file].push_back(p.line);
-    for (const Position& p : after_) lines[p.file].push_back(p.line);
-    for (auto& l : lines) std::sort(l.begin(), l.end());
-    return lines;
-  }
+  const Window& window() const { return window_; }
 
  private:
-  static bool Greater(const Position& a, const Position& b) { return b < a; }
-  Position anchor_;
   const TimelineOptions& options_;
-  std::vector<Position> before_, after_;
+  Window window_;
 };
 
 }  // namespace
@@ -969,17 +1039,22 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
   std::vector<std::vector<uint64_t>> lines;
   const bool maybe_by_time = timeline.seconds_before.has_value() || timeline.seconds_after.has_value();
   if (!maybe_by_time) {
-    // By count: memory bounded by the window whatever the size of the logs, for one more pass.
-    AnchorSink find(anchor);
+    // By count: memory bounded by the window whatever the size of the logs. Pass 1 finds the
+    // anchor and, unless events out of time order got in the way, the window too.
+    AnchorSink find(anchor, timeline);
     FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &find, out));
     std::optional<Position> a = find.anchor();
     if (!a) return Status::Ok();
-    LogScanOptions quiet = options;
-    quiet.max_issues = 0;
-    WindowSink window(*a, timeline);
-    LogScanResult ignored;
-    FORENSICS_RETURN_IF_ERROR(StreamLogs(files, quiet, &window, &ignored));
-    lines = window.Lines(files.size());
+    if (const Window* w = find.window()) {
+      lines = w->Lines(files.size());
+    } else {
+      LogScanOptions quiet = options;
+      quiet.max_issues = 0;
+      WindowSink window(*a, timeline);
+      LogScanResult ignored;
+      FORENSICS_RETURN_IF_ERROR(StreamLogs(files, quiet, &window, &ignored));
+      lines = window.window().Lines(files.size());
+    }
   } else {
     // By time: a 32-byte record per event, sorted, then the window of logs/window.h.
     IndexSink index(anchor, timeline);
