@@ -291,9 +291,10 @@ Timeline SelectTimeline(std::span<const LogEvent> events, const TimelineAnchor& 
 // anchor, …, timeline) would list, in the same order, so that SelectTimeline on them gives the
 // same anchor, entries (event_index aside) and root checks. Everything else in *out counts all
 // events. Windows by count take memory bounded by the window, whatever the size of the logs: one
-// streaming pass finds the anchor event, a second keeps the positions of the events just before
-// and after it, a last one reads each file only up to the last line it contributes and copies
-// just those events. Windows by time keep a 32-byte record per event in the first pass instead.
+// streaming pass finds the anchor event and the positions of the events just before and after
+// it (a second pass redoes that when events out of time order could have displaced them), a last
+// one reads each file only up to the last line it contributes and copies just those events.
+// Windows by time keep a 32-byte record per event in the first pass instead.
 Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOptions& options,
                       const TimelineAnchor& anchor, const TimelineOptions& timeline,
                       LogScanResult* out);
