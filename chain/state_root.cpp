@@ -5,7 +5,8 @@
 //      that is not).
 //   2. If it is not, RootOfUnordered() spreads the accounts over buckets of their top address bits
 //      and sorts each bucket in cache (see there); fetching the input in a sorted order instead
-//      would cost one random memory access per account, more than its hashes.
+//      would cost one random memory access per account, more than its hashes. From 64k accounts up a
+//      second thread sorts buckets while the calling thread hashes the buckets already sorted.
 //   3. OrderedRoot takes the accounts in address order, skips (0, 0) accounts and all but the last
 //      entry of an address, and works in chunks of 4096 leaves: encode, Hash48Many, and reduce the
 //      chunk to its subtree root at level 12 while it is still in cache. The tree above level 12 is
@@ -31,6 +32,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cassert>
@@ -39,6 +41,7 @@
 #include <cstring>
 #include <functional>
 #include <new>
+#include <thread>
 #include <type_traits>
 #include <memory>
 #include <utility>
@@ -258,6 +261,73 @@ class OrderedRoot {
   const AccountEntry* pending_ = nullptr;
 };
 
+constexpr size_t kThreadedMin = size_t{1} << 16;  // accounts from which a second thread sorts buckets
+constexpr size_t kBucketWordsMax = 0xffff;           // larger buckets take the fallback sort
+constexpr uint32_t kFresh = uint32_t{1} << 31;       // order flag: the address differs from the previous
+
+// Step 2 of RootOfUnordered for one bucket: writes the bucket's positions e[0, m) in address order
+// (equal addresses in input order) to out[0, m), with kFresh where the address is not the previous
+// one's; for a bucket of more than kBucketWordsMax accounts, plain positions without flags.
+// words, sorted and sub are scratch.
+void SortBucket(const AccountEntry* e, size_t m, size_t bits, uint32_t* out, std::vector<uint64_t>& words,
+                std::vector<uint64_t>& sorted, std::array<uint32_t, 257>& sub) {
+  constexpr uint64_t kPosBits = 16, kPosMask = (uint64_t{1} << kPosBits) - 1;
+  static_assert(kPosMask == kBucketWordsMax);
+  if (m > kPosMask) {
+    // Far more than a uniform spread puts here (crafted addresses): a plain stable sort of positions.
+    for (size_t i = 0; i < m; ++i) out[i] = static_cast<uint32_t>(i);
+    std::stable_sort(out, out + m, [e](uint32_t x, uint32_t y) { return Less(e[x].address, e[y].address); });
+    return;
+  }
+  // Address bits after the bucket's, then the position.
+  words.resize(m);
+  sorted.resize(m);
+  sub.fill(0);
+  for (size_t i = 0; i < m; ++i) {
+    const uint64_t w = ((Word(e[i].address.data()) << bits) & ~kPosMask) | i;
+    words[i] = w;
+    ++sub[(w >> 56) + 1];
+  }
+  for (size_t d = 0; d < 256; ++d) sub[d + 1] += sub[d];
+  {
+    std::array<uint32_t, 256> at;
+    std::copy(sub.begin(), sub.end() - 1, at.begin());
+    for (uint64_t w : words) sorted[at[w >> 56]++] = w;
+  }
+  for (size_t d = 0; d < 256; ++d) {
+    if (sub[d + 1] - sub[d] > 16) std::sort(sorted.data() + sub[d], sorted.data() + sub[d + 1]);
+  }
+  // Sub-buckets are in order and now none holds more than 16 unsorted words: one insertion-sort
+  // pass over the bucket finishes it, moving no word past its sub-bucket (about one per sub-bucket).
+  for (size_t i = 1; i < m; ++i) {
+    const uint64_t w = sorted[i];
+    size_t q = i;
+    for (; q > 0 && sorted[q - 1] > w; --q) sorted[q] = sorted[q - 1];
+    sorted[q] = w;
+  }
+  // Runs of equal address bits: order by the full address, then position.
+  for (size_t i = 0; i + 1 < m;) {
+    size_t j = i + 1;
+    while (j < m && (sorted[j] >> kPosBits) == (sorted[i] >> kPosBits)) ++j;
+    if (j - i > 1) {
+      std::sort(sorted.begin() + static_cast<ptrdiff_t>(i), sorted.begin() + static_cast<ptrdiff_t>(j),
+                [e](uint64_t x, uint64_t y) {
+                  const Address& ax = e[x & kPosMask].address;
+                  const Address& ay = e[y & kPosMask].address;
+                  if (Less(ax, ay)) return true;
+                  if (Less(ay, ax)) return false;
+                  return (x & kPosMask) < (y & kPosMask);
+                });
+    }
+    i = j;
+  }
+  for (size_t i = 0; i < m; ++i) {
+    // Different address bits mean different addresses; only equal ones need the full comparison.
+    const bool fresh = i > 0 && (sorted[i] >> kPosBits) != (sorted[i - 1] >> kPosBits);
+    out[i] = static_cast<uint32_t>(sorted[i] & kPosMask) | (fresh ? kFresh : 0);
+  }
+}
+
 // From scratch over input in any order, without fetching the input in sorted order (n random reads
 // of a large array cost more than hashing it):
 //   1. Copy the accounts into buckets of their top `bits` address bits (about 512 per bucket): one
@@ -267,8 +337,9 @@ class OrderedRoot {
 //   2. Per bucket, now in cache: sort 64-bit words (the next address bits, then the 16-bit position
 //      in the bucket) with one counting pass on their top 8 bits, std::sort of any sub-bucket of
 //      more than 16 words and one insertion-sort pass over the whole bucket; words with equal
-//      address bits are re-sorted by the full address (then position). Feed the bucket to
-//      OrderedRoot in that order.
+//      address bits are re-sorted by the full address (then position) (SortBucket).
+//   3. Feed the buckets, in bucket order, to OrderedRoot, each in its sorted order. From 64k accounts
+//      up, a second thread sorts buckets ahead of this one (below).
 // Equal addresses end up adjacent in input order, so the last entry of an address counts.
 Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
   const size_t n = accounts.size();
@@ -307,68 +378,63 @@ Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
     for (const AccountEntry& a : accounts) std::memcpy(&spread[end[bucket_of(a)]++], &a, sizeof(AccountEntry));
   }
 
+  // Step 2 writes each bucket's order into `order` at the bucket's own range: the position in the
+  // bucket, with kFresh set where the address differs from the previous one (known from the sort
+  // words; buckets sorted by the fallback carry no flags). From 64k accounts up a second thread sorts
+  // buckets while this one hashes: both claim the next unsorted bucket from `next`; a sorted bucket
+  // is published by its `done` flag (release; the hashing side reads it with acquire). This thread
+  // never waits for a bucket nobody has claimed: it sorts it itself. Measured over 1M random-order
+  // accounts with the second core mostly free: 1.41x → 1.28x its hashes alone in wall-clock time, but
+  // 1.5x in CPU of both threads; with that core busy it cost about 5 ms more wall-clock time than one
+  // thread (buckets sorted elsewhere reach this core cold).
+  BigVector<uint32_t> order(capacity);
+  std::unique_ptr<std::atomic<uint8_t>[]> done(new std::atomic<uint8_t>[buckets]);
+  for (size_t b = 0; b < buckets; ++b) done[b].store(0, std::memory_order_relaxed);
+  std::atomic<size_t> next{0};
+  auto sort_buckets = [&](bool one) {
+    std::vector<uint64_t> words, sorted;
+    std::array<uint32_t, 257> sub{};
+    for (;;) {
+      const size_t b = next.fetch_add(1, std::memory_order_relaxed);
+      if (b >= buckets) return;
+      SortBucket(&spread[begin[b]], end[b] - begin[b], bits, &order[begin[b]], words, sorted, sub);
+      done[b].store(1, std::memory_order_release);
+      if (one) return;
+    }
+  };
+  std::thread helper;
+  if (n >= kThreadedMin) helper = std::thread(sort_buckets, false);
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{helper};
+
   OrderedRoot root(rule);
-  constexpr uint64_t kPosBits = 16, kPosMask = (uint64_t{1} << kPosBits) - 1;
-  std::vector<uint64_t> words, sorted;
-  std::vector<uint32_t> order;
-  std::array<uint32_t, 257> sub{};
   for (size_t b = 0; b < buckets; ++b) {
+    while (done[b].load(std::memory_order_acquire) == 0) {
+      // Not sorted yet: sort the next unclaimed bucket here (b itself, unless the helper has it).
+      if (next.load(std::memory_order_relaxed) < buckets) {
+        sort_buckets(true);
+      } else {
+        std::this_thread::yield();
+      }
+    }
     const AccountEntry* e = &spread[begin[b]];
     const size_t m = end[b] - begin[b];
-    if (m > kPosMask) {
-      // Far more than a uniform spread puts here (crafted addresses): a plain stable sort of positions.
-      order.resize(m);
-      for (size_t i = 0; i < m; ++i) order[i] = static_cast<uint32_t>(i);
-      std::stable_sort(order.begin(), order.end(), [e](uint32_t x, uint32_t y) { return Less(e[x].address, e[y].address); });
-      for (uint32_t i : order) root.Add(&e[i]);
-      continue;
+    const uint32_t* o = &order[begin[b]];
+    if (helper.joinable() && b + 1 < buckets) {
+      // Sorted on the other core, the next bucket is not in this core's cache; it is read below in
+      // sorted (random) order, so fetch it now in sequence.
+      const auto* p = reinterpret_cast<const char*>(&spread[begin[b + 1]]);
+      const auto* q = reinterpret_cast<const char*>(&spread[end[b + 1]]);
+      for (; p < q; p += 64) __builtin_prefetch(p);
     }
-    // Address bits after the bucket's, then the position.
-    words.resize(m);
-    sorted.resize(m);
-    sub.fill(0);
-    for (size_t i = 0; i < m; ++i) {
-      const uint64_t w = ((Word(e[i].address.data()) << bits) & ~kPosMask) | i;
-      words[i] = w;
-      ++sub[(w >> 56) + 1];
-    }
-    for (size_t d = 0; d < 256; ++d) sub[d + 1] += sub[d];
-    {
-      std::array<uint32_t, 256> at;
-      std::copy(sub.begin(), sub.end() - 1, at.begin());
-      for (uint64_t w : words) sorted[at[w >> 56]++] = w;
-    }
-    for (size_t d = 0; d < 256; ++d) {
-      if (sub[d + 1] - sub[d] > 16) std::sort(sorted.data() + sub[d], sorted.data() + sub[d + 1]);
-    }
-    // Sub-buckets are in order and now none holds more than 16 unsorted words: one insertion-sort
-    // pass over the bucket finishes it, moving no word past its sub-bucket (about one per sub-bucket).
-    for (size_t i = 1; i < m; ++i) {
-      const uint64_t w = sorted[i];
-      size_t q = i;
-      for (; q > 0 && sorted[q - 1] > w; --q) sorted[q] = sorted[q - 1];
-      sorted[q] = w;
-    }
-    // Runs of equal address bits: order by the full address, then position.
-    for (size_t i = 0; i + 1 < m;) {
-      size_t j = i + 1;
-      while (j < m && (sorted[j] >> kPosBits) == (sorted[i] >> kPosBits)) ++j;
-      if (j - i > 1) {
-        std::sort(sorted.begin() + static_cast<ptrdiff_t>(i), sorted.begin() + static_cast<ptrdiff_t>(j),
-                  [e](uint64_t x, uint64_t y) {
-                    const Address& ax = e[x & kPosMask].address;
-                    const Address& ay = e[y & kPosMask].address;
-                    if (Less(ax, ay)) return true;
-                    if (Less(ay, ax)) return false;
-                    return (x & kPosMask) < (y & kPosMask);
-                  });
-      }
-      i = j;
-    }
-    for (size_t i = 0; i < m; ++i) {
-      // Different address bits mean different addresses; only equal ones need the full comparison.
-      const bool may_repeat = i > 0 ? (sorted[i] >> kPosBits) == (sorted[i - 1] >> kPosBits) : true;
-      root.Add(&e[sorted[i] & kPosMask], may_repeat);
+    if (m > kBucketWordsMax) {
+      for (size_t i = 0; i < m; ++i) root.Add(&e[o[i]]);
+    } else {
+      for (size_t i = 0; i < m; ++i) root.Add(&e[o[i] & ~kFresh], (o[i] & kFresh) == 0);
     }
   }
   return root.Root();

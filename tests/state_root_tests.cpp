@@ -299,6 +299,59 @@ TEST_CASE("from-scratch state root of addresses crowding one bucket (no uniform 
   }
 }
 
+TEST_CASE("from-scratch state root with buckets sorted on a second thread equals that of sorted input",
+          "[state_root]") {
+  // From 64k accounts the buckets are sorted on two threads while the calling thread hashes. Sizes
+  // around that threshold and above it, with groups sharing 2 to 31 leading bytes, repeated addresses
+  // (the later entry wins, also when it is (0, 0)), zero accounts and, in the last case, one bucket
+  // crowded beyond 65,535 accounts (sorted by the fallback), each against the sorted-input path.
+  struct Shape {
+    size_t uniform, groups, group_size, crowded;
+  };
+  const Shape shapes[] = {{65535, 0, 0, 0}, {65536, 0, 0, 0}, {90000, 200, 30, 0}, {260000, 100, 50, 70000}};
+  std::mt19937_64 rng(777);
+  for (const Shape& shape : shapes) {
+    std::vector<AccountEntry> accounts;
+    for (size_t i = 0; i < shape.uniform; ++i) accounts.push_back({RandomAddress(rng, false), rng() % 7 + 1, rng() % 3});
+    for (size_t group = 0; group < shape.groups; ++group) {
+      const Address base = RandomAddress(rng, false);
+      const size_t shared = 2 + group % 30;
+      for (size_t k = 0; k < shape.group_size; ++k) {
+        Address a = RandomAddress(rng, false);
+        std::copy(base.v.begin(), base.v.begin() + static_cast<ptrdiff_t>(shared), a.v.begin());
+        accounts.push_back({a, rng() % 7 + 1, 0});
+      }
+    }
+    for (size_t i = 0; i < shape.crowded; ++i) {
+      Address a = RandomAddress(rng, false);
+      a.v[0] = 0x5a;
+      a.v[1] = 0xa5;
+      if (i % 4 == 0) std::fill(a.v.begin() + 2, a.v.begin() + 24, uint8_t{0x33});
+      accounts.push_back({a, rng() % 5 + 1, 1});
+    }
+    const size_t distinct = accounts.size();
+    for (size_t k = 0; k < distinct / 50; ++k) {
+      AccountEntry again = accounts[rng() % distinct];
+      again.balance = k % 3 == 0 ? 0 : again.balance + 1;
+      again.nonce = k % 3 == 0 ? 0 : again.nonce;
+      accounts.push_back(again);
+    }
+    for (size_t k = 0; k < distinct / 200; ++k) accounts[rng() % accounts.size()].balance = 0;
+    if (shape.uniform == 65535) accounts.resize(65535);  // just below the threaded path
+    for (int round = 0; round < 2; ++round) {
+      std::shuffle(accounts.begin(), accounts.end(), rng);
+      // The same accounts in address order, repeats of an address kept in their shuffled order:
+      // the sorted-input path (no buckets, no second thread).
+      std::vector<AccountEntry> sorted = accounts;
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [](const AccountEntry& x, const AccountEntry& y) { return x.address < y.address; });
+      for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+        CHECK(ComputeStateRoot(accounts, rule) == ComputeStateRoot(sorted, rule));
+      }
+    }
+  }
+}
+
 TEST_CASE("incremental state root equals from-scratch root over a large tree with scattered changes",
           "[state_root]") {
   for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
