@@ -41,6 +41,7 @@
 #include <cstring>
 #include <functional>
 #include <new>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <memory>
@@ -391,6 +392,8 @@ Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
   std::unique_ptr<std::atomic<uint8_t>[]> done(new std::atomic<uint8_t>[buckets]);
   for (size_t b = 0; b < buckets; ++b) done[b].store(0, std::memory_order_relaxed);
   std::atomic<size_t> next{0};
+  // done[b]: 0 not sorted yet, 1 sorted, 2 claimed by the helper thread, which failed (it could
+  // not allocate): this thread sorts it.
   auto sort_buckets = [&](bool one) {
     std::vector<uint64_t> words, sorted;
     std::array<uint32_t, 257> sub{};
@@ -402,8 +405,29 @@ Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
       if (one) return;
     }
   };
+  auto helper_body = [&] {
+    std::vector<uint64_t> words, sorted;
+    std::array<uint32_t, 257> sub{};
+    for (;;) {
+      const size_t b = next.fetch_add(1, std::memory_order_relaxed);
+      if (b >= buckets) return;
+      try {
+        SortBucket(&spread[begin[b]], end[b] - begin[b], bits, &order[begin[b]], words, sorted, sub);
+      } catch (...) {
+        done[b].store(2, std::memory_order_release);
+        return;
+      }
+      done[b].store(1, std::memory_order_release);
+    }
+  };
   std::thread helper;
-  if (n >= kThreadedMin) helper = std::thread(sort_buckets, false);
+  if (n >= kThreadedMin) {
+    try {
+      helper = std::thread(helper_body);
+    } catch (const std::system_error&) {
+      // No thread to be had: this one sorts every bucket.
+    }
+  }
   struct Joiner {
     std::thread& t;
     ~Joiner() {
@@ -413,9 +437,14 @@ Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
 
   OrderedRoot root(rule);
   for (size_t b = 0; b < buckets; ++b) {
-    while (done[b].load(std::memory_order_acquire) == 0) {
-      // Not sorted yet: sort the next unclaimed bucket here (b itself, unless the helper has it).
-      if (next.load(std::memory_order_relaxed) < buckets) {
+    for (uint8_t state; (state = done[b].load(std::memory_order_acquire)) != 1;) {
+      if (state == 2) {
+        std::vector<uint64_t> words, sorted;
+        std::array<uint32_t, 257> sub{};
+        SortBucket(&spread[begin[b]], end[b] - begin[b], bits, &order[begin[b]], words, sorted, sub);
+        done[b].store(1, std::memory_order_relaxed);
+      } else if (next.load(std::memory_order_relaxed) < buckets) {
+        // Not sorted yet: sort the next unclaimed bucket here (b itself, unless the helper has it).
         sort_buckets(true);
       } else {
         std::this_thread::yield();
