@@ -394,25 +394,29 @@ Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
   std::atomic<size_t> next{0};
   // done[b]: 0 not sorted yet, 1 sorted, 2 claimed by the helper thread, which failed (it could
   // not allocate): this thread sorts it.
-  auto sort_buckets = [&](bool one) {
+  // Each thread sorts with its own scratch.
+  struct Scratch {
     std::vector<uint64_t> words, sorted;
     std::array<uint32_t, 257> sub{};
-    for (;;) {
-      const size_t b = next.fetch_add(1, std::memory_order_relaxed);
-      if (b >= buckets) return;
-      SortBucket(&spread[begin[b]], end[b] - begin[b], bits, &order[begin[b]], words, sorted, sub);
-      done[b].store(1, std::memory_order_release);
-      if (one) return;
-    }
+  };
+  auto sort_bucket = [&](size_t b, Scratch& scratch) {
+    SortBucket(&spread[begin[b]], end[b] - begin[b], bits, &order[begin[b]], scratch.words, scratch.sorted,
+               scratch.sub);
+  };
+  Scratch mine;
+  auto sort_next_here = [&] {
+    const size_t b = next.fetch_add(1, std::memory_order_relaxed);
+    if (b >= buckets) return;
+    sort_bucket(b, mine);
+    done[b].store(1, std::memory_order_release);
   };
   auto helper_body = [&] {
-    std::vector<uint64_t> words, sorted;
-    std::array<uint32_t, 257> sub{};
+    Scratch scratch;
     for (;;) {
       const size_t b = next.fetch_add(1, std::memory_order_relaxed);
       if (b >= buckets) return;
       try {
-        SortBucket(&spread[begin[b]], end[b] - begin[b], bits, &order[begin[b]], words, sorted, sub);
+        sort_bucket(b, scratch);
       } catch (...) {
         done[b].store(2, std::memory_order_release);
         return;
@@ -439,13 +443,11 @@ Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
   for (size_t b = 0; b < buckets; ++b) {
     for (uint8_t state; (state = done[b].load(std::memory_order_acquire)) != 1;) {
       if (state == 2) {
-        std::vector<uint64_t> words, sorted;
-        std::array<uint32_t, 257> sub{};
-        SortBucket(&spread[begin[b]], end[b] - begin[b], bits, &order[begin[b]], words, sorted, sub);
+        sort_bucket(b, mine);
         done[b].store(1, std::memory_order_relaxed);
       } else if (next.load(std::memory_order_relaxed) < buckets) {
         // Not sorted yet: sort the next unclaimed bucket here (b itself, unless the helper has it).
-        sort_buckets(true);
+        sort_next_here();
       } else {
         std::this_thread::yield();
       }
