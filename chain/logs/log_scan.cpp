@@ -78,6 +78,10 @@ std::string_view NormalHex(std::string_view s, std::string* scratch) {
   return *scratch;
 }
 
+bool InWindow(const LogScanOptions& options, int64_t t) {
+  return (!options.since_us || t >= *options.since_us) && (!options.until_us || t <= *options.until_us);
+}
+
 // Bump storage for the few strings of a batch that do not point into its text (unescaped JSON,
 // decoded journald messages, reader-added keys). Keeps its blocks across reuse.
 class Scratch {
@@ -210,10 +214,6 @@ class Parser {
   }
 
  private:
-  bool InWindow(int64_t t) const {
-    return (!options_.since_us || t >= *options_.since_us) &&
-           (!options_.until_us || t <= *options_.until_us);
-  }
   // For a logrus JSON line: reads only its "time" and returns true (setting *time_us) when that
   // time is outside the window, so the line need not be parsed.
   bool OutsideWindowFast(std::string_view text, int64_t* time_us) const {
@@ -226,7 +226,7 @@ class Parser {
     if (!logs::ParseIsoPrefix(rest, &t, &used) || used >= rest.size() || rest[used] != '"') {
       return false;
     }
-    if (InWindow(t)) return false;
+    if (InWindow(options_, t)) return false;
     *time_us = t;
     return true;
   }
@@ -348,31 +348,21 @@ class Streamer {
   void Finish();
 
  private:
-  bool InWindow(int64_t t) const {
-    return (!options_.since_us || t >= *options_.since_us) &&
-           (!options_.until_us || t <= *options_.until_us);
-  }
   void AddProblem(const std::string& path, const Record& r, std::string_view text) {
     ++out_->problem_count;
     if (out_->problems.size() >= options_.max_issues) return;
     out_->problems.push_back(LogParseProblem{path, r.number, r.offset, std::string(r.error),
                                              std::string(text.substr(0, kExcerptBytes))});
   }
-  Batch* Acquire() {
+  // A batch nobody holds (not in flight, not pinned by a pending event), reset.
+  std::shared_ptr<Batch> Acquire() {
     for (auto& b : batches_) {
       if (b.use_count() == 1) {
         b->Reset();
-        return b.get();
+        return b;
       }
     }
-    batches_.push_back(std::make_shared<Batch>());
-    return batches_.back().get();
-  }
-  std::shared_ptr<Batch> Owner(const Batch* b) {
-    for (auto& p : batches_) {
-      if (p.get() == b) return p;
-    }
-    return nullptr;
+    return batches_.emplace_back(std::make_shared<Batch>());
   }
 
   // Per-file state of step 2.
@@ -563,7 +553,7 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
                                (r.format == LogFormat::kJournalShort && r.has_logger);
     fs->in_parity_report = r.kind == EventKind::kParity && logs::IsParityReportOpener(r.msg);
 
-    if (!late && key != kUnknown && !InWindow(key)) {
+    if (!late && key != kUnknown && !InWindow(options_, key)) {
       ++stats.outside_window;
       continue;
     }
@@ -617,7 +607,7 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
   Line line;
   while (!fs.stop && (!eof || !in_flight.empty())) {
     if (!eof && in_flight.size() < max_in_flight) {
-      Batch* b = Acquire();
+      std::shared_ptr<Batch> b = Acquire();
       while (b->text.size() < kBatchBytes && b->records.size() < kBatchLines) {
         if (!reader.Next(&line)) {
           eof = true;
@@ -632,8 +622,8 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
         b->text.append(line.text);
       }
       if (!b->records.empty()) {
-        pool_.Submit(b);
-        in_flight.push_back(Owner(b));
+        pool_.Submit(b.get());
+        in_flight.push_back(std::move(b));
       }
       while (!in_flight.empty() && pool_.Done(in_flight.front().get())) {
         Consume(&fs, in_flight.front());
@@ -717,7 +707,7 @@ void Streamer::Finish() {
       h.event.time_from_yearless = true;
     }
     LogFileStats& stats = out_->files[h.event.file_index];
-    if (!InWindow(key)) {
+    if (!InWindow(options_, key)) {
       ++stats.outside_window;
       continue;
     }
@@ -806,7 +796,7 @@ Status ScanLogs(const std::vector<std::string>& files, const LogScanOptions& opt
 
 namespace {
 
-// ScanLogsAround, pass 1: one small record per event.
+// ScanLogsAround by time, pass 1: one small record per event.
 class IndexSink final : public LogEventSink {
  public:
   // 32 bytes. The event's own time, when it has one, is its key.
@@ -824,8 +814,7 @@ class IndexSink final : public LogEventSink {
   IndexSink(const TimelineAnchor& anchor, const TimelineOptions& options)
       : anchor_(anchor), options_(options) {}
   bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
-    bool names = (anchor_.height && e.block_height && *e.block_height == *anchor_.height) ||
-                 (!anchor_.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor_.hash_prefix));
+    const bool names = logs::NamesAnchor(e, anchor_);
     Entry entry{order_time_us, e.line, e.block_height.value_or(0), e.file_index, 0, 0, 0, 0};
     entry.has_height = e.block_height.has_value();
     entry.has_time = e.has_time();
@@ -877,10 +866,6 @@ struct Position {
   bool operator==(const Position& o) const = default;
 };
 
-bool NamesAnchor(const LogEvent& e, const TimelineAnchor& anchor) {
-  return (anchor.height && e.block_height && *e.block_height == *anchor.height) ||
-         (!anchor.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor.hash_prefix));
-}
 
 // The positions of a count window (logs/window.h, step 2): the anchor, the eligible events just
 // before it and just after it, each side in a heap of the window's size. The anchor may move to an
@@ -982,7 +967,7 @@ class AnchorSink final : public LogEventSink {
   bool OnEvent(const LogEvent& e, int64_t order_time_us) override {
     Position p{order_time_us, e.file_index, e.line};
     const bool eligible = options_.include_unclassified || e.kind != EventKind::kOther;
-    if (NamesAnchor(e, anchor_) && (!named_ || p < *named_)) {
+    if (logs::NamesAnchor(e, anchor_) && (!named_ || p < *named_)) {
       named_ = p;
       window_.SetAnchor(p, eligible);
     } else if (eligible) {
@@ -1036,6 +1021,10 @@ class WindowSink final : public LogEventSink {
 Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOptions& options,
                       const TimelineAnchor& anchor, const TimelineOptions& timeline,
                       LogScanResult* out) {
+  // Passes after the first count nothing again: their issues and problems are the first's.
+  LogScanOptions quiet = options;
+  quiet.max_issues = 0;
+  LogScanResult ignored;
   std::vector<std::vector<uint64_t>> lines;
   const bool maybe_by_time = timeline.seconds_before.has_value() || timeline.seconds_after.has_value();
   if (!maybe_by_time) {
@@ -1048,10 +1037,7 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
     if (const Window* w = find.window()) {
       lines = w->Lines(files.size());
     } else {
-      LogScanOptions quiet = options;
-      quiet.max_issues = 0;
       WindowSink window(*a, timeline);
-      LogScanResult ignored;
       FORENSICS_RETURN_IF_ERROR(StreamLogs(files, quiet, &window, &ignored));
       lines = window.window().Lines(files.size());
     }
@@ -1061,9 +1047,7 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
     FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &index, out));
     std::deque<IndexSink::Entry>& entries = index.entries();
     auto less = [](const IndexSink::Entry& a, const IndexSink::Entry& b) {
-      if (a.key != b.key) return a.key < b.key;
-      if (a.file != b.file) return a.file < b.file;
-      return a.line < b.line;
+      return Position{a.key, a.file, a.line} < Position{b.key, b.file, b.line};
     };
     if (!std::is_sorted(entries.begin(), entries.end(), less)) {
       std::stable_sort(entries.begin(), entries.end(), less);
@@ -1092,10 +1076,7 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
   bool held = !options.year && std::any_of(out->files.begin(), out->files.end(), [](const LogFileStats& f) {
     return f.lines_by_format.count(LogFormat::kJournalShort) > 0;
   });
-  LogScanOptions quiet = options;
-  quiet.max_issues = 0;
   PickSink pick(std::move(lines), /*stop_early=*/!held);
-  LogScanResult ignored;
   FORENSICS_RETURN_IF_ERROR(StreamLogs(files, quiet, &pick, &ignored));
   out->events = pick.Take();
   return Status::Ok();

@@ -44,10 +44,7 @@ Timeline SelectTimeline(std::span<const LogEvent> events, const TimelineAnchor& 
                         const std::map<uint64_t, std::string>& replayed_roots,
                         const TimelineOptions& options) {
   Timeline tl;
-  auto names_anchor = [&](const LogEvent& e) {
-    if (anchor.height && e.block_height && *e.block_height == *anchor.height) return true;
-    return !anchor.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor.hash_prefix);
-  };
+  auto names_anchor = [&](const LogEvent& e) { return logs::NamesAnchor(e, anchor); };
   struct Seq {
     std::span<const LogEvent> events;
     const decltype(names_anchor)& names;

@@ -13,6 +13,12 @@
 
 namespace forensics::logs {
 
+// An event names the anchor block: its height, or its block hash on the common prefix.
+inline bool NamesAnchor(const LogEvent& e, const TimelineAnchor& anchor) {
+  return (anchor.height && e.block_height && *e.block_height == *anchor.height) ||
+         (!anchor.hash_prefix.empty() && HexPrefixMatches(e.block_hash_prefix, anchor.hash_prefix));
+}
+
 struct WindowChoice {
   std::optional<size_t> anchor;
   bool anchor_found = false;  // the anchor event names the anchor block
