@@ -3,8 +3,6 @@
 // parity record parser; the whole input then goes through ScanLogs from a temporary file, which
 // adds the multi-line parity report handling and year inference, and through ScanLogsAround, whose
 // window must be the one SelectTimeline picks from the full scan.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -15,22 +13,7 @@
 #include "forensics/log_events.h"
 #include "forensics/parity.h"
 #include "logs/line_parser.h"
-
-namespace {
-
-const std::string& TempPath() {
-  static const std::string path = [] {
-    // In memory (tmpfs) when there is one: every input is written to this file.
-    std::string templ = std::string(access("/dev/shm", W_OK) == 0 ? "/dev/shm/" : "/tmp/") + "fuzz_log_lines-XXXXXX";
-    int fd = mkstemp(templ.data());
-    if (fd < 0) std::abort();
-    close(fd);
-    return templ;
-  }();
-  return path;
-}
-
-}  // namespace
+#include "fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -53,11 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   parity.Finish();
 
-  const std::string& path = TempPath();
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) std::abort();
-  if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();
-  std::fclose(f);
+  const std::string& path = forensics::fuzz::WriteInputFile(data, size);
   forensics::LogScanOptions options;
   options.parse_threads = 1 + size % 2;
   forensics::LogScanResult result;
