@@ -12,20 +12,31 @@
 //      chunk to its subtree root at level 12 while it is still in cache. The tree above level 12 is
 //      the merkle tree over the chunk roots.
 //
-// Incremental (StateRootTree): the accounts sorted by address plus every level of the tree. Set()
-// only queues. Root():
+// Incremental (StateRootTree): the accounts sorted by address, the leaf hashes, the three lowest
+// inner levels at every alignment, and the levels above them. Set() only queues. Root():
 //   1. Sorts the queue (the last Set() of an address wins) and classifies each entry against the
 //      tree: update, insert, removal or no-op.
-//   2. Updates only: rehash the changed leaves, then their ancestors a level at a time: about
-//      k·log2(n) hashes, each level one batch.
+//   2. Updates only: rehash the changed leaves, the low spans over them (2 + 4 + 8 per leaf) and
+//      their ancestors above level 3 a level at a time: about k·(11 + log2(n)) hashes, each level
+//      one batch.
 //   3. Inserts or removals: the leaves that are neither new nor changed form runs that kept their
-//      order and moved by a constant offset δ. A node at level L whose leaf range lies inside one run
-//      is the old node moved by δ/2^L, provided δ is a multiple of 2^L (for the last node of a level,
-//      also provided the run ends the tree both before and after). Each level is rebuilt in place:
-//      first the reusable nodes are moved (memmove: left-moving blocks in ascending order, then
-//      right-moving blocks in descending order, so no block is overwritten before it has moved), then
-//      the gaps are hashed from the level below, whose pairs are contiguous. Everything left of the
-//      first insertion or removal has δ = 0 and is reused at every level.
+//      order and moved by a constant offset δ.
+//      Low levels (1..3): for every leaf position i the tree keeps the root of the 2^L leaves
+//      [i, i + 2^L), not only at positions that are multiples of 2^L. A span lying inside one run is
+//      the old one moved by δ, whatever δ is; only the spans over a new, changed or removed leaf are
+//      rehashed. Level 3 of the tree is then read off the spans at multiples of 8. Without them, an
+//      insert shifts every leaf to its right, every pair to its right is a new pair, and about 0.6·n
+//      nodes are rehashed per block that inserts at random places; with them, from level 4 up only
+//      (about n/8 in all).
+//      Levels above: a node at level L whose leaf range lies inside one run is the old node moved by
+//      δ/2^L, provided δ is a multiple of 2^L (for the last node of a level, also provided the run
+//      ends the tree both before and after). Each level is rebuilt in place: first the reusable
+//      nodes are moved (memmove: left-moving blocks in ascending order, then right-moving blocks in
+//      descending order, so no block is overwritten before it has moved), then the gaps are hashed
+//      from the level below, whose pairs are contiguous. Everything left of the first insertion or
+//      removal has δ = 0 and is reused at every level.
+//      The low spans cost 3·n hashes of memory (96 bytes per account) and 3·n hashes when a tree is
+//      built from nothing.
 #include "forensics/state_root.h"
 
 #include <sys/mman.h>
@@ -55,6 +66,9 @@ namespace {
 
 constexpr size_t kChunkLog = 12;
 constexpr size_t kChunk = size_t{1} << kChunkLog;
+// StateRootTree keeps levels 1..kLow at every alignment (see the top of the file).
+constexpr size_t kLow = 3;
+constexpr size_t kLowWidth = size_t{1} << kLow;
 
 // Allocator for the big arrays (accounts, tree levels, sort order). Blocks of 4 MiB and more are
 // 2 MiB-aligned and advised as huge pages (Linux, where transparent huge pages are usually in
@@ -524,7 +538,7 @@ class StateRootTree::Impl {
   Hash32 Root() {
     stats_ = {};
     if (!pending_.empty()) Apply();
-    return levels_.empty() ? Hash32{} : levels_.back()[0];
+    return root_;
   }
 
   Stats stats() const { return stats_; }
@@ -632,33 +646,59 @@ class StateRootTree::Impl {
     sorted_len_ = 0;
   }
 
+  // A range [begin, end) of positions in one level.
+  struct Range {
+    size_t begin, end;
+  };
+
+  size_t Count() const { return accounts_.size(); }
+  // Entries of span_[level] over n leaves: one per start of 2^level consecutive leaves.
+  static size_t SpanCount(size_t n, size_t level) {
+    const size_t width = size_t{1} << level;
+    return n >= width ? n - width + 1 : 0;
+  }
+
   // From an empty tree: the queue, less its (0, 0) entries, becomes the accounts; every level is hashed
-  // in contiguous batches.
+  // in full batches.
   void Build() {
     accounts_.swap(pending_);
     accounts_.erase(std::remove_if(accounts_.begin(), accounts_.end(), IsZero), accounts_.end());
     pending_.clear();
     sorted_len_ = 0;
-    levels_.clear();
-    if (accounts_.empty()) return;
-    levels_.emplace_back(accounts_.size());
-    std::vector<uint8_t> msgs(48 * std::min(accounts_.size(), kChunk));
-    for (size_t done = 0; done < accounts_.size(); done += kChunk) {
-      const size_t take = std::min(kChunk, accounts_.size() - done);
+    for (HashArray& s : span_) s.clear();
+    upper_.clear();
+    const size_t n = Count();
+    if (n == 0) {
+      root_ = Hash32{};
+      return;
+    }
+    span_[0].resize(n);
+    std::vector<uint8_t> msgs(48 * std::min(n, kChunk));
+    for (size_t done = 0; done < n; done += kChunk) {
+      const size_t take = std::min(kChunk, n - done);
       for (size_t k = 0; k < take; ++k) {
         const AccountEntry& a = accounts_[done + k];
         EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
       }
-      TreeHash48(msgs.data(), levels_[0][done].data(), take);
+      TreeHash48(msgs.data(), span_[0][done].data(), take);
       stats_.leaf_hashes += take;
     }
-    for (size_t level = 1; levels_[level - 1].size() > 1; ++level) {
-      levels_.emplace_back((levels_[level - 1].size() + 1) / 2);
-      HashNodes(level, 0, levels_[level].size());
+    for (size_t level = 1; level <= kLow; ++level) {
+      span_[level].resize(SpanCount(n, level));
+      HashSpans(level, {{0, span_[level].size()}});
     }
+    if (n > kLowWidth) {
+      upper_.emplace_back();
+      GatherLow(0);
+      for (size_t u = 1; upper_[u - 1].size() > 1; ++u) {
+        upper_.emplace_back((upper_[u - 1].size() + 1) / 2);
+        HashUpper(u, 0, upper_[u].size());
+      }
+    }
+    SetRoot();
   }
 
-  // Hashes the leaves of accounts_ at the given positions into levels_[0], in full batches.
+  // Hashes the leaves of accounts_ at the given positions into span_[0], in full batches.
   void HashLeaves(const std::vector<size_t>& positions) {
     std::vector<uint8_t> msgs(48 * std::min(positions.size(), kChunk));
     std::vector<Hash32> out(std::min(positions.size(), kChunk));
@@ -670,11 +710,93 @@ class StateRootTree::Impl {
       }
       TreeHash48(msgs.data(), out[0].data(), take);
       stats_.leaf_hashes += take;
-      for (size_t k = 0; k < take; ++k) levels_[0][positions[done + k]] = out[k];
+      for (size_t k = 0; k < take; ++k) span_[0][positions[done + k]] = out[k];
     }
   }
 
-  // No account appears or disappears: rehash the changed leaves and their ancestors.
+  // Recomputes span_[level][i] (1 <= level <= kLow) for every i in `ranges` (ascending, disjoint)
+  // from span_[level - 1]: the two halves of a span are not adjacent there, so the messages are
+  // gathered, and hashed in batches across ranges (a range is often only a few entries long).
+  void HashSpans(size_t level, const std::vector<Range>& ranges) {
+    const size_t half = size_t{1} << (level - 1);
+    const HashArray& below = span_[level - 1];
+    HashArray& here = span_[level];
+    msgs_.resize(64 * kChunk);
+    out_.resize(kChunk);
+    size_t take = 0;
+    auto flush = [&](const Range* upto, size_t upto_i) {
+      // The `take` messages gathered end just before position upto_i of range *upto; walk back.
+      TreeHash64(msgs_.data(), out_[0].data(), take);
+      stats_.node_hashes += take;
+      size_t k = take;
+      const Range* r = upto;
+      size_t i = upto_i;
+      while (k > 0) {
+        if (i == r->begin) {
+          --r;
+          i = r->end;
+          continue;
+        }
+        here[--i] = out_[--k];
+      }
+      take = 0;
+    };
+    for (const Range& r : ranges) {
+      for (size_t i = r.begin; i < r.end; ++i) {
+        std::memcpy(&msgs_[64 * take], below[i].data(), 32);
+        std::memcpy(&msgs_[64 * take + 32], below[i + half].data(), 32);
+        if (++take == kChunk) flush(&r, i + 1);
+      }
+    }
+    if (take > 0) flush(&ranges.back(), ranges.back().end);
+  }
+
+  // The tree's node at `level` <= kLow over leaves [s, min(s + 2^level, n)), s a multiple of
+  // 2^level below n: span_[level][s] when the leaves are all there, else built from the level below
+  // by the odd rule (the last node of a level whose count is odd has a left child only). Only for
+  // levels at or below the root.
+  Hash32 EdgeNode(size_t level, size_t s) {
+    if (s + (size_t{1} << level) <= Count()) return span_[level][s];
+    const size_t half = size_t{1} << (level - 1);
+    const Hash32 left = EdgeNode(level - 1, s);
+    if (s + half >= Count() && rule_ == OddRule::kPromote) return left;
+    const Hash32 right = s + half >= Count() ? left : EdgeNode(level - 1, s + half);
+    uint8_t m[64];
+    std::memcpy(m, left.data(), 32);
+    std::memcpy(m + 32, right.data(), 32);
+    Hash32 out;
+    TreeHash64(m, out.data(), 1);
+    ++stats_.node_hashes;
+    return out;
+  }
+
+  // Level kLow of a tree taller than that (upper_[0]), nodes [from, end): a node over a whole group
+  // of 2^kLow leaves is its span_[kLow] entry, a last short one is built.
+  void GatherLow(size_t from) {
+    HashArray& low = upper_[0];
+    const size_t n = Count();
+    low.resize((n + kLowWidth - 1) >> kLow);
+    for (size_t j = from; j < low.size(); ++j) {
+      const size_t s = j << kLow;
+      low[j] = s + kLowWidth <= n ? span_[kLow][s] : EdgeNode(kLow, s);
+    }
+  }
+
+  void SetRoot() {
+    const size_t n = Count();
+    if (n == 0) {
+      root_ = Hash32{};
+    } else if (upper_.empty()) {
+      size_t height = 0;
+      while ((size_t{1} << height) < n) ++height;
+      root_ = EdgeNode(height, 0);
+    } else {
+      root_ = upper_.back()[0];
+    }
+  }
+
+  // No account appears or disappears: rehash the changed leaves, the spans over them and their
+  // ancestors.
   void ApplyUpdates(const std::vector<Event>& events) {
     if (events.empty()) return;
     std::vector<size_t> dirty;
@@ -684,35 +806,64 @@ class StateRootTree::Impl {
       dirty.push_back(e.old_pos);
     }
     HashLeaves(dirty);
-    std::vector<uint8_t> msgs;
-    std::vector<Hash32> out;
-    std::vector<size_t> hashed;
-    for (size_t level = 1; level < levels_.size(); ++level) {
-      const HashArray& below = levels_[level - 1];
-      HashArray& here = levels_[level];
-      size_t parents = 0;
-      for (size_t d : dirty) {
-        if (parents == 0 || dirty[parents - 1] != d / 2) dirty[parents++] = d / 2;
-      }
-      dirty.resize(parents);
-      msgs.resize(64 * parents);
-      hashed.clear();
-      for (size_t i : dirty) {
-        const bool has_right = 2 * i + 1 < below.size();
-        if (!has_right && rule_ == OddRule::kPromote) {
-          here[i] = below[2 * i];
-          continue;
+    std::vector<Range> ranges;
+    for (size_t level = 1; level <= kLow; ++level) {
+      const size_t count = span_[level].size();
+      const size_t width = size_t{1} << level;
+      ranges.clear();
+      for (size_t p : dirty) {
+        const size_t begin = p + 1 >= width ? p + 1 - width : 0;
+        const size_t end = std::min(p + 1, count);
+        if (begin >= end) continue;
+        if (!ranges.empty() && ranges.back().end >= begin) {
+          ranges.back().end = std::max(ranges.back().end, end);
+        } else {
+          ranges.push_back({begin, end});
         }
-        uint8_t* m = &msgs[64 * hashed.size()];
-        std::memcpy(m, below[2 * i].data(), 32);
-        std::memcpy(m + 32, below[has_right ? 2 * i + 1 : 2 * i].data(), 32);
-        hashed.push_back(i);
       }
-      out.resize(hashed.size());
-      TreeHash64(msgs.data(), out.empty() ? nullptr : out[0].data(), hashed.size());
-      stats_.node_hashes += hashed.size();
-      for (size_t k = 0; k < hashed.size(); ++k) here[hashed[k]] = out[k];
+      if (!ranges.empty()) HashSpans(level, ranges);
     }
+    if (!upper_.empty()) {
+      size_t groups = 0;
+      for (size_t p : dirty) {
+        if (groups == 0 || dirty[groups - 1] != p >> kLow) dirty[groups++] = p >> kLow;
+      }
+      dirty.resize(groups);
+      for (size_t j : dirty) {
+        const size_t s = j << kLow;
+        upper_[0][j] = s + kLowWidth <= Count() ? span_[kLow][s] : EdgeNode(kLow, s);
+      }
+      std::vector<uint8_t> msgs;
+      std::vector<Hash32> out;
+      std::vector<size_t> hashed;
+      for (size_t u = 1; u < upper_.size(); ++u) {
+        const HashArray& below = upper_[u - 1];
+        HashArray& here = upper_[u];
+        size_t parents = 0;
+        for (size_t d : dirty) {
+          if (parents == 0 || dirty[parents - 1] != d / 2) dirty[parents++] = d / 2;
+        }
+        dirty.resize(parents);
+        msgs.resize(64 * parents);
+        hashed.clear();
+        for (size_t i : dirty) {
+          const bool has_right = 2 * i + 1 < below.size();
+          if (!has_right && rule_ == OddRule::kPromote) {
+            here[i] = below[2 * i];
+            continue;
+          }
+          uint8_t* m = &msgs[64 * hashed.size()];
+          std::memcpy(m, below[2 * i].data(), 32);
+          std::memcpy(m + 32, below[has_right ? 2 * i + 1 : 2 * i].data(), 32);
+          hashed.push_back(i);
+        }
+        out.resize(hashed.size());
+        TreeHash64(msgs.data(), out.empty() ? nullptr : out[0].data(), hashed.size());
+        stats_.node_hashes += hashed.size();
+        for (size_t k = 0; k < hashed.size(); ++k) here[hashed[k]] = out[k];
+      }
+    }
+    SetRoot();
   }
 
   // Accounts appear or disappear: rebuild each level in place, reusing what only moved.
@@ -751,10 +902,11 @@ class StateRootTree::Impl {
 
     if (new_n == 0) {
       accounts_.clear();
-      levels_.clear();
+      for (HashArray& s : span_) s.clear();
+      upper_.clear();
+      root_ = Hash32{};
       return;
     }
-    if (levels_.empty()) levels_.emplace_back();
 
     // Level 0: accounts and leaf hashes move with the runs; new and changed leaves are hashed.
     std::vector<Move> moves;
@@ -762,21 +914,64 @@ class StateRootTree::Impl {
       moves.push_back({r.begin, static_cast<size_t>(static_cast<int64_t>(r.begin) - r.delta), r.end - r.begin});
     }
     accounts_.resize(std::max(old_n, new_n));
-    levels_[0].resize(std::max(old_n, new_n));
+    span_[0].resize(std::max(old_n, new_n));
     ApplyMoves(accounts_, moves);
-    ApplyMoves(levels_[0], moves);
+    ApplyMoves(span_[0], moves);
     accounts_.resize(new_n);
-    levels_[0].resize(new_n);
+    span_[0].resize(new_n);
     for (size_t k = 0; k < changed.size(); ++k) accounts_[changed[k]] = *changed_entries[k];
     HashLeaves(changed);
 
-    // Levels above: move the reusable nodes, hash the gaps.
-    size_t level = 1;
-    for (; levels_[level - 1].size() > 1; ++level) {
-      const size_t below_n = levels_[level - 1].size();
+    // Spans: one over 2^level leaves that all lie in one run moved with it, whatever the shift;
+    // the others are hashed from the level below.
+    std::vector<Range> gaps;
+    for (size_t level = 1; level <= kLow; ++level) {
+      const size_t width = size_t{1} << level;
+      HashArray& here = span_[level];
+      const size_t old_count = here.size(), count = SpanCount(new_n, level);
+      moves.clear();
+      for (const Run& r : runs) {
+        if (r.end - r.begin < width) continue;
+        moves.push_back({r.begin, static_cast<size_t>(static_cast<int64_t>(r.begin) - r.delta),
+                         r.end - r.begin - width + 1});
+      }
+      here.resize(std::max(old_count, count));
+      ApplyMoves(here, moves);
+      here.resize(count);
+      gaps.clear();
+      size_t x = 0;
+      for (const Move& m : moves) {
+        if (m.dst > x) gaps.push_back({x, m.dst});
+        x = m.dst + m.len;
+      }
+      if (count > x) gaps.push_back({x, count});
+      if (!gaps.empty()) HashSpans(level, gaps);
+    }
+
+    if (new_n <= kLowWidth) {
+      upper_.clear();
+      SetRoot();
+      return;
+    }
+    // Level kLow: before the first change nothing moved or changed.
+    size_t from = 0;
+    if (upper_.empty()) {
+      upper_.emplace_back();
+    } else if (!runs.empty() && runs[0].begin == 0 && runs[0].delta == 0) {
+      from = runs[0].end >> kLow;
+    }
+    GatherLow(from);
+
+    // Levels above: move the reusable nodes, hash the gaps. A node at level L whose leaf range lies
+    // inside one run is the old node moved by δ/2^L, provided δ is a multiple of 2^L (for the last
+    // node of a level, also provided the run ends the tree both before and after).
+    size_t u = 1;
+    for (; upper_[u - 1].size() > 1; ++u) {
+      const size_t level = kLow + u;
+      const size_t below_n = upper_[u - 1].size();
       const size_t n = (below_n + 1) / 2;
-      if (level == levels_.size()) levels_.emplace_back();
-      HashArray& here = levels_[level];
+      if (u == upper_.size()) upper_.emplace_back();
+      HashArray& here = upper_[u];
       const size_t old_level_n = here.size();
       const size_t span = size_t{1} << level;
 
@@ -804,19 +999,20 @@ class StateRootTree::Impl {
       here.resize(n);
       size_t x = 0;
       for (const Move& m : moves) {
-        HashNodes(level, x, m.dst);
+        HashUpper(u, x, m.dst);
         x = m.dst + m.len;
       }
-      HashNodes(level, x, n);
+      HashUpper(u, x, n);
     }
-    levels_.resize(level);
+    upper_.resize(u);
+    SetRoot();
   }
 
-  // Recomputes nodes [from, to) of `level` from the level below.
-  void HashNodes(size_t level, size_t from, size_t to) {
+  // Recomputes nodes [from, to) of upper_[u] from upper_[u - 1], whose pairs are contiguous.
+  void HashUpper(size_t u, size_t from, size_t to) {
     if (from >= to) return;
-    HashArray& below = levels_[level - 1];
-    HashArray& here = levels_[level];
+    HashArray& below = upper_[u - 1];
+    HashArray& here = upper_[u];
     const size_t pairs_end = std::min(to, below.size() / 2);
     if (pairs_end > from) {
       TreeHash64(below[2 * from].data(), here[from].data(), pairs_end - from);
@@ -840,7 +1036,16 @@ class StateRootTree::Impl {
 
   OddRule rule_;
   BigVector<AccountEntry> accounts_;  // sorted by address, none (0, 0)
-  std::vector<HashArray> levels_;     // [0] = leaf hashes … back() = {root}; empty if no accounts
+  // span_[0]: the leaf hashes. span_[L], 1 <= L <= kLow: for every i with i + 2^L <= n, the root of
+  // the 2^L leaves [i, i + 2^L): the tree's level-L node when i is a multiple of 2^L, and otherwise
+  // the node it becomes once accounts appearing or disappearing to its left shift it there.
+  std::array<HashArray, kLow + 1> span_;
+  // upper_[u]: level kLow + u of the tree when it has more than 2^kLow leaves (so upper_[0] has at
+  // least two nodes); upper_.back() = {root}. Empty otherwise.
+  std::vector<HashArray> upper_;
+  Hash32 root_{};
+  std::vector<uint8_t> msgs_;  // HashSpans scratch
+  std::vector<Hash32> out_;
   // Set() calls since the last Root(); sorted and deduplicated lazily (also by size(), hence mutable).
   mutable BigVector<AccountEntry> pending_;
   mutable size_t sorted_len_ = 0;  // pending_[0, sorted_len_) is sorted, one entry per address

@@ -167,6 +167,50 @@ TEST_CASE("incremental state root equals from-scratch root on random block workl
   }
 }
 
+TEST_CASE("incremental state root equals from-scratch root at every size from 0 to 40 and back", "[state_root]") {
+  // Small trees: the short last node at levels 1-3 and the switch between trees of at most 8 leaves
+  // (root built from the low spans) and taller ones, one account at a time and three at once.
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    for (size_t step : {1, 3}) {
+      std::mt19937_64 rng(11 + step + static_cast<uint64_t>(rule));
+      StateRootTree tree(rule);
+      Model model;
+      std::vector<Address> live;  // the model's keys
+      for (int phase = 0; phase < 2; ++phase) {
+        for (int round = 0; round < 40; round += static_cast<int>(step)) {
+          for (size_t k = 0; k < step; ++k) {
+            if (phase == 0) {
+              const Address a = RandomAddress(rng, false);
+              const uint64_t balance = 1 + rng() % 5;
+              tree.Set(a, balance, 0);
+              model[a] = {balance, 0};
+              live.push_back(a);
+            } else if (!live.empty()) {
+              const size_t i = rng() % live.size();
+              tree.Set(live[i], 0, 0);
+              model.erase(live[i]);
+              live[i] = live.back();
+              live.pop_back();
+            }
+          }
+          if (!live.empty()) {  // and an update, so that changed and moved leaves mix
+            const Address& a = live[rng() % live.size()];
+            const uint64_t balance = 100 + static_cast<uint64_t>(round);
+            tree.Set(a, balance, 1);
+            model[a] = {balance, 1};
+          }
+          INFO("rule " << static_cast<int>(rule) << " step " << step << " phase " << phase << " accounts "
+                       << model.size());
+          REQUIRE(tree.size() == model.size());
+          REQUIRE(tree.Root() == ModelRoot(model, rule));
+        }
+      }
+      CHECK(model.empty());
+      CHECK(tree.Root() == Hash32{});
+    }
+  }
+}
+
 TEST_CASE("incremental state root survives repeated Set of one address within a block", "[state_root]") {
   for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
     StateRootTree tree(rule);
@@ -431,7 +475,14 @@ StateRootTree SpacedTree(size_t n, OddRule rule) {
 
 }  // namespace
 
-TEST_CASE("updating k accounts rehashes k leaves and at most k per level", "[state_root]") {
+// StateRootTree keeps the three lowest inner levels at every alignment: a changed leaf is in 2 + 4 + 8
+// of those spans; above them it has one ancestor per level; the tree's short last node at level 3 is
+// rebuilt from at most 7 hashes.
+constexpr size_t kLowSpans = 2 + 4 + 8;
+constexpr size_t kLowLevels = 3;
+constexpr size_t kEdgeHashes = 7;
+
+TEST_CASE("updating k accounts rehashes k leaves, their 14 low spans and one node per level above", "[state_root]") {
   for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
     const size_t n = 10001;
     std::mt19937_64 rng(3);
@@ -446,7 +497,7 @@ TEST_CASE("updating k accounts rehashes k leaves and at most k per level", "[sta
       INFO(k << " updates");
       CHECK(tree.size() == n);
       CHECK(tree.last_root_stats().leaf_hashes <= k);
-      CHECK(tree.last_root_stats().node_hashes <= k * CeilLog2(n));
+      CHECK(tree.last_root_stats().node_hashes <= k * (kLowSpans + CeilLog2(n) - kLowLevels) + kEdgeHashes);
       (void)tree.Root();
       CHECK(tree.last_root_stats().leaf_hashes == 0);
       CHECK(tree.last_root_stats().node_hashes == 0);
@@ -454,7 +505,9 @@ TEST_CASE("updating k accounts rehashes k leaves and at most k per level", "[sta
   }
 }
 
-TEST_CASE("an insert rehashes only nodes right of it, fewer when the shift is even", "[state_root]") {
+// Right of an insert, every low span only moves; at level L >= 4 the nodes right of it are rehashed
+// (all of them unless the shift is a multiple of 2^L): at most (leaves right of it) / 8 in all.
+TEST_CASE("an insert rehashes its low spans and the nodes right of it from level 4 up", "[state_root]") {
   for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
     const size_t n = 8192;
     {
@@ -462,21 +515,21 @@ TEST_CASE("an insert rehashes only nodes right of it, fewer when the shift is ev
       tree.Set(Between(n - 10, 0), 1, 0);  // near the end: a handful of nodes per level
       (void)tree.Root();
       CHECK(tree.last_root_stats().leaf_hashes == 1);
-      CHECK(tree.last_root_stats().node_hashes <= 12 + 2 * CeilLog2(n));
+      CHECK(tree.last_root_stats().node_hashes <= kLowSpans + 10 / 8 + 2 * CeilLog2(n) + kEdgeHashes);
     }
     {
       StateRootTree tree = SpacedTree(n, rule);
-      tree.Set(Between(n / 2, 0), 1, 0);  // in the middle: about everything to its right
+      tree.Set(Between(n / 2, 0), 1, 0);  // in the middle: from level 4 up, about everything to its right
       (void)tree.Root();
-      CHECK(tree.last_root_stats().node_hashes <= n / 2 + 2 * CeilLog2(n));
+      CHECK(tree.last_root_stats().node_hashes <= kLowSpans + (n / 2) / 8 + 2 * CeilLog2(n) + kEdgeHashes);
     }
     {
       StateRootTree tree = SpacedTree(n, rule);
-      tree.Set(Between(n / 2, 0), 1, 0);  // two inserts: level 1 to the right is only moved
+      tree.Set(Between(n / 2, 0), 1, 0);  // two inserts side by side
       tree.Set(Between(n / 2, 1), 1, 0);
       (void)tree.Root();
       CHECK(tree.last_root_stats().leaf_hashes == 2);
-      CHECK(tree.last_root_stats().node_hashes <= n / 4 + 2 * CeilLog2(n));
+      CHECK(tree.last_root_stats().node_hashes <= 2 * kLowSpans + (n / 2) / 8 + 2 * CeilLog2(n) + kEdgeHashes);
     }
     {
       StateRootTree tree = SpacedTree(n, rule);
@@ -484,7 +537,7 @@ TEST_CASE("an insert rehashes only nodes right of it, fewer when the shift is ev
       tree.Set(Spaced(n / 2 + 100), 0, 0);
       (void)tree.Root();
       CHECK(tree.size() == n);
-      CHECK(tree.last_root_stats().node_hashes <= 2 * 100 + 4 * CeilLog2(n));
+      CHECK(tree.last_root_stats().node_hashes <= 2 * kLowSpans + 100 / 8 + 4 * CeilLog2(n) + kEdgeHashes);
     }
   }
 }
