@@ -9,6 +9,9 @@
 //     it. The buffer grows only while the partial line fits in max_line_bytes; once the partial
 //     line exceeds it, its bytes are dropped and the rest of it is skipped up to its '\n'
 //     (memory stays bounded by max_line_bytes plus one chunk).
+//  4. NextBlock() hands out the complete lines in view at once (one scan for their newlines)
+//     and takes the path of Next() only where that one would refill the buffer or skip a line,
+//     so both see the same lines, numbers, offsets and issues, in the same order.
 #include "forensics/line_reader.h"
 
 #include <algorithm>
@@ -20,10 +23,44 @@
 
 #include "io/decoders.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace forensics {
 namespace {
 
 constexpr size_t kBaseBufferBytes = 1u << 20;
+
+// The length of the longest prefix of [p, p+n) that ends with a '\n' and holds at most
+// max_lines (>= 1) of them, and in *lines how many it holds. 0 when there is no '\n'.
+size_t CompleteLines(const char* p, size_t n, size_t max_lines, uint64_t* lines) {
+  size_t count = 0, end = 0, i = 0;
+#if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
+  for (; i + 32 <= n; i += 32) {
+    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16));
+    uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl))) |
+                 (static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl))) << 16);
+    while (m != 0) {
+      end = i + static_cast<size_t>(__builtin_ctz(m)) + 1;
+      m &= m - 1;
+      if (++count == max_lines) {
+        *lines = count;
+        return end;
+      }
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    if (p[i] != '\n') continue;
+    end = i + 1;
+    if (++count == max_lines) break;
+  }
+  *lines = count;
+  return end;
+}
 
 // The line buffer lives in malloc'd memory so that growing it is a realloc, which glibc does by
 // remapping large blocks: growing towards max_line_bytes never holds the old and new buffer at once.
@@ -49,6 +86,7 @@ class LineReaderImpl final : public LineReader {
         cap_(kBaseBufferBytes) {}
 
   bool Next(Line* line) override;
+  bool NextBlock(LineBlock* block, size_t max_bytes, size_t max_lines) override;
   const std::vector<ReadIssue>& issues() const override { return issues_; }
   uint64_t file_bytes_read() const override { return source_->file_bytes_read(); }
   uint64_t file_size() const override { return source_->file_size(); }
@@ -58,6 +96,9 @@ class LineReaderImpl final : public LineReader {
   // Decodes more bytes behind the partial line. Returns false at the end of the input.
   bool Refill();
   void Deliver(size_t len, size_t consumed, Line* line);
+  // Takes the complete lines at begin_ that fit in max_bytes, up to max_lines of them and up to
+  // the first over-long one, without refilling. Returns how many (0: Next() must go on).
+  uint64_t TakeLines(size_t max_bytes, size_t max_lines);
   void ReportTooLong(uint64_t number, uint64_t offset, uint64_t length, bool at_eof);
 
   std::string path_;
@@ -73,6 +114,7 @@ class LineReaderImpl final : public LineReader {
   uint64_t base_offset_ = 0;  // decoded-stream offset of buf_[0]
   bool eof_ = false;
   uint64_t next_number_ = 1;
+  size_t delivered_at_ = 0;  // where the line Deliver() returned last starts in buf_
 
   bool skipping_ = false;  // inside an over-long line, discarding bytes up to its '\n'
   uint64_t skip_number_ = 0;
@@ -89,6 +131,7 @@ void LineReaderImpl::ReportTooLong(uint64_t number, uint64_t offset, uint64_t le
 }
 
 void LineReaderImpl::Deliver(size_t len, size_t consumed, Line* line) {
+  delivered_at_ = begin_;
   line->text = std::string_view(buf_.get() + begin_, len);
   line->number = next_number_++;
   line->offset = base_offset_ + begin_;
@@ -202,6 +245,71 @@ bool LineReaderImpl::Next(Line* line) {
     }
     Refill();
   }
+}
+
+uint64_t LineReaderImpl::TakeLines(size_t max_bytes, size_t max_lines) {
+  if (skipping_ || begin_ == end_) return 0;
+  const size_t max = options_.max_line_bytes;
+  const size_t window = std::min(end_ - begin_, max_bytes);
+  const char* p = buf_.get() + begin_;
+  size_t len = 0;
+  uint64_t count = 0;
+  if (window <= max) {
+    // Every whole line in the window is shorter than max_line_bytes.
+    len = CompleteLines(p, window, max_lines, &count);
+  } else {
+    while (count < max_lines) {
+      const char* nl = static_cast<const char*>(std::memchr(p + len, '\n', window - len));
+      if (nl == nullptr) break;
+      size_t line_len = static_cast<size_t>(nl - (p + len));
+      if (line_len > 0 && nl[-1] == '\r') --line_len;
+      if (line_len > max) break;  // Next() reports it
+      len = static_cast<size_t>(nl - p) + 1;
+      ++count;
+    }
+  }
+  if (count == 0) return 0;
+  if (options_.check_utf8) {
+    size_t pos = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+      const char* nl = static_cast<const char*>(std::memchr(p + pos, '\n', len - pos));
+      size_t line_len = static_cast<size_t>(nl - (p + pos));
+      if (line_len > 0 && nl[-1] == '\r') --line_len;
+      if (!io::IsValidUtf8(p + pos, line_len)) {
+        issues_.push_back(ReadIssue{ReadIssue::Kind::kInvalidUtf8, path_, base_offset_ + begin_ + pos,
+                                    next_number_ + i, "line is not valid UTF-8"});
+      }
+      pos = static_cast<size_t>(nl - p) + 1;
+    }
+  }
+  next_number_ += count;
+  begin_ += len;
+  scan_ = begin_;
+  return count;
+}
+
+bool LineReaderImpl::NextBlock(LineBlock* block, size_t max_bytes, size_t max_lines) {
+  max_bytes = std::max<size_t>(max_bytes, 1);
+  max_lines = std::max<size_t>(max_lines, 1);
+  size_t start = begin_;
+  uint64_t first = next_number_;
+  uint64_t lines = TakeLines(max_bytes, max_lines);
+  if (lines == 0) {
+    // A refill, an over-long line, the unterminated last line or a line longer than max_bytes:
+    // one line the way of Next(), then whatever complete lines follow it in the buffer.
+    Line line;
+    if (!Next(&line)) return false;
+    start = delivered_at_;
+    first = line.number;
+    lines = 1;
+    size_t used = begin_ - start;
+    if (used < max_bytes && max_lines > 1) lines += TakeLines(max_bytes - used, max_lines - 1);
+  }
+  block->text = std::string_view(buf_.get() + start, begin_ - start);
+  block->first_number = first;
+  block->offset = base_offset_ + start;
+  block->lines = lines;
+  return true;
 }
 
 }  // namespace

@@ -40,6 +40,22 @@ struct Line {
   uint64_t offset = 0;    // byte offset of the line's first byte in the decoded stream
 };
 
+// Consecutive lines handed out at once (LineReader::NextBlock), for callers that split them
+// themselves, for instance on other threads.
+//
+// `text` holds `lines` lines as they are in the decoded stream: each ends with "\n" (one "\r"
+// before it belongs to the terminator, as Next() strips it), except the input's last line when it
+// has no "\n"; that one is whole to the end of `text`, a "\r" at its end included. Splitting
+// `text` that way gives exactly the lines, numbers (first_number, +1 per line) and offsets
+// (offset + position in text) that Next() would have returned, and the reader's issues are the
+// same, in the same order.
+struct LineBlock {
+  std::string_view text;  // valid until the next Next() or NextBlock()
+  uint64_t first_number = 0;
+  uint64_t offset = 0;  // byte offset of text[0] in the decoded stream
+  uint64_t lines = 0;   // >= 1
+};
+
 class LineReader {
  public:
   // Opens `path` ("-" is not supported). IoError if it cannot be opened.
@@ -49,6 +65,11 @@ class LineReader {
 
   // Sets *line to the next line and returns true, or returns false at the end of the input.
   virtual bool Next(Line* line) = 0;
+  // Sets *block to the next lines and returns true, or returns false at the end of the input:
+  // as many whole lines as fit in max_bytes (a longer line comes alone) and at most max_lines
+  // of them (both >= 1). Lines skipped as over-long never are in a block: a block's lines are
+  // consecutive. May be mixed with Next().
+  virtual bool NextBlock(LineBlock* block, size_t max_bytes, size_t max_lines) = 0;
   // Everything that was skipped or damaged so far, in order of occurrence.
   virtual const std::vector<ReadIssue>& issues() const = 0;
   // Bytes of the underlying file consumed so far and the file's size (for progress reporting).
