@@ -7,6 +7,9 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -479,6 +482,23 @@ size_t PrefetchingSource::Read(char* out, size_t cap, std::vector<ReadIssue>* is
     current_pos_ = 0;
   }
   return copied;
+}
+
+bool IsAscii(const char* p, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  __m128i any = _mm_setzero_si128();
+  for (; i + 64 <= n; i += 64) {
+    const __m128i* q = reinterpret_cast<const __m128i*>(p + i);
+    any = _mm_or_si128(any, _mm_or_si128(_mm_or_si128(_mm_loadu_si128(q), _mm_loadu_si128(q + 1)),
+                                         _mm_or_si128(_mm_loadu_si128(q + 2), _mm_loadu_si128(q + 3))));
+    if ((i & 4095) == 0 && _mm_movemask_epi8(any) != 0) return false;
+  }
+  if (_mm_movemask_epi8(any) != 0) return false;
+#endif
+  unsigned char acc = 0;
+  for (; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
+  return acc < 0x80;
 }
 
 bool IsValidUtf8(const char* s, size_t n) {

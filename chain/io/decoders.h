@@ -143,6 +143,8 @@ class PrefetchingSource final : public ByteSource {
 
 // True if [p, p+n) is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 bool IsValidUtf8(const char* p, size_t n);
+// True if every byte of [p, p+n) is below 0x80 (then every part of it is valid UTF-8).
+bool IsAscii(const char* p, size_t n);
 
 }  // namespace forensics::io
 

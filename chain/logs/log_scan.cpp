@@ -17,6 +17,7 @@
 //     full timestamps read (so a log crossing New Year gets both years), else 1970 + a warning.
 //     Then they are filtered and delivered.
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -43,6 +44,8 @@ constexpr int64_t kUnknown = LogEvent::kUnknownTime;
 constexpr size_t kExcerptBytes = 160;
 constexpr size_t kBatchBytes = 256u << 10;
 constexpr size_t kBatchLines = 2048;
+constexpr size_t kFormats = static_cast<size_t>(LogFormat::kPrefixedJson) + 1;
+constexpr size_t kKinds = static_cast<size_t>(EventKind::kParity) + 1;
 
 std::string BaseName(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -67,16 +70,6 @@ std::string_view CopyHex(logs::Arena* arena, std::string_view s) {
   return {p, s.size()};
 }
 
-// "0x" removed and lower case, as LogEvent promises; views that are already so are kept.
-std::string_view NormalHex(std::string_view s, std::string* scratch) {
-  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
-  if (std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; })) return s;
-  scratch->assign(s);
-  for (char& c : *scratch) {
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return *scratch;
-}
 
 bool InWindow(const LogScanOptions& options, int64_t t) {
   return (!options.since_us || t >= *options.since_us) && (!options.until_us || t <= *options.until_us);
@@ -88,8 +81,14 @@ class Scratch {
  public:
   std::string_view Copy(std::string_view s) {
     if (s.empty()) return {};
-    if (blocks_.empty() || used_ + s.size() > blocks_[current_].size) {
-      size_t want = std::max<size_t>(s.size(), 64u << 10);
+    char* p = Allocate(s.size());
+    std::memcpy(p, s.data(), s.size());
+    return {p, s.size()};
+  }
+  // n (> 0) bytes.
+  char* Allocate(size_t n) {
+    if (blocks_.empty() || used_ + n > blocks_[current_].size) {
+      size_t want = std::max<size_t>(n, 64u << 10);
       while (current_ + 1 < blocks_.size() && blocks_[current_ + 1].size < want) ++current_;
       if (blocks_.empty() || current_ + 1 >= blocks_.size()) {
         blocks_.push_back(Block{std::make_unique<char[]>(want), want});
@@ -100,9 +99,8 @@ class Scratch {
       used_ = 0;
     }
     char* p = blocks_[current_].data.get() + used_;
-    std::memcpy(p, s.data(), s.size());
-    used_ += s.size();
-    return {p, s.size()};
+    used_ += n;
+    return p;
   }
   void Reset() {
     current_ = 0;
@@ -119,37 +117,57 @@ class Scratch {
   size_t used_ = 0;
 };
 
+// "0x" removed and lower case, as LogEvent promises; views that are already so are kept, others
+// are copied to *scratch.
+std::string_view NormalHex(std::string_view s, Scratch* scratch) {
+  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
+  if (std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; })) return s;
+  char* p = scratch->Allocate(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    p[i] = c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return {p, s.size()};
+}
+
 // One parsed line. Views point into the batch (its text or its scratch).
 struct Record {
   uint64_t number = 0;
   uint64_t offset = 0;
-  uint32_t begin = 0;  // of the line in Batch::text
-  uint32_t length = 0;
+  uint64_t begin = 0;  // of the line in Batch::text
+  uint64_t length = 0;
   logs::LineOutcome outcome = logs::LineOutcome::kBlank;
   bool outside_fast = false;  // a logrus JSON line outside since/until: only its time was read
   bool yearless = false;
   bool has_logger = false;    // a "logger" field (Python logging inside journald)
   bool bad_utf8 = false;      // checked when LogScanOptions::reader.check_utf8
+  bool parity_closer = false;  // msg closes a PARITY REPORT block
+  bool indented = false;       // starts with blanks, then text that is not '{': may continue
   LogLevel level = LogLevel::kUnknown;
   LogFormat format = LogFormat::kText;
   EventKind kind = EventKind::kOther;
   int64_t time_us = kUnknown;
   logs::YearlessTime yearless_time;
   std::optional<uint64_t> block_height;
-  std::string_view node, msg, block_hash, state_root, error;
+  std::string_view node, msg, error;
+  std::string_view block_hash, state_root;  // "0x" removed and lower case, as LogEvent has them
   uint32_t fields_begin = 0;
   uint32_t fields_count = 0;
 };
 
 struct Batch {
-  std::string text;
-  std::vector<Record> records;
+  std::string text;  // the lines of one LineBlock, as read
+  uint64_t first_number = 0;
+  uint64_t offset = 0;
+  uint64_t lines = 0;
+  std::vector<Record> records;  // one per line, made by the parse thread
   std::vector<LogField> fields;
   Scratch scratch;
   bool done = false;  // parsed (guarded by the pool's mutex)
 
   void Reset() {
     text.clear();
+    first_number = offset = lines = 0;
     records.clear();
     fields.clear();
     scratch.Reset();
@@ -161,12 +179,31 @@ class Parser {
  public:
   explicit Parser(const LogScanOptions& options) : options_(options) {}
 
+  // Splits the batch's text into lines (as LineBlock says) and parses each.
   void ParseBatch(Batch* b) {
     const bool windowed = options_.since_us.has_value() || options_.until_us.has_value();
     const char* base = b->text.data();
-    for (Record& r : b->records) {
+    const size_t size = b->text.size();
+    const bool check_utf8 = options_.reader.check_utf8 && !io::IsAscii(base, size);
+    b->records.reserve(b->lines);
+    uint64_t number = b->first_number;
+    for (size_t pos = 0; pos < size;) {
+      const char* nl = static_cast<const char*>(std::memchr(base + pos, '\n', size - pos));
+      const size_t end = nl != nullptr ? static_cast<size_t>(nl - base) : size;
+      size_t length = end - pos;
+      if (nl != nullptr && length > 0 && base[end - 1] == '\r') --length;
+      Record& r = b->records.emplace_back();
+      r.number = number++;
+      r.offset = b->offset + pos;
+      r.begin = pos;
+      r.length = length;
+      pos = nl != nullptr ? end + 1 : size;
       std::string_view text(base + r.begin, r.length);
-      if (options_.reader.check_utf8) r.bad_utf8 = !io::IsValidUtf8(text.data(), text.size());
+      if (check_utf8) r.bad_utf8 = !io::IsValidUtf8(text.data(), text.size());
+      if (!text.empty() && (text[0] == ' ' || text[0] == '\t')) {
+        size_t first = text.find_first_not_of(" \t");
+        r.indented = first != std::string_view::npos && text[first] != '{';
+      }
       int64_t t;
       if (windowed && OutsideWindowFast(text, &t)) {
         r.outside_fast = true;
@@ -210,6 +247,9 @@ class Parser {
       }
       if (r.block_hash.empty()) r.block_hash = stable(parsed_.block_hash);
       if (r.state_root.empty()) r.state_root = stable(parsed_.state_root);
+      r.block_hash = NormalHex(r.block_hash, &b->scratch);
+      r.state_root = NormalHex(r.state_root, &b->scratch);
+      r.parity_closer = logs::IsParityReportCloser(r.msg);
     }
   }
 
@@ -385,9 +425,12 @@ class Streamer {
     int32_t slot = -1;
     bool event_yearless = false;
     std::vector<std::string_view> continuation;
-    std::vector<std::shared_ptr<Batch>> pinned;
+    std::vector<std::shared_ptr<Batch>> pinned;  // what a pending event's views point into
+    std::array<uint64_t, kFormats> format_lines{};  // lines_by_format, merged at the end
   };
+  // Step 2 for one batch; pins it when an event is still pending after it.
   void Consume(FileState* fs, const std::shared_ptr<Batch>& batch);
+  void ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch);
   void FlushPending(FileState* fs);
 
   // Held yearless events (step 3).
@@ -403,12 +446,12 @@ class Streamer {
   std::vector<std::shared_ptr<Batch>> batches_;
   std::shared_ptr<logs::Arena> held_arena_;
   std::vector<Held> held_;
+  std::array<uint64_t, kKinds> kind_events_{};  // events_by_kind, merged after each file
   std::vector<logs::YearlessTime> slots_;
   int64_t min_full_ = std::numeric_limits<int64_t>::max();
   int64_t max_full_ = std::numeric_limits<int64_t>::min();
   std::vector<LogField> field_scratch_;
   std::vector<std::string_view> cont_scratch_;
-  std::string hash_scratch_, root_scratch_;
   size_t threads_;
   ParsePool pool_;  // last: its threads stop before the batches go
 };
@@ -425,7 +468,7 @@ void Streamer::FlushPending(FileState* fs) {
   } else {
     ++fs->stats.events;
     ++out_->event_count;
-    ++out_->events_by_kind[e.kind];
+    ++kind_events_[static_cast<size_t>(e.kind)];
     if (!sink_->OnEvent(e, fs->key)) fs->stop = true;
   }
   fs->continuation.clear();
@@ -433,6 +476,11 @@ void Streamer::FlushPending(FileState* fs) {
 }
 
 void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
+  ConsumeRecords(fs, batch);
+  if (fs->pending && (fs->pinned.empty() || fs->pinned.back() != batch)) fs->pinned.push_back(batch);
+}
+
+void Streamer::ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch) {
   LogFileStats& stats = fs->stats;
   const char* base = batch->text.data();
   for (const Record& r : batch->records) {
@@ -449,24 +497,17 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
     }
     auto add_continuation = [&](std::string_view line) {
       ++stats.continuation_lines;
-      if (fs->pending) {
-        fs->continuation.push_back(line);
-        if (fs->pinned.empty() || fs->pinned.back() != batch) fs->pinned.push_back(batch);
-      }
+      if (fs->pending) fs->continuation.push_back(line);
     };
-    if (fs->have_last && !text.empty() && (text[0] == ' ' || text[0] == '\t')) {
-      std::string_view rest = text;
-      while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
-      if (!rest.empty() && rest.front() != '{') {
-        add_continuation(text);
-        continue;
-      }
+    if (fs->have_last && r.indented) {
+      add_continuation(text);
+      continue;
     }
     if (r.outside_fast) {
       // Skipped unparsed: only its time was read (so it is not checked for bad JSON).
       FlushPending(fs);
       ++stats.outside_window;
-      ++stats.lines_by_format[LogFormat::kLogrusJson];
+      ++fs->format_lines[static_cast<size_t>(LogFormat::kLogrusJson)];
       fs->last_time = r.time_us;
       min_full_ = std::min(min_full_, r.time_us);
       max_full_ = std::max(max_full_, r.time_us);
@@ -499,7 +540,7 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
     const bool has_time = r.time_us != kUnknown;
     if (fs->have_last) {
       bool unprefixed = r.format == LogFormat::kText && !has_time && !r.yearless;
-      bool closer = logs::IsParityReportCloser(r.msg);
+      bool closer = r.parity_closer;
       if (fs->in_parity_report &&
           (unprefixed || (r.kind == EventKind::kOther &&
                           (closer || StartsWithAny(r.msg, {"Codec Mode:", "Rust Available:",
@@ -516,7 +557,7 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
     }
     FlushPending(fs);
     if (fs->stop) return;
-    ++stats.lines_by_format[r.format];
+    ++fs->format_lines[static_cast<size_t>(r.format)];
 
     int64_t key = kUnknown;
     int32_t slot = -1;
@@ -561,8 +602,7 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
       ++stats.unclassified_dropped;
       continue;
     }
-    LogEvent& e = fs->event;
-    e = LogEvent{};
+    LogEvent& e = fs->event;  // every member set here (storage stays empty)
     e.time_us = own_time;
     e.time_from_yearless = r.yearless && options_.year.has_value();
     e.line = r.number;
@@ -571,8 +611,8 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
     e.file = fs->file;
     e.node = r.node.empty() ? fs->node : r.node;
     e.msg = r.msg;
-    e.block_hash_prefix = NormalHex(r.block_hash, &hash_scratch_);
-    e.state_root_prefix = NormalHex(r.state_root, &root_scratch_);
+    e.block_hash_prefix = r.block_hash;
+    e.state_root_prefix = r.state_root;
     e.fields = std::span<const LogField>(batch->fields.data() + r.fields_begin, r.fields_count);
     e.file_index = fs->index;
     e.level = r.level;
@@ -582,7 +622,6 @@ void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
     fs->slot = slot;
     fs->event_yearless = r.yearless && !options_.year;
     fs->pending = true;
-    fs->pinned.push_back(batch);
   }
 }
 
@@ -604,26 +643,19 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
   const size_t max_in_flight = 2 * threads_ + 2;
   std::deque<std::shared_ptr<Batch>> in_flight;
   bool eof = false;
-  Line line;
+  LineBlock block;
   while (!fs.stop && (!eof || !in_flight.empty())) {
     if (!eof && in_flight.size() < max_in_flight) {
-      std::shared_ptr<Batch> b = Acquire();
-      while (b->text.size() < kBatchBytes && b->records.size() < kBatchLines) {
-        if (!reader.Next(&line)) {
-          eof = true;
-          break;
-        }
-        if (b->text.size() + line.text.size() > std::numeric_limits<uint32_t>::max()) break;
-        Record& r = b->records.emplace_back();
-        r.number = line.number;
-        r.offset = line.offset;
-        r.begin = static_cast<uint32_t>(b->text.size());
-        r.length = static_cast<uint32_t>(line.text.size());
-        b->text.append(line.text);
-      }
-      if (!b->records.empty()) {
+      if (reader.NextBlock(&block, kBatchBytes, kBatchLines)) {
+        std::shared_ptr<Batch> b = Acquire();
+        b->text.assign(block.text);
+        b->first_number = block.first_number;
+        b->offset = block.offset;
+        b->lines = block.lines;
         pool_.Submit(b.get());
         in_flight.push_back(std::move(b));
+      } else {
+        eof = true;
       }
       while (!in_flight.empty() && pool_.Done(in_flight.front().get())) {
         Consume(&fs, in_flight.front());
@@ -641,6 +673,13 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
   if (!fs.stop) FlushPending(&fs);
   fs.pending = false;
   fs.pinned.clear();
+  for (size_t f = 0; f < kFormats; ++f) {
+    if (fs.format_lines[f] != 0) fs.stats.lines_by_format[static_cast<LogFormat>(f)] += fs.format_lines[f];
+  }
+  for (size_t k = 0; k < kKinds; ++k) {
+    if (kind_events_[k] != 0) out_->events_by_kind[static_cast<EventKind>(k)] += kind_events_[k];
+  }
+  kind_events_.fill(0);
 
   for (const ReadIssue& issue : reader.issues()) {
     if (issue.kind == ReadIssue::Kind::kLineTooLong) ++fs.stats.too_long_lines;
