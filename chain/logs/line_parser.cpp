@@ -37,6 +37,12 @@ std::string_view TrimLeft(std::string_view s) {
   return s;
 }
 
+// k == lit, for a string literal (compared inline).
+template <size_t N>
+[[gnu::always_inline]] inline bool KeyIs(std::string_view k, const char (&lit)[N]) {
+  return k.size() == N - 1 && std::memcmp(k.data(), lit, N - 1) == 0;
+}
+
 // A copy of the line followed by the zero padding simdjson reads past the end.
 class PaddedBuffer {
  public:
@@ -95,24 +101,41 @@ const char* ScanNumber(const char* p, const char* end) {
 // Scans a string body after its opening quote up to the closing quote. Returns the closing
 // quote, or nullptr when the string has an escape, a control character or no end (the full
 // parser then decides).
-inline const char* ScanPlainString(const char* p, const char* end) {
+// `begin` is where the text starts: the sixteen bytes before `end` may be read when they are in it.
+inline const char* ScanPlainString(const char* p, const char* end, const char* begin) {
 #if defined(__SSE2__)
   // Sixteen bytes at a time up to the first '"', '\\' or control character, which the loop
   // below then judges.
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i backslash = _mm_set1_epi8('\\');
   const __m128i control_max = _mm_set1_epi8(0x1F);
-  while (end - p >= 16) {
-    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto hits = [&](const char* at) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
     __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
                                _mm_cmpeq_epi8(_mm_max_epu8(x, control_max), control_max));
-    int mask = _mm_movemask_epi8(hit);
-    if (mask != 0) {
-      p += __builtin_ctz(static_cast<unsigned>(mask));
-      break;
+    return static_cast<unsigned>(_mm_movemask_epi8(hit));
+  };
+  for (;;) {
+    if (end - p >= 16) {
+      unsigned mask = hits(p);
+      if (mask != 0) {
+        p += __builtin_ctz(mask);
+        break;
+      }
+      p += 16;
+      continue;
     }
-    p += 16;
+    if (p < end && end - begin >= 16) {
+      // The last sixteen bytes of the text, of which those before p do not count.
+      const char* last = end - 16;
+      unsigned mask = hits(last) >> (p - last);
+      if (mask == 0) return nullptr;
+      p += __builtin_ctz(mask);
+    }
+    break;
   }
+#else
+  (void)begin;
 #endif
   while (p < end) {
     unsigned char c = static_cast<unsigned char>(*p);
@@ -127,11 +150,15 @@ inline const char* ScanPlainString(const char* p, const char* end) {
 // true/false/null. Returns false when the text needs the full parser (nested values, escapes,
 // or anything malformed, which the full parser then reports). Values are views into `text`.
 // Unlike simdjson it does not check that strings are valid UTF-8.
-[[gnu::flatten]] bool ParseFlatObject(std::string_view text, std::vector<KeyValue>* kv) {
-  kv->clear();
+// The scan itself: on_pair(key, value) for each member in order; it returns false to give up
+// (then so does the scan).
+template <typename OnPair>
+[[gnu::always_inline]] inline bool ScanFlatObject(std::string_view text, OnPair&& on_pair) {
   const char* p = text.data();
   const char* end = p + text.size();
+  // Blanks are rare between the tokens of a logged object: one test when there are none.
   auto skip_ws = [&] {
+    if (p >= end || static_cast<unsigned char>(*p) > ' ') return;
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
   };
   if (p >= end || *p != '{') return false;
@@ -144,7 +171,7 @@ inline const char* ScanPlainString(const char* p, const char* end) {
   }
   for (;;) {
     if (p >= end || *p != '"') return false;
-    const char* key_end = ScanPlainString(p + 1, end);
+    const char* key_end = ScanPlainString(p + 1, end, text.data());
     if (key_end == nullptr) return false;
     std::string_view key(p + 1, static_cast<size_t>(key_end - p - 1));
     p = key_end + 1;
@@ -156,7 +183,7 @@ inline const char* ScanPlainString(const char* p, const char* end) {
     std::string_view value;
     char c = *p;
     if (c == '"') {
-      const char* value_end = ScanPlainString(p + 1, end);
+      const char* value_end = ScanPlainString(p + 1, end, text.data());
       if (value_end == nullptr) return false;
       value = std::string_view(p + 1, static_cast<size_t>(value_end - p - 1));
       p = value_end + 1;
@@ -176,7 +203,7 @@ inline const char* ScanPlainString(const char* p, const char* end) {
       }
       p += value.size();
     }
-    kv->emplace_back(key, value);
+    if (!on_pair(key, value)) return false;
     skip_ws();
     if (p >= end) return false;
     if (*p == ',') {
@@ -189,6 +216,14 @@ inline const char* ScanPlainString(const char* p, const char* end) {
     skip_ws();
     return p == end;
   }
+}
+
+[[gnu::flatten]] bool ParseFlatObject(std::string_view text, std::vector<KeyValue>* kv) {
+  kv->clear();
+  return ScanFlatObject(text, [kv](std::string_view key, std::string_view value) {
+    kv->emplace_back(key, value);
+    return true;
+  });
 }
 
 // Parses a JSON object into key/value views (valid until the parser's next document, or into
@@ -324,9 +359,15 @@ void NormalizeFields(std::vector<LogField>* fields) {
     }
     f[j] = x;
   }
-  size_t out = 0;
-  for (size_t i = 0; i < f.size(); ++i) {
-    if (i + 1 < f.size() && f[i + 1].key == f[i].key) continue;
+  auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+  };
+  size_t i = 0;
+  while (i + 1 < f.size() && !same(f[i + 1].key, f[i].key)) ++i;  // up to the first duplicate
+  if (i + 1 >= f.size()) return;
+  size_t out = i;
+  for (; i < f.size(); ++i) {
+    if (i + 1 < f.size() && same(f[i + 1].key, f[i].key)) continue;
     f[out++] = f[i];
   }
   f.resize(out);
@@ -340,73 +381,133 @@ const std::string_view* FindField(const ParsedLine& e, std::string_view key) {
 }
 
 // One pass over the fields; on several candidates the earlier key of each list below wins.
+// Heights: block_number, block_height, height, target_height, new_height, ancestor_height.
+// Hashes: block_hash, hash, new_hash, target_hash, ancestor_hash.
 void ExtractDerived(ParsedLine* e) {
-  static constexpr std::string_view kHeightKeys[] = {"block_number", "block_height", "height",
-                                                     "target_height", "new_height",
-                                                     "ancestor_height"};
-  static constexpr std::string_view kHashKeys[] = {"block_hash", "hash", "new_hash", "target_hash",
-                                                   "ancestor_hash"};
-  constexpr size_t kNone = ~size_t{0};
-  size_t height_rank = kNone, hash_rank = kNone;
+  constexpr int kNone = 1 << 20;
+  int height_rank = kNone, hash_rank = kNone;
   for (const LogField& f : e->fields) {
     std::string_view k = f.key;
-    if (k.size() < 4 || k.size() > 15) continue;  // shorter or longer than every key above
-    if (k == "state_root") {
-      e->state_root = f.value;
-      continue;
+    int height = kNone, hash = kNone;  // the key's rank in either list
+    switch (k.size()) {
+      case 4: if (KeyIs(k, "hash")) hash = 1; break;
+      case 6: if (KeyIs(k, "height")) height = 2; break;
+      case 8: if (KeyIs(k, "new_hash")) hash = 2; break;
+      case 10:
+        if (KeyIs(k, "state_root")) {
+          e->state_root = f.value;
+        } else if (KeyIs(k, "block_hash")) {
+          hash = 0;
+        } else if (KeyIs(k, "new_height")) {
+          height = 4;
+        }
+        break;
+      case 11: if (KeyIs(k, "target_hash")) hash = 3; break;
+      case 12:
+        if (KeyIs(k, "block_number")) {
+          height = 0;
+        } else if (KeyIs(k, "block_height")) {
+          height = 1;
+        }
+        break;
+      case 13:
+        if (KeyIs(k, "target_height")) {
+          height = 3;
+        } else if (KeyIs(k, "ancestor_hash")) {
+          hash = 4;
+        }
+        break;
+      case 15: if (KeyIs(k, "ancestor_height")) height = 5; break;
+      default: break;
     }
-    for (size_t i = 0; i < std::size(kHeightKeys) && i < height_rank; ++i) {
-      if (k != kHeightKeys[i]) continue;
+    if (height < height_rank) {
       uint64_t h = 0;
       const std::string_view v = f.value;
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), h);
       if (ec == std::errc() && ptr == v.data() + v.size()) {
         e->block_height = h;
-        height_rank = i;
+        height_rank = height;
       }
-      break;
-    }
-    for (size_t i = 0; i < std::size(kHashKeys) && i < hash_rank; ++i) {
-      if (k != kHashKeys[i]) continue;
-      if (!f.value.empty()) {
-        e->block_hash = f.value;
-        hash_rank = i;
-      }
-      break;
+    } else if (hash < hash_rank && !f.value.empty()) {
+      e->block_hash = f.value;
+      hash_rank = hash;
     }
   }
 }
 
-// Fills time/level/msg/fields from a logrus object (JSON or text).
-[[gnu::flatten]] void FillFromLogrus(const std::vector<KeyValue>& kv, ParsedLine* e) {
-  bool have_msg = false;
-  for (const auto& [key, value] : kv) {
-    if (key == "time" || key == "timestamp" || key == "ts") {
+enum class LogrusKey { kOther, kTime, kLevel, kMsg, kMessage };
+
+// Which of the keys FillFromLogrus treats apart `key` is.
+inline LogrusKey ClassifyLogrusKey(std::string_view key) {
+  switch (key.size()) {
+    case 2: return KeyIs(key, "ts") ? LogrusKey::kTime : LogrusKey::kOther;
+    case 3:
+      if (KeyIs(key, "msg")) return LogrusKey::kMsg;
+      return KeyIs(key, "lvl") ? LogrusKey::kLevel : LogrusKey::kOther;
+    case 4: return KeyIs(key, "time") ? LogrusKey::kTime : LogrusKey::kOther;
+    case 5: return KeyIs(key, "level") ? LogrusKey::kLevel : LogrusKey::kOther;
+    case 7: return KeyIs(key, "message") ? LogrusKey::kMessage : LogrusKey::kOther;
+    case 8: return KeyIs(key, "severity") ? LogrusKey::kLevel : LogrusKey::kOther;
+    case 9: return KeyIs(key, "timestamp") ? LogrusKey::kTime : LogrusKey::kOther;
+    default: return LogrusKey::kOther;
+  }
+}
+
+// Fills time/level/msg/fields from the members of a logrus object (JSON or text), one at a time.
+class LogrusFill {
+ public:
+  explicit LogrusFill(ParsedLine* e) : e_(e) {}
+  [[gnu::always_inline]] void Add(std::string_view key, std::string_view value) {
+    ParsedLine* e = e_;
+    const LogrusKey which = ClassifyLogrusKey(key);
+    if (which == LogrusKey::kOther) {
+      e->fields.push_back(LogField{key, value});
+    } else if (which == LogrusKey::kTime) {
       int64_t t;
       size_t used;
       if (ParseIsoPrefix(value, &t, &used)) {
         e->time_us = t;
-        continue;
-      }
-      if (key != "time") {
+      } else {
         e->fields.push_back(LogField{key, value});
-        continue;
       }
-      e->fields.push_back(LogField{key, value});
-    } else if (key == "level" || key == "lvl" || key == "severity") {
+    } else if (which == LogrusKey::kLevel) {
       LogLevel l = ParseLevelName(value);
       if (l != LogLevel::kUnknown) {
         e->level = l;
       } else {
         e->fields.push_back(LogField{key, value});
       }
-    } else if (key == "msg" || (key == "message" && !have_msg)) {
+    } else if (which == LogrusKey::kMsg || !have_msg_) {
       e->msg = value;
-      have_msg = key == "msg";
+      have_msg_ = which == LogrusKey::kMsg;
     } else {
       e->fields.push_back(LogField{key, value});
     }
   }
+
+ private:
+  ParsedLine* e_;
+  bool have_msg_ = false;
+};
+
+[[gnu::flatten]] void FillFromLogrus(const std::vector<KeyValue>& kv, ParsedLine* e) {
+  LogrusFill fill(e);
+  for (const auto& [key, value] : kv) fill.Add(key, value);
+}
+
+// A flat logrus JSON object straight into *e: ParseFlatObject and then FillFromLogrus in one pass.
+// Returns false, with *e to be reset, when ParseFlatObject would fail or the object has a key of
+// the journal ("__REALTIME_TIMESTAMP", "MESSAGE").
+[[gnu::flatten]] bool ParseFlatLogrus(std::string_view text, ParsedLine* e) {
+  LogrusFill fill(e);
+  return ScanFlatObject(text, [&fill](std::string_view key, std::string_view value) {
+    if ((key.size() == 7 && KeyIs(key, "MESSAGE")) ||
+        (key.size() == 20 && KeyIs(key, "__REALTIME_TIMESTAMP"))) {
+      return false;
+    }
+    fill.Add(key, value);
+    return true;
+  });
 }
 
 // logrus TextFormatter: time="…" level=info msg="…" key=value key2="quoted \"x\"".
@@ -714,6 +815,11 @@ struct LineParser::Impl {
       *error = "bad JSON: text after the object or object cut short";
       return LineOutcome::kBad;
     }
+    if (ParseFlatLogrus(text, e)) {
+      e->format = logrus_format;
+      return LineOutcome::kEvent;
+    }
+    e->Reset();
     if (!ParseObject(outer, outer_buf, text, &outer_kv, &outer_bytes, error)) {
       return LineOutcome::kBad;
     }

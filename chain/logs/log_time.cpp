@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <string>
 
 #include "forensics/log_events.h"
@@ -99,16 +100,70 @@ int YearOfTime(int64_t time_us) {
   return static_cast<int>(y);
 }
 
-bool ParseIsoPrefix(std::string_view s, int64_t* time_us, size_t* consumed) {
-  int64_t year, month, day;
-  if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
-      s[7] != '-' || !Digits(s, 8, 2, &day)) {
-    return false;
+namespace {
+
+// The last valid date "YYYY-MM-DD" read on this thread and its day number: log lines mostly share
+// their date with the line before.
+struct DateCache {
+  char text[10] = {'1', '9', '7', '0', '-', '0', '1', '-', '0', '1'};
+  int64_t days = 0;
+};
+thread_local DateCache date_cache;
+
+inline bool TwoDigits(const char* p, int64_t* v) {
+  unsigned a = static_cast<unsigned char>(p[0]) - '0', b = static_cast<unsigned char>(p[1]) - '0';
+  if (a > 9 || b > 9) return false;
+  *v = a * 10 + b;
+  return true;
+}
+
+// ParseTimeOfDay(s, pos, us, false) for the usual "HH:MM:SS" with all of it in s; 0 where that
+// does not apply (the general one then decides).
+inline size_t ParseTimeOfDayFast(std::string_view s, size_t pos, int64_t* us) {
+  if (pos + 8 > s.size()) return 0;
+  const char* p = s.data() + pos;
+  int64_t hh, mm, ss;
+  if (p[2] != ':' || p[5] != ':' || !TwoDigits(p, &hh) || !TwoDigits(p + 3, &mm) ||
+      !TwoDigits(p + 6, &ss)) {
+    return 0;
   }
-  if (!IsValidDate(year, static_cast<unsigned>(month), static_cast<unsigned>(day))) return false;
+  if (hh > 23 || mm > 59 || ss > 60) return 0;
+  size_t q = pos + 8;
+  int64_t frac_us = 0;
+  if (q + 1 < s.size() && (s[q] == '.' || s[q] == ',') && IsDigit(s[q + 1])) {
+    ++q;
+    int64_t scale = 100000;
+    while (q < s.size() && IsDigit(s[q])) {
+      frac_us += (s[q] - '0') * scale;
+      scale /= 10;
+      ++q;
+    }
+  }
+  *us = ((hh * 60 + mm) * 60 + ss) * kMicrosPerSecond + frac_us;
+  return q - pos;
+}
+
+}  // namespace
+
+bool ParseIsoPrefix(std::string_view s, int64_t* time_us, size_t* consumed) {
+  int64_t days;
+  if (s.size() >= 10 && std::memcmp(s.data(), date_cache.text, 10) == 0) {
+    days = date_cache.days;
+  } else {
+    int64_t year, month, day;
+    if (!Digits(s, 0, 4, &year) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &month) ||
+        s[7] != '-' || !Digits(s, 8, 2, &day)) {
+      return false;
+    }
+    if (!IsValidDate(year, static_cast<unsigned>(month), static_cast<unsigned>(day))) return false;
+    days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    std::memcpy(date_cache.text, s.data(), 10);
+    date_cache.days = days;
+  }
   if (s.size() < 11 || (s[10] != 'T' && s[10] != ' ' && s[10] != 't')) return false;
   int64_t tod;
-  size_t n = ParseTimeOfDay(s, 11, &tod, false);
+  size_t n = ParseTimeOfDayFast(s, 11, &tod);
+  if (n == 0) n = ParseTimeOfDay(s, 11, &tod, false);
   if (n == 0) return false;
   size_t p = 11 + n;
   int64_t offset_s = 0;
@@ -130,9 +185,7 @@ bool ParseIsoPrefix(std::string_view s, int64_t* time_us, size_t* consumed) {
       }
     }
   }
-  *time_us = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
-                 kMicrosPerDay +
-             tod - offset_s * kMicrosPerSecond;
+  *time_us = days * kMicrosPerDay + tod - offset_s * kMicrosPerSecond;
   *consumed = p;
   return true;
 }
