@@ -38,13 +38,19 @@ size_t CompleteLines(const char* p, size_t n, size_t max_lines, uint64_t* lines)
   size_t count = 0, end = 0, i = 0;
 #if defined(__SSE2__)
   const __m128i nl = _mm_set1_epi8('\n');
-  for (; i + 32 <= n; i += 32) {
-    __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16));
-    uint32_t m = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl))) |
-                 (static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl))) << 16);
+  for (; i + 64 <= n; i += 64) {
+    const __m128i* q = reinterpret_cast<const __m128i*>(p + i);
+    __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128(q), nl);
+    __m128i b = _mm_cmpeq_epi8(_mm_loadu_si128(q + 1), nl);
+    __m128i c = _mm_cmpeq_epi8(_mm_loadu_si128(q + 2), nl);
+    __m128i d = _mm_cmpeq_epi8(_mm_loadu_si128(q + 3), nl);
+    if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))) == 0) continue;
+    uint64_t m = static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(a))) |
+                 (static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(b))) << 16) |
+                 (static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(c))) << 32) |
+                 (static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(d))) << 48);
     while (m != 0) {
-      end = i + static_cast<size_t>(__builtin_ctz(m)) + 1;
+      end = i + static_cast<size_t>(__builtin_ctzll(m)) + 1;
       m &= m - 1;
       if (++count == max_lines) {
         *lines = count;

@@ -304,6 +304,11 @@ bool ParseObject(simdjson::ondemand::parser& parser, PaddedBuffer& buf, std::str
 }
 
 LogLevel ParseLevelName(std::string_view s) {
+  // The names logrus writes, as written.
+  if (KeyIs(s, "info")) return LogLevel::kInfo;
+  if (KeyIs(s, "debug")) return LogLevel::kDebug;
+  if (KeyIs(s, "warning")) return LogLevel::kWarning;
+  if (KeyIs(s, "error")) return LogLevel::kError;
   auto eq = [&](std::string_view name) {
     if (s.size() != name.size()) return false;
     for (size_t i = 0; i < s.size(); ++i) {
@@ -342,32 +347,37 @@ LogLevel LevelFromPriority(std::string_view s) {
 // Sorts by key (stable); on duplicates the last one wins.
 void NormalizeFields(std::vector<LogField>* fields) {
   auto& f = *fields;
+  const size_t n = f.size();
+  if (n < 2) return;
   // Keys mostly differ in their first byte: decide on it before comparing whole keys.
-  auto less = [](std::string_view a, std::string_view b) {
+  auto compare = [](std::string_view a, std::string_view b) -> int {
     if (!a.empty() && !b.empty() && a[0] != b[0]) {
-      return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+      return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]) ? -1 : 1;
     }
-    return a < b;
+    return a.compare(b);
   };
-  for (size_t i = 1; i < f.size(); ++i) {
-    if (!less(f[i].key, f[i - 1].key)) continue;  // already in place (the usual case)
+  // Insertion sort, noting whether two equal keys end up side by side.
+  bool duplicates = false;
+  for (size_t i = 1; i < n; ++i) {
+    int c = compare(f[i].key, f[i - 1].key);
+    if (c > 0) continue;  // already in place (the usual case)
+    if (c == 0) {
+      duplicates = true;
+      continue;
+    }
     LogField x = f[i];
     size_t j = i;
-    while (j > 0 && less(x.key, f[j - 1].key)) {
+    do {
       f[j] = f[j - 1];
       --j;
-    }
+    } while (j > 0 && (c = compare(x.key, f[j - 1].key)) < 0);
+    if (j > 0 && c == 0) duplicates = true;
     f[j] = x;
   }
-  auto same = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
-  };
-  size_t i = 0;
-  while (i + 1 < f.size() && !same(f[i + 1].key, f[i].key)) ++i;  // up to the first duplicate
-  if (i + 1 >= f.size()) return;
-  size_t out = i;
-  for (; i < f.size(); ++i) {
-    if (i + 1 < f.size() && same(f[i + 1].key, f[i].key)) continue;
+  if (!duplicates) return;
+  size_t out = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (i + 1 < n && f[i + 1].key == f[i].key) continue;
     f[out++] = f[i];
   }
   f.resize(out);
@@ -694,6 +704,7 @@ void AddIncidentDetails(ParsedLine* e) {
 bool IsParityReportOpener(std::string_view msg) { return Contains(msg, "PARITY REPORT"); }
 
 bool IsParityReportCloser(std::string_view text) {
+  if (text.empty() || (text[0] != '=' && text[0] != ' ' && text[0] != '\t')) return false;
   text = TrimRight(TrimLeft(text));
   if (text.size() < 3) return false;
   for (char c : text) {

@@ -119,9 +119,29 @@ class Scratch {
 
 // "0x" removed and lower case, as LogEvent promises; views that are already so are kept, others
 // are copied to *scratch.
+// True if some byte of s is 'A'..'F' (eight bytes at a time).
+bool HasUpperHex(std::string_view s) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    // Per byte b < 0x80: bit 7 set in (b + 0x3F) when b >= 0x41 and in (b + 0x39) when b >= 0x47.
+    uint64_t low = w & ~kHigh;
+    uint64_t at_least_a = low + kOnes * 0x3F;
+    uint64_t at_least_g = low + kOnes * 0x39;
+    if ((at_least_a & ~at_least_g & ~w & kHigh) != 0) return true;
+  }
+  for (; i < s.size(); ++i) {
+    if (s[i] >= 'A' && s[i] <= 'F') return true;
+  }
+  return false;
+}
+
 std::string_view NormalHex(std::string_view s, Scratch* scratch) {
   if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
-  if (std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; })) return s;
+  if (!HasUpperHex(s)) return s;
   char* p = scratch->Allocate(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
