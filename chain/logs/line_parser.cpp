@@ -471,31 +471,35 @@ class LogrusFill {
     ParsedLine* e = e_;
     const LogrusKey which = ClassifyLogrusKey(key);
     if (which == LogrusKey::kOther) {
-      e->fields.push_back(LogField{key, value});
+      Field(key, value);
     } else if (which == LogrusKey::kTime) {
       int64_t t;
       size_t used;
       if (ParseIsoPrefix(value, &t, &used)) {
         e->time_us = t;
       } else {
-        e->fields.push_back(LogField{key, value});
+        Field(key, value);
       }
     } else if (which == LogrusKey::kLevel) {
       LogLevel l = ParseLevelName(value);
       if (l != LogLevel::kUnknown) {
         e->level = l;
       } else {
-        e->fields.push_back(LogField{key, value});
+        Field(key, value);
       }
     } else if (which == LogrusKey::kMsg || !have_msg_) {
       e->msg = value;
       have_msg_ = which == LogrusKey::kMsg;
     } else {
-      e->fields.push_back(LogField{key, value});
+      Field(key, value);
     }
   }
 
  private:
+  [[gnu::always_inline]] void Field(std::string_view key, std::string_view value) {
+    e_->fields.push_back(LogField{key, value});
+  }
+
   ParsedLine* e_;
   bool have_msg_ = false;
 };
@@ -508,7 +512,7 @@ class LogrusFill {
 // A flat logrus JSON object straight into *e: ParseFlatObject and then FillFromLogrus in one pass.
 // Returns false, with *e to be reset, when ParseFlatObject would fail or the object has a key of
 // the journal ("__REALTIME_TIMESTAMP", "MESSAGE").
-[[gnu::flatten]] bool ParseFlatLogrus(std::string_view text, ParsedLine* e) {
+[[gnu::flatten, gnu::noinline]] bool ParseFlatLogrus(std::string_view text, ParsedLine* e) {
   LogrusFill fill(e);
   return ScanFlatObject(text, [&fill](std::string_view key, std::string_view value) {
     if ((key.size() == 7 && KeyIs(key, "MESSAGE")) ||
