@@ -13,7 +13,9 @@
 //      the merkle tree over the chunk roots.
 //
 // Incremental (StateRootTree): the accounts sorted by address, the leaf hashes, the three lowest
-// inner levels at every alignment, and the levels above them. Set() only queues. Root():
+// inner levels at every alignment (these four per leaf, in segments of at most 1024 leaves, so that
+// an insert or removal moves the rest of one segment and not the rest of the tree), and the levels
+// above them (in plain arrays: an eighth of the nodes). Set() only queues. Root():
 //   1. Sorts the queue (the last Set() of an address wins) and classifies each entry against the
 //      tree: update, insert, removal or no-op.
 //   2. Updates only: rehash the changed leaves, the low spans over them (2 + 4 + 8 per leaf) and
@@ -37,6 +39,10 @@
 //      removal has δ = 0 and is reused at every level.
 //      The low spans cost 3·n hashes of memory (96 bytes per account) and 3·n hashes when a tree is
 //      built from nothing.
+//   Measured over 10,000 blocks each inserting 12 random accounts and updating 200 (up to 121,000
+//   accounts): 38,400 node hashes per block and 16 s before the low spans; 10,000 and 8-10 s with
+//   them (the move of everything right of the first insert then took 40% of it); 5.8 s with
+//   segments.
 #include "forensics/state_root.h"
 
 #include <sys/mman.h>
@@ -69,6 +75,9 @@ constexpr size_t kChunk = size_t{1} << kChunkLog;
 // StateRootTree keeps levels 1..kLow at every alignment (see the top of the file).
 constexpr size_t kLow = 3;
 constexpr size_t kLowWidth = size_t{1} << kLow;
+// StateRootTree's leaf segments: a new tree fills them to kSegFill; one grown past kSegMax is cut.
+constexpr size_t kSegFill = 512;
+constexpr size_t kSegMax = 1024;
 
 // Allocator for the big arrays (accounts, tree levels, sort order). Blocks of 4 MiB and more are
 // 2 MiB-aligned and advised as huge pages (Linux, where transparent huge pages are usually in
@@ -544,13 +553,17 @@ class StateRootTree::Impl {
   Stats stats() const { return stats_; }
 
   size_t size() const {
-    if (pending_.empty()) return accounts_.size();
+    if (pending_.empty()) return n_;
     Consolidate();
-    size_t n = accounts_.size();
-    size_t pos = 0;
+    size_t n = n_;
+    size_t seg = 0;
     for (const AccountEntry& p : pending_) {
-      pos = LowerBound(p.address, pos);
-      const bool exists = pos < accounts_.size() && SameAddress(accounts_[pos].address, p.address);
+      bool exists = false;
+      if (n_ > 0) {
+        const Where w = Locate(p.address, seg);
+        seg = w.seg;
+        exists = w.found;
+      }
       if (exists && IsZero(p)) --n;
       if (!exists && !IsZero(p)) ++n;
     }
@@ -561,6 +574,8 @@ class StateRootTree::Impl {
   enum class Kind : uint8_t { kUpdate, kInsert, kRemove };
   struct Event {
     size_t old_pos;  // the account's position, or for an insert the position it goes before
+    size_t seg;      // the same place as a segment and an index in it
+    size_t local;
     Kind kind;
     const AccountEntry* entry;
   };
@@ -569,6 +584,22 @@ class StateRootTree::Impl {
     size_t begin, end;
     int64_t delta;
     bool ends_old_tree;  // end - δ == old leaf count
+  };
+  // A range [begin, end) of positions in one level.
+  struct Range {
+    size_t begin, end;
+  };
+  // A run of consecutive leaves in address order with, per leaf, its account, its hash and the low
+  // spans that start at it (span[L][k]: the root of the 2^L leaves from this one on; unused where
+  // those would run past the last leaf of the tree).
+  struct Segment {
+    std::vector<AccountEntry> acc;
+    std::array<std::vector<Hash32>, kLow + 1> span;
+  };
+  // Where an address is or would go: segment, index in it, and whether it is there.
+  struct Where {
+    size_t seg, local;
+    bool found;
   };
 
   // Sorts the queue by address and keeps the last Set() of each address: sorts the tail added since
@@ -595,45 +626,100 @@ class StateRootTree::Impl {
     sorted_len_ = pending_.size();
   }
 
-  // First position ≥ from whose address is not less than a (galloping, for sorted probes).
-  size_t LowerBound(const Address& a, size_t from) const {
-    const size_t n = accounts_.size();
+  // The first leaf whose address is not less than a, searching from segment `from` on (probes come
+  // in address order): galloping over the segments' last addresses, then a binary search in one.
+  // Past every leaf: the end of the last segment. REQUIRES: at least one leaf.
+  Where Locate(const Address& a, size_t from) const {
+    const size_t segs = segs_.size();
     size_t step = 1, lo = from, hi = from;
-    while (hi < n && Less(accounts_[hi].address, a)) {
+    while (hi < segs && Less(seg_last_[hi], a)) {
       lo = hi + 1;
       hi = from + step;
       step *= 2;
     }
-    hi = std::min(hi, n);
-    return static_cast<size_t>(
-        std::lower_bound(accounts_.begin() + static_cast<ptrdiff_t>(lo), accounts_.begin() + static_cast<ptrdiff_t>(hi), a,
+    hi = std::min(hi, segs);
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (Less(seg_last_[mid], a)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    if (lo == segs) return {segs - 1, segs_.back().acc.size(), false};
+    const std::vector<AccountEntry>& acc = segs_[lo].acc;
+    const size_t k = static_cast<size_t>(
+        std::lower_bound(acc.begin(), acc.end(), a,
                          [](const AccountEntry& e, const Address& x) { return Less(e.address, x); }) -
-        accounts_.begin());
+        acc.begin());
+    return {lo, k, k < acc.size() && SameAddress(acc[k].address, a)};
+  }
+
+  // The segment holding leaf g (< n_).
+  size_t SegmentOf(size_t g) const {
+    return static_cast<size_t>(std::upper_bound(seg_begin_.begin(), seg_begin_.end(), g) - seg_begin_.begin()) - 1;
+  }
+
+  // Leaf positions → (segment, index), cheap for positions visited in ascending order.
+  class Cursor {
+   public:
+    explicit Cursor(const Impl& t) : t_(&t) {}
+    void Seek(size_t g) {
+      const std::vector<size_t>& b = t_->seg_begin_;
+      if (g < b[seg_] || (g >= b[seg_ + 1] && seg_ + 2 < b.size() && g >= b[seg_ + 2])) {
+        seg_ = t_->SegmentOf(g);
+      } else if (g >= b[seg_ + 1]) {
+        ++seg_;
+      }
+      local_ = g - b[seg_];
+    }
+    // The next position (REQUIRES: not the last leaf).
+    void Next() {
+      if (++local_ == t_->seg_begin_[seg_ + 1] - t_->seg_begin_[seg_]) {
+        ++seg_;
+        local_ = 0;
+      }
+    }
+    size_t seg() const { return seg_; }
+    size_t local() const { return local_; }
+
+   private:
+    const Impl* t_;
+    size_t seg_ = 0, local_ = 0;
+  };
+  Hash32& SpanAt(size_t level, const Cursor& c) { return segs_[c.seg()].span[level][c.local()]; }
+
+  // seg_begin_ from the segment sizes.
+  void RecomputeBegins() {
+    seg_begin_.assign(1, 0);
+    for (const Segment& s : segs_) seg_begin_.push_back(seg_begin_.back() + s.acc.size());
+    n_ = seg_begin_.back();
   }
 
   void Apply() {
     Consolidate();
-    if (accounts_.empty()) {
+    if (n_ == 0) {
       Build();
       return;
     }
     std::vector<Event> events;
     events.reserve(pending_.size());
     bool structural = false;
-    size_t pos = 0;
+    size_t seg = 0;
     for (const AccountEntry& p : pending_) {
-      pos = LowerBound(p.address, pos);
-      const bool exists = pos < accounts_.size() && SameAddress(accounts_[pos].address, p.address);
-      if (exists) {
-        const AccountEntry& cur = accounts_[pos];
+      const Where w = Locate(p.address, seg);
+      seg = w.seg;
+      const size_t pos = seg_begin_[w.seg] + w.local;
+      if (w.found) {
+        const AccountEntry& cur = segs_[w.seg].acc[w.local];
         if (IsZero(p)) {
-          events.push_back({pos, Kind::kRemove, &p});
+          events.push_back({pos, w.seg, w.local, Kind::kRemove, &p});
           structural = true;
         } else if (cur.balance != p.balance || cur.nonce != p.nonce) {
-          events.push_back({pos, Kind::kUpdate, &p});
+          events.push_back({pos, w.seg, w.local, Kind::kUpdate, &p});
         }
       } else if (!IsZero(p)) {
-        events.push_back({pos, Kind::kInsert, &p});
+        events.push_back({pos, w.seg, w.local, Kind::kInsert, &p});
         structural = true;
       }
     }
@@ -646,48 +732,43 @@ class StateRootTree::Impl {
     sorted_len_ = 0;
   }
 
-  // A range [begin, end) of positions in one level.
-  struct Range {
-    size_t begin, end;
-  };
-
-  size_t Count() const { return accounts_.size(); }
+  size_t Count() const { return n_; }
   // Entries of span_[level] over n leaves: one per start of 2^level consecutive leaves.
   static size_t SpanCount(size_t n, size_t level) {
     const size_t width = size_t{1} << level;
     return n >= width ? n - width + 1 : 0;
   }
 
-  // From an empty tree: the queue, less its (0, 0) entries, becomes the accounts; every level is hashed
-  // in full batches.
+  // From an empty tree: the queue, less its (0, 0) entries, becomes the accounts, kSegFill to a
+  // segment; every level is hashed in full batches.
   void Build() {
-    accounts_.swap(pending_);
-    accounts_.erase(std::remove_if(accounts_.begin(), accounts_.end(), IsZero), accounts_.end());
+    BigVector<AccountEntry> accounts;
+    accounts.swap(pending_);
+    accounts.erase(std::remove_if(accounts.begin(), accounts.end(), IsZero), accounts.end());
     pending_.clear();
     sorted_len_ = 0;
-    for (HashArray& s : span_) s.clear();
+    segs_.clear();
     upper_.clear();
-    const size_t n = Count();
-    if (n == 0) {
+    for (size_t b = 0; b < accounts.size(); b += kSegFill) {
+      Segment& s = segs_.emplace_back();
+      const size_t e = std::min(accounts.size(), b + kSegFill);
+      s.acc.assign(accounts.begin() + static_cast<ptrdiff_t>(b), accounts.begin() + static_cast<ptrdiff_t>(e));
+      for (auto& level : s.span) level.resize(e - b);
+    }
+    RecomputeBegins();
+    seg_last_.clear();
+    for (const Segment& s : segs_) seg_last_.push_back(s.acc.back().address);
+    if (n_ == 0) {
       root_ = Hash32{};
       return;
     }
-    span_[0].resize(n);
-    std::vector<uint8_t> msgs(48 * std::min(n, kChunk));
-    for (size_t done = 0; done < n; done += kChunk) {
-      const size_t take = std::min(kChunk, n - done);
-      for (size_t k = 0; k < take; ++k) {
-        const AccountEntry& a = accounts_[done + k];
-        EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
-      }
-      TreeHash48(msgs.data(), span_[0][done].data(), take);
-      stats_.leaf_hashes += take;
-    }
+    std::vector<size_t> all(n_);
+    for (size_t i = 0; i < n_; ++i) all[i] = i;
+    HashLeaves(all);
     for (size_t level = 1; level <= kLow; ++level) {
-      span_[level].resize(SpanCount(n, level));
-      HashSpans(level, {{0, span_[level].size()}});
+      if (SpanCount(n_, level) > 0) HashSpans(level, {{0, SpanCount(n_, level)}});
     }
-    if (n > kLowWidth) {
+    if (n_ > kLowWidth) {
       upper_.emplace_back();
       GatherLow(0);
       for (size_t u = 1; upper_[u - 1].size() > 1; ++u) {
@@ -698,65 +779,71 @@ class StateRootTree::Impl {
     SetRoot();
   }
 
-  // Hashes the leaves of accounts_ at the given positions into span_[0], in full batches.
+  // Hashes the leaves at the given positions (ascending), in full batches.
   void HashLeaves(const std::vector<size_t>& positions) {
     std::vector<uint8_t> msgs(48 * std::min(positions.size(), kChunk));
     std::vector<Hash32> out(std::min(positions.size(), kChunk));
+    Cursor c(*this);
     for (size_t done = 0; done < positions.size(); done += kChunk) {
       const size_t take = std::min(kChunk, positions.size() - done);
+      Cursor first = c;
       for (size_t k = 0; k < take; ++k) {
-        const AccountEntry& a = accounts_[positions[done + k]];
+        c.Seek(positions[done + k]);
+        const AccountEntry& a = segs_[c.seg()].acc[c.local()];
         EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
       }
       TreeHash48(msgs.data(), out[0].data(), take);
       stats_.leaf_hashes += take;
-      for (size_t k = 0; k < take; ++k) span_[0][positions[done + k]] = out[k];
+      c = first;
+      for (size_t k = 0; k < take; ++k) {
+        c.Seek(positions[done + k]);
+        SpanAt(0, c) = out[k];
+      }
     }
   }
 
-  // Recomputes span_[level][i] (1 <= level <= kLow) for every i in `ranges` (ascending, disjoint)
-  // from span_[level - 1]: the two halves of a span are not adjacent there, so the messages are
+  // Recomputes the level-`level` span (1 <= level <= kLow) at every position in `ranges` (ascending,
+  // disjoint) from the two half spans of the level below: they are not adjacent, so the messages are
   // gathered, and hashed in batches across ranges (a range is often only a few entries long).
   void HashSpans(size_t level, const std::vector<Range>& ranges) {
     const size_t half = size_t{1} << (level - 1);
-    const HashArray& below = span_[level - 1];
-    HashArray& here = span_[level];
     msgs_.resize(64 * kChunk);
     out_.resize(kChunk);
+    targets_.resize(kChunk);
+    Cursor left(*this), right(*this);
     size_t take = 0;
-    auto flush = [&](const Range* upto, size_t upto_i) {
-      // The `take` messages gathered end just before position upto_i of range *upto; walk back.
+    auto flush = [&] {
       TreeHash64(msgs_.data(), out_[0].data(), take);
       stats_.node_hashes += take;
-      size_t k = take;
-      const Range* r = upto;
-      size_t i = upto_i;
-      while (k > 0) {
-        if (i == r->begin) {
-          --r;
-          i = r->end;
-          continue;
-        }
-        here[--i] = out_[--k];
-      }
+      for (size_t k = 0; k < take; ++k) segs_[targets_[k].first].span[level][targets_[k].second] = out_[k];
       take = 0;
     };
     for (const Range& r : ranges) {
+      left.Seek(r.begin);
+      right.Seek(r.begin + half);
       for (size_t i = r.begin; i < r.end; ++i) {
-        std::memcpy(&msgs_[64 * take], below[i].data(), 32);
-        std::memcpy(&msgs_[64 * take + 32], below[i + half].data(), 32);
-        if (++take == kChunk) flush(&r, i + 1);
+        if (i != r.begin) {
+          left.Next();
+          right.Next();
+        }
+        std::memcpy(&msgs_[64 * take], SpanAt(level - 1, left).data(), 32);
+        std::memcpy(&msgs_[64 * take + 32], SpanAt(level - 1, right).data(), 32);
+        targets_[take] = {left.seg(), left.local()};
+        if (++take == kChunk) flush();
       }
     }
-    if (take > 0) flush(&ranges.back(), ranges.back().end);
+    if (take > 0) flush();
   }
 
   // The tree's node at `level` <= kLow over leaves [s, min(s + 2^level, n)), s a multiple of
-  // 2^level below n: span_[level][s] when the leaves are all there, else built from the level below
+  // 2^level below n: the span at s when the leaves are all there, else built from the level below
   // by the odd rule (the last node of a level whose count is odd has a left child only). Only for
   // levels at or below the root.
   Hash32 EdgeNode(size_t level, size_t s) {
-    if (s + (size_t{1} << level) <= Count()) return span_[level][s];
+    if (s + (size_t{1} << level) <= Count()) {
+      const size_t seg = SegmentOf(s);
+      return segs_[seg].span[level][s - seg_begin_[seg]];
+    }
     const size_t half = size_t{1} << (level - 1);
     const Hash32 left = EdgeNode(level - 1, s);
     if (s + half >= Count() && rule_ == OddRule::kPromote) return left;
@@ -771,15 +858,22 @@ class StateRootTree::Impl {
   }
 
   // Level kLow of a tree taller than that (upper_[0]), nodes [from, end): a node over a whole group
-  // of 2^kLow leaves is its span_[kLow] entry, a last short one is built.
+  // of 2^kLow leaves is the span at its first leaf, a last short one is built.
   void GatherLow(size_t from) {
     HashArray& low = upper_[0];
     const size_t n = Count();
     low.resize((n + kLowWidth - 1) >> kLow);
-    for (size_t j = from; j < low.size(); ++j) {
-      const size_t s = j << kLow;
-      low[j] = s + kLowWidth <= n ? span_[kLow][s] : EdgeNode(kLow, s);
+    const size_t whole = n >> kLow;  // nodes over a whole group
+    size_t j = from;
+    if (j < whole) {
+      // Group j starts at leaf 8j: walk the segments, taking every 8th leaf.
+      for (size_t seg = SegmentOf(j << kLow); j < whole; ++seg) {
+        const std::vector<Hash32>& spans = segs_[seg].span[kLow];
+        const size_t begin = seg_begin_[seg], end = seg_begin_[seg + 1];
+        for (size_t s = j << kLow; s < end && j < whole; s += kLowWidth, ++j) low[j] = spans[s - begin];
+      }
     }
+    for (; j < low.size(); ++j) low[j] = EdgeNode(kLow, j << kLow);
   }
 
   void SetRoot() {
@@ -795,6 +889,38 @@ class StateRootTree::Impl {
     }
   }
 
+  // The spans of levels 1..kLow over any leaf at `changed` (new or changed, ascending) or across any
+  // place in `cuts` (the position of the leaf after a removed one, ascending), rehashed.
+  void RehashSpans(const std::vector<size_t>& changed, const std::vector<size_t>& cuts) {
+    std::vector<Range> ranges;
+    for (size_t level = 1; level <= kLow; ++level) {
+      const size_t count = SpanCount(Count(), level);
+      const size_t width = size_t{1} << level;
+      ranges.clear();
+      // Spans starting in [p + 1 - width, p] hold changed leaf p; those in [q + 1 - width, q - 1] hold
+      // both sides of cut q.
+      auto add = [&](size_t last_plus_one) {
+        const size_t begin = last_plus_one >= width ? last_plus_one - width : 0;
+        const size_t end = std::min(last_plus_one, count);
+        if (begin >= end) return;
+        if (!ranges.empty() && ranges.back().end >= begin) {
+          ranges.back().end = std::max(ranges.back().end, end);
+        } else {
+          ranges.push_back({begin, end});
+        }
+      };
+      size_t i = 0, j = 0;
+      while (i < changed.size() || j < cuts.size()) {
+        if (j == cuts.size() || (i < changed.size() && changed[i] + 1 <= cuts[j])) {
+          add(changed[i++] + 1);
+        } else {
+          add(cuts[j++]);
+        }
+      }
+      if (!ranges.empty()) HashSpans(level, ranges);
+    }
+  }
+
   // No account appears or disappears: rehash the changed leaves, the spans over them and their
   // ancestors.
   void ApplyUpdates(const std::vector<Event>& events) {
@@ -802,37 +928,18 @@ class StateRootTree::Impl {
     std::vector<size_t> dirty;
     dirty.reserve(events.size());
     for (const Event& e : events) {
-      accounts_[e.old_pos] = *e.entry;
+      segs_[e.seg].acc[e.local] = *e.entry;
       dirty.push_back(e.old_pos);
     }
     HashLeaves(dirty);
-    std::vector<Range> ranges;
-    for (size_t level = 1; level <= kLow; ++level) {
-      const size_t count = span_[level].size();
-      const size_t width = size_t{1} << level;
-      ranges.clear();
-      for (size_t p : dirty) {
-        const size_t begin = p + 1 >= width ? p + 1 - width : 0;
-        const size_t end = std::min(p + 1, count);
-        if (begin >= end) continue;
-        if (!ranges.empty() && ranges.back().end >= begin) {
-          ranges.back().end = std::max(ranges.back().end, end);
-        } else {
-          ranges.push_back({begin, end});
-        }
-      }
-      if (!ranges.empty()) HashSpans(level, ranges);
-    }
+    RehashSpans(dirty, {});
     if (!upper_.empty()) {
       size_t groups = 0;
       for (size_t p : dirty) {
         if (groups == 0 || dirty[groups - 1] != p >> kLow) dirty[groups++] = p >> kLow;
       }
       dirty.resize(groups);
-      for (size_t j : dirty) {
-        const size_t s = j << kLow;
-        upper_[0][j] = s + kLowWidth <= Count() ? span_[kLow][s] : EdgeNode(kLow, s);
-      }
+      for (size_t j : dirty) upper_[0][j] = EdgeNode(kLow, j << kLow);
       std::vector<uint8_t> msgs;
       std::vector<Hash32> out;
       std::vector<size_t> hashed;
@@ -866,12 +973,13 @@ class StateRootTree::Impl {
     SetRoot();
   }
 
-  // Accounts appear or disappear: rebuild each level in place, reusing what only moved.
+  // Accounts appear or disappear: edit the segments they fall in, rehash what covers a change, and
+  // rebuild the levels above in place, reusing what only moved.
   void ApplyStructural(const std::vector<Event>& events) {
-    const size_t old_n = accounts_.size();
+    const size_t old_n = Count();
     std::vector<Run> runs;
     std::vector<size_t> changed;  // new positions of inserted and updated accounts
-    std::vector<const AccountEntry*> changed_entries;
+    std::vector<size_t> cuts;     // new positions of the leaf after a removed one
     size_t new_pos = 0, old_pos = 0;
     auto keep_until = [&](size_t old_end) {
       if (old_end > old_pos) {
@@ -890,63 +998,73 @@ class StateRootTree::Impl {
           [[fallthrough]];
         case Kind::kInsert:
           changed.push_back(new_pos++);
-          changed_entries.push_back(e.entry);
           break;
         case Kind::kRemove:
           old_pos = e.old_pos + 1;
+          if (cuts.empty() || cuts.back() != new_pos) cuts.push_back(new_pos);
           break;
       }
     }
     keep_until(old_n);
     const size_t new_n = new_pos;
 
+    // The segments: from the last event back, so that the places of earlier ones stay valid (inserts
+    // at one place go in in reverse address order, each before the one inserted after it).
+    std::vector<bool> touched(segs_.size());
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      touched[it->seg] = touched[it->seg] || it->kind != Kind::kUpdate;
+      Segment& s = segs_[it->seg];
+      const auto at = static_cast<ptrdiff_t>(it->local);
+      switch (it->kind) {
+        case Kind::kUpdate:
+          s.acc[it->local] = *it->entry;
+          break;
+        case Kind::kInsert:
+          s.acc.insert(s.acc.begin() + at, *it->entry);
+          for (auto& level : s.span) level.insert(level.begin() + at, Hash32{});
+          break;
+        case Kind::kRemove:
+          s.acc.erase(s.acc.begin() + at);
+          for (auto& level : s.span) level.erase(level.begin() + at);
+          break;
+      }
+    }
+    // Empty segments go; one grown past kSegMax is cut into pieces of kSegFill.
+    std::vector<Segment> segs;
+    std::vector<Address> last;
+    segs.reserve(segs_.size() + 1);
+    last.reserve(segs_.size() + 1);
+    for (size_t k = 0; k < segs_.size(); ++k) {
+      Segment& s = segs_[k];
+      if (s.acc.size() <= kSegMax) {
+        if (s.acc.empty()) continue;
+        last.push_back(touched[k] ? s.acc.back().address : seg_last_[k]);
+        segs.push_back(std::move(s));
+        continue;
+      }
+      for (size_t b = 0; b < s.acc.size(); b += kSegFill) {
+        const size_t e = std::min(s.acc.size(), b + kSegFill);
+        Segment& piece = segs.emplace_back();
+        piece.acc.assign(s.acc.begin() + static_cast<ptrdiff_t>(b), s.acc.begin() + static_cast<ptrdiff_t>(e));
+        for (size_t l = 0; l <= kLow; ++l) {
+          piece.span[l].assign(s.span[l].begin() + static_cast<ptrdiff_t>(b),
+                               s.span[l].begin() + static_cast<ptrdiff_t>(e));
+        }
+        last.push_back(piece.acc.back().address);
+      }
+    }
+    segs_.swap(segs);
+    seg_last_.swap(last);
+    RecomputeBegins();
+    assert(n_ == new_n);
+
     if (new_n == 0) {
-      accounts_.clear();
-      for (HashArray& s : span_) s.clear();
       upper_.clear();
       root_ = Hash32{};
       return;
     }
-
-    // Level 0: accounts and leaf hashes move with the runs; new and changed leaves are hashed.
-    std::vector<Move> moves;
-    for (const Run& r : runs) {
-      moves.push_back({r.begin, static_cast<size_t>(static_cast<int64_t>(r.begin) - r.delta), r.end - r.begin});
-    }
-    accounts_.resize(std::max(old_n, new_n));
-    span_[0].resize(std::max(old_n, new_n));
-    ApplyMoves(accounts_, moves);
-    ApplyMoves(span_[0], moves);
-    accounts_.resize(new_n);
-    span_[0].resize(new_n);
-    for (size_t k = 0; k < changed.size(); ++k) accounts_[changed[k]] = *changed_entries[k];
     HashLeaves(changed);
-
-    // Spans: one over 2^level leaves that all lie in one run moved with it, whatever the shift;
-    // the others are hashed from the level below.
-    std::vector<Range> gaps;
-    for (size_t level = 1; level <= kLow; ++level) {
-      const size_t width = size_t{1} << level;
-      HashArray& here = span_[level];
-      const size_t old_count = here.size(), count = SpanCount(new_n, level);
-      moves.clear();
-      for (const Run& r : runs) {
-        if (r.end - r.begin < width) continue;
-        moves.push_back({r.begin, static_cast<size_t>(static_cast<int64_t>(r.begin) - r.delta),
-                         r.end - r.begin - width + 1});
-      }
-      here.resize(std::max(old_count, count));
-      ApplyMoves(here, moves);
-      here.resize(count);
-      gaps.clear();
-      size_t x = 0;
-      for (const Move& m : moves) {
-        if (m.dst > x) gaps.push_back({x, m.dst});
-        x = m.dst + m.len;
-      }
-      if (count > x) gaps.push_back({x, count});
-      if (!gaps.empty()) HashSpans(level, gaps);
-    }
+    RehashSpans(changed, cuts);
 
     if (new_n <= kLowWidth) {
       upper_.clear();
@@ -965,6 +1083,7 @@ class StateRootTree::Impl {
     // Levels above: move the reusable nodes, hash the gaps. A node at level L whose leaf range lies
     // inside one run is the old node moved by δ/2^L, provided δ is a multiple of 2^L (for the last
     // node of a level, also provided the run ends the tree both before and after).
+    std::vector<Move> moves;
     size_t u = 1;
     for (; upper_[u - 1].size() > 1; ++u) {
       const size_t level = kLow + u;
@@ -1035,17 +1154,19 @@ class StateRootTree::Impl {
   }
 
   OddRule rule_;
-  BigVector<AccountEntry> accounts_;  // sorted by address, none (0, 0)
-  // span_[0]: the leaf hashes. span_[L], 1 <= L <= kLow: for every i with i + 2^L <= n, the root of
-  // the 2^L leaves [i, i + 2^L): the tree's level-L node when i is a multiple of 2^L, and otherwise
-  // the node it becomes once accounts appearing or disappearing to its left shift it there.
-  std::array<HashArray, kLow + 1> span_;
+  // The leaves in address order (none (0, 0)), cut into segments of at most kSegMax so that an
+  // insert or a removal moves the rest of one segment, not the rest of the tree.
+  std::vector<Segment> segs_;
+  std::vector<size_t> seg_begin_{0};  // position of each segment's first leaf; back() = n_
+  std::vector<Address> seg_last_;     // each segment's last address (searched without visiting them)
+  size_t n_ = 0;
   // upper_[u]: level kLow + u of the tree when it has more than 2^kLow leaves (so upper_[0] has at
   // least two nodes); upper_.back() = {root}. Empty otherwise.
   std::vector<HashArray> upper_;
   Hash32 root_{};
   std::vector<uint8_t> msgs_;  // HashSpans scratch
   std::vector<Hash32> out_;
+  std::vector<std::pair<size_t, size_t>> targets_;
   // Set() calls since the last Root(); sorted and deduplicated lazily (also by size(), hence mutable).
   mutable BigVector<AccountEntry> pending_;
   mutable size_t sorted_len_ = 0;  // pending_[0, sorted_len_) is sorted, one entry per address

@@ -211,6 +211,64 @@ TEST_CASE("incremental state root equals from-scratch root at every size from 0 
   }
 }
 
+TEST_CASE("incremental state root when accounts crowd one place, then a whole range of them goes",
+          "[state_root]") {
+  // The tree keeps its leaves in segments of a few hundred: thousands of inserts at one place make a
+  // segment grow and be cut, and removing a long range empties whole segments.
+  for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
+    std::mt19937_64 rng(5 + static_cast<uint64_t>(rule));
+    StateRootTree tree(rule);
+    Model model;
+    auto crowded = [&] {  // all sort between the same two of the 5000 random accounts, or nearly
+      Address a = RandomAddress(rng, false);
+      a.v[0] = 0x80;
+      a.v[1] = 0x00;
+      return a;
+    };
+    auto set = [&](const Address& a, uint64_t balance, uint64_t nonce) {
+      tree.Set(a, balance, nonce);
+      if (balance == 0 && nonce == 0) {
+        model.erase(a);
+      } else {
+        model[a] = {balance, nonce};
+      }
+    };
+    for (int i = 0; i < 5000; ++i) set(RandomAddress(rng, false), 1 + rng() % 9, 0);
+    REQUIRE(tree.Root() == ModelRoot(model, rule));
+    for (int block = 0; block < 12; ++block) {
+      const int inserts = block == 0 ? 3000 : 300;
+      for (int k = 0; k < inserts; ++k) set(crowded(), 1 + rng() % 9, 1);
+      // And some updates everywhere, so that changes mix with the shifts.
+      for (int k = 0; k < 20; ++k) {
+        auto it = model.begin();
+        std::advance(it, static_cast<long>(rng() % model.size()));
+        set(it->first, it->second.first + 1, it->second.second);
+      }
+      INFO("rule " << static_cast<int>(rule) << " block " << block << " accounts " << model.size());
+      REQUIRE(tree.size() == model.size());
+      REQUIRE(tree.Root() == ModelRoot(model, rule));
+    }
+    // Remove a long range of consecutive accounts (whole segments), in two blocks, then the rest.
+    for (int block = 0; block < 2; ++block) {
+      auto it = model.begin();
+      std::advance(it, static_cast<long>(model.size() / 3));
+      std::vector<Address> gone;
+      for (int k = 0; k < 2500 && it != model.end(); ++k, ++it) gone.push_back(it->first);
+      for (const Address& a : gone) set(a, 0, 0);
+      INFO("rule " << static_cast<int>(rule) << " removal block " << block << " accounts " << model.size());
+      REQUIRE(tree.size() == model.size());
+      REQUIRE(tree.Root() == ModelRoot(model, rule));
+    }
+    std::vector<Address> rest;
+    for (const auto& [a, state] : model) rest.push_back(a);
+    for (size_t k = 0; k + 1 < rest.size(); ++k) set(rest[k], 0, 0);
+    REQUIRE(tree.size() == 1);
+    REQUIRE(tree.Root() == ModelRoot(model, rule));
+    set(rest.back(), 0, 0);
+    CHECK(tree.Root() == Hash32{});
+  }
+}
+
 TEST_CASE("incremental state root survives repeated Set of one address within a block", "[state_root]") {
   for (OddRule rule : {OddRule::kDuplicate, OddRule::kPromote}) {
     StateRootTree tree(rule);
