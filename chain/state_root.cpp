@@ -15,8 +15,10 @@
 //
 // Incremental (StateRootTree): the accounts sorted by address, the leaf hashes, the three lowest
 // inner levels at every alignment (these four per leaf, in segments of at most 1024 leaves, so that
-// an insert or removal moves the rest of one segment and not the rest of the tree), and the levels
-// above them (in plain arrays: an eighth of the nodes). Set() only queues. Root():
+// an insert or removal moves the rest of one segment and not the rest of the tree; each segment has
+// a fixed slot of 1024 places in a few big pooled arrays, which cost far fewer page faults than a
+// small allocation per segment), and the levels above them (in plain arrays: an eighth of the
+// nodes). Set() only queues. Root():
 //   1. Sorts the queue (the last Set() of an address wins) and classifies each entry against the
 //      tree: update, insert, removal or no-op.
 //   2. Updates only: rehash the changed leaves, the low spans over them (2 + 4 + 8 per leaf) and
@@ -42,8 +44,10 @@
 //      built from nothing.
 //   Measured over 10,000 blocks each inserting 12 random accounts and updating 200 (up to 121,000
 //   accounts): 38,400 node hashes per block and 16 s before the low spans; 10,000 and 8-10 s with
-//   them (the move of everything right of the first insert then took 40% of it); 5.8 s with
-//   segments.
+//   them (the move of everything right of the first insert then took 40% of it); 5.7-6.3 s with
+//   segments. A tree built at once from 1M accounts takes about 0.65 s against 0.27 s before the
+//   low spans (three times the hashes, and more memory to fault in); a block inserting 1,000
+//   accounts into it 13 ms against 34 ms.
 #include "forensics/state_root.h"
 
 #include <sys/mman.h>
@@ -76,8 +80,10 @@ constexpr size_t kChunk = size_t{1} << kChunkLog;
 // StateRootTree keeps levels 1..kLow at every alignment (see the top of the file).
 constexpr size_t kLow = 3;
 constexpr size_t kLowWidth = size_t{1} << kLow;
-// StateRootTree's leaf segments: a new tree fills them to kSegFill; one grown past kSegMax is cut.
-constexpr size_t kSegFill = 512;
+// StateRootTree's leaf segments: a new tree fills them to kSegFill of their kSegMax places; one that
+// would grow past kSegMax is cut into pieces of kSegMax / 2.
+constexpr size_t kSegFill = 768;
+static_assert(kSegFill <= kChunk);
 constexpr size_t kSegMax = 1024;
 
 // Allocator for the big arrays (accounts, tree levels, sort order). Blocks of 4 MiB and more are
@@ -617,12 +623,12 @@ class StateRootTree::Impl {
   struct Range {
     size_t begin, end;
   };
-  // A run of consecutive leaves in address order with, per leaf, its account, its hash and the low
-  // spans that start at it (span[L][k]: the root of the 2^L leaves from this one on; unused where
-  // those would run past the last leaf of the tree).
+  // A run of consecutive leaves in address order. Its leaves are at [slot·kSegMax, slot·kSegMax +
+  // size) of acc_ and of each span_[L] (the account, its hash, and per level the root of the 2^L
+  // leaves from this one on; unused where those would run past the last leaf of the tree).
   struct Segment {
-    std::vector<AccountEntry> acc;
-    std::array<std::vector<Hash32>, kLow + 1> span;
+    uint32_t slot;
+    uint32_t size;
   };
   // Where an address is or would go: segment, index in it, and whether it is there.
   struct Where {
@@ -674,13 +680,13 @@ class StateRootTree::Impl {
         hi = mid;
       }
     }
-    if (lo == segs) return {segs - 1, segs_.back().acc.size(), false};
-    const std::vector<AccountEntry>& acc = segs_[lo].acc;
+    if (lo == segs) return {segs - 1, segs_.back().size, false};
+    const AccountEntry* acc = Acc(lo);
+    const size_t m = segs_[lo].size;
     const size_t k = static_cast<size_t>(
-        std::lower_bound(acc.begin(), acc.end(), a,
-                         [](const AccountEntry& e, const Address& x) { return Less(e.address, x); }) -
-        acc.begin());
-    return {lo, k, k < acc.size() && SameAddress(acc[k].address, a)};
+        std::lower_bound(acc, acc + m, a, [](const AccountEntry& e, const Address& x) { return Less(e.address, x); }) -
+        acc);
+    return {lo, k, k < m && SameAddress(acc[k].address, a)};
   }
 
   // The segment holding leaf g (< n_).
@@ -715,12 +721,31 @@ class StateRootTree::Impl {
     const Impl* t_;
     size_t seg_ = 0, local_ = 0;
   };
-  Hash32& SpanAt(size_t level, const Cursor& c) { return segs_[c.seg()].span[level][c.local()]; }
+  AccountEntry* Acc(size_t seg) { return &acc_[size_t{segs_[seg].slot} * kSegMax]; }
+  const AccountEntry* Acc(size_t seg) const { return &acc_[size_t{segs_[seg].slot} * kSegMax]; }
+  Hash32* Span(size_t level, size_t seg) { return &span_[level][size_t{segs_[seg].slot} * kSegMax]; }
+  Hash32& SpanAt(size_t level, const Cursor& c) { return Span(level, c.seg())[c.local()]; }
+
+  // A free slot, the pools grown if need be (by half, so that growing stays cheap overall).
+  uint32_t NewSlot() {
+    if (!free_slots_.empty()) {
+      const uint32_t slot = free_slots_.back();
+      free_slots_.pop_back();
+      return slot;
+    }
+    const uint32_t slot = slots_++;
+    if (acc_.size() < size_t{slots_} * kSegMax) {
+      const size_t want = std::max(size_t{slots_} * kSegMax, acc_.size() + acc_.size() / 2);
+      acc_.resize(want);
+      for (HashArray& level : span_) level.resize(want);
+    }
+    return slot;
+  }
 
   // seg_begin_ from the segment sizes.
   void RecomputeBegins() {
     seg_begin_.assign(1, 0);
-    for (const Segment& s : segs_) seg_begin_.push_back(seg_begin_.back() + s.acc.size());
+    for (const Segment& s : segs_) seg_begin_.push_back(seg_begin_.back() + s.size);
     n_ = seg_begin_.back();
   }
 
@@ -739,7 +764,7 @@ class StateRootTree::Impl {
       seg = w.seg;
       const size_t pos = seg_begin_[w.seg] + w.local;
       if (w.found) {
-        const AccountEntry& cur = segs_[w.seg].acc[w.local];
+        const AccountEntry& cur = Acc(w.seg)[w.local];
         if (IsZero(p)) {
           events.push_back({pos, w.seg, w.local, Kind::kRemove, &p});
           structural = true;
@@ -768,7 +793,7 @@ class StateRootTree::Impl {
   }
 
   // From an empty tree: the queue, less its (0, 0) entries, becomes the accounts, kSegFill to a
-  // segment; every level is hashed in full batches.
+  // segment; the leaves and spans are hashed a segment at a time.
   void Build() {
     BigVector<AccountEntry> accounts;
     accounts.swap(pending_);
@@ -776,26 +801,48 @@ class StateRootTree::Impl {
     pending_.clear();
     sorted_len_ = 0;
     segs_.clear();
+    seg_last_.clear();
     upper_.clear();
-    for (size_t b = 0; b < accounts.size(); b += kSegFill) {
-      Segment& s = segs_.emplace_back();
-      const size_t e = std::min(accounts.size(), b + kSegFill);
-      s.acc.assign(accounts.begin() + static_cast<ptrdiff_t>(b), accounts.begin() + static_cast<ptrdiff_t>(e));
-      for (auto& level : s.span) level.resize(e - b);
+    acc_.clear();
+    for (HashArray& level : span_) level.clear();
+    free_slots_.clear();
+    slots_ = 0;
+    const size_t n = accounts.size();
+    // Segment k takes leaves [k·kSegFill, (k + 1)·kSegFill) into slot k.
+    const size_t segments = (n + kSegFill - 1) / kSegFill;
+    acc_.resize(segments * kSegMax);
+    for (HashArray& level : span_) level.resize(segments * kSegMax);
+    auto at = [](size_t g) { return g / kSegFill * kSegMax + g % kSegFill; };
+    for (size_t b = 0; b < n; b += kSegFill) {
+      const size_t e = std::min(n, b + kSegFill);
+      segs_.push_back({NewSlot(), static_cast<uint32_t>(e - b)});
+      std::memcpy(&acc_[at(b)], &accounts[b], (e - b) * sizeof(AccountEntry));
+      seg_last_.push_back(accounts[e - 1].address);
+    }
+    std::vector<uint8_t> msgs(64 * std::min(n, kChunk));
+    for (size_t b = 0; b < n; b += kSegFill) {  // a segment's leaves at a time (kSegFill <= kChunk)
+      const size_t take = std::min(n, b + kSegFill) - b;
+      for (size_t k = 0; k < take; ++k) {
+        const AccountEntry& a = acc_[at(b) + k];
+        EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
+      }
+      TreeHash48(msgs.data(), span_[0][at(b)].data(), take);
+      stats_.leaf_hashes += take;
+    }
+    for (size_t level = 1; level <= kLow; ++level) {
+      const size_t half = size_t{1} << (level - 1);
+      const size_t count = SpanCount(n, level);
+      for (size_t b = 0; b < count; b += kSegFill) {
+        const size_t take = std::min(count, b + kSegFill) - b;
+        for (size_t k = 0; k < take; ++k) {
+          std::memcpy(&msgs[64 * k], span_[level - 1][at(b + k)].data(), 32);
+          std::memcpy(&msgs[64 * k + 32], span_[level - 1][at(b + k + half)].data(), 32);
+        }
+        TreeHash64(msgs.data(), span_[level][at(b)].data(), take);
+        stats_.node_hashes += take;
+      }
     }
     RecomputeBegins();
-    seg_last_.clear();
-    for (const Segment& s : segs_) seg_last_.push_back(s.acc.back().address);
-    if (n_ == 0) {
-      root_ = Hash32{};
-      return;
-    }
-    std::vector<size_t> all(n_);
-    for (size_t i = 0; i < n_; ++i) all[i] = i;
-    HashLeaves(all);
-    for (size_t level = 1; level <= kLow; ++level) {
-      if (SpanCount(n_, level) > 0) HashSpans(level, {{0, SpanCount(n_, level)}});
-    }
     if (n_ > kLowWidth) {
       upper_.emplace_back();
       GatherLow(0);
@@ -817,7 +864,7 @@ class StateRootTree::Impl {
       Cursor first = c;
       for (size_t k = 0; k < take; ++k) {
         c.Seek(positions[done + k]);
-        const AccountEntry& a = segs_[c.seg()].acc[c.local()];
+        const AccountEntry& a = Acc(c.seg())[c.local()];
         EncodeStateLeaf(a.address, a.balance, a.nonce, &msgs[48 * k]);
       }
       TreeHash48(msgs.data(), out[0].data(), take);
@@ -843,7 +890,7 @@ class StateRootTree::Impl {
     auto flush = [&] {
       TreeHash64(msgs_.data(), out_[0].data(), take);
       stats_.node_hashes += take;
-      for (size_t k = 0; k < take; ++k) segs_[targets_[k].first].span[level][targets_[k].second] = out_[k];
+      for (size_t k = 0; k < take; ++k) Span(level, targets_[k].first)[targets_[k].second] = out_[k];
       take = 0;
     };
     for (const Range& r : ranges) {
@@ -870,7 +917,7 @@ class StateRootTree::Impl {
   Hash32 EdgeNode(size_t level, size_t s) {
     if (s + (size_t{1} << level) <= Count()) {
       const size_t seg = SegmentOf(s);
-      return segs_[seg].span[level][s - seg_begin_[seg]];
+      return Span(level, seg)[s - seg_begin_[seg]];
     }
     const size_t half = size_t{1} << (level - 1);
     const Hash32 left = EdgeNode(level - 1, s);
@@ -896,7 +943,7 @@ class StateRootTree::Impl {
     if (j < whole) {
       // Group j starts at leaf 8j: walk the segments, taking every 8th leaf.
       for (size_t seg = SegmentOf(j << kLow); j < whole; ++seg) {
-        const std::vector<Hash32>& spans = segs_[seg].span[kLow];
+        const Hash32* spans = Span(kLow, seg);
         const size_t begin = seg_begin_[seg], end = seg_begin_[seg + 1];
         for (size_t s = j << kLow; s < end && j < whole; s += kLowWidth, ++j) low[j] = spans[s - begin];
       }
@@ -956,7 +1003,7 @@ class StateRootTree::Impl {
     std::vector<size_t> dirty;
     dirty.reserve(events.size());
     for (const Event& e : events) {
-      segs_[e.seg].acc[e.local] = *e.entry;
+      Acc(e.seg)[e.local] = *e.entry;
       dirty.push_back(e.old_pos);
     }
     HashLeaves(dirty);
@@ -1001,6 +1048,92 @@ class StateRootTree::Impl {
     SetRoot();
   }
 
+  // Applies the events (ascending) to the segments they fall in. A segment that keeps room for its
+  // inserts is edited in place, from its last event back so that the places of earlier ones stay
+  // valid (inserts at one place go in in reverse address order, each before the one inserted after
+  // it); one that would overflow is rebuilt into pieces of kSegMax / 2; one that empties goes.
+  void EditSegments(const std::vector<Event>& events) {
+    std::vector<Segment> segs;
+    std::vector<Address> last;
+    segs.reserve(segs_.size() + 1);
+    last.reserve(segs_.size() + 1);
+    auto move_leaves = [&](uint32_t slot, size_t dst, size_t src, size_t count) {
+      const size_t base = size_t{slot} * kSegMax;
+      std::memmove(&acc_[base + dst], &acc_[base + src], count * sizeof(AccountEntry));
+      for (HashArray& level : span_) std::memmove(&level[base + dst], &level[base + src], count * sizeof(Hash32));
+    };
+    size_t ev = 0;
+    for (size_t k = 0; k < segs_.size(); ++k) {
+      size_t ev_end = ev, inserts = 0;
+      bool structural = false;
+      for (; ev_end < events.size() && events[ev_end].seg == k; ++ev_end) {
+        inserts += events[ev_end].kind == Kind::kInsert;
+        structural = structural || events[ev_end].kind != Kind::kUpdate;
+      }
+      Segment seg = segs_[k];
+      if (seg.size + inserts <= kSegMax) {
+        for (size_t i = ev_end; i-- > ev;) {
+          const Event& e = events[i];
+          switch (e.kind) {
+            case Kind::kUpdate:
+              acc_[size_t{seg.slot} * kSegMax + e.local] = *e.entry;
+              break;
+            case Kind::kInsert:
+              move_leaves(seg.slot, e.local + 1, e.local, seg.size - e.local);
+              acc_[size_t{seg.slot} * kSegMax + e.local] = *e.entry;
+              ++seg.size;
+              break;
+            case Kind::kRemove:
+              move_leaves(seg.slot, e.local, e.local + 1, seg.size - e.local - 1);
+              --seg.size;
+              break;
+          }
+        }
+        if (seg.size == 0) {
+          free_slots_.push_back(seg.slot);
+        } else {
+          segs.push_back(seg);
+          last.push_back(structural ? acc_[size_t{seg.slot} * kSegMax + seg.size - 1].address : seg_last_[k]);
+        }
+      } else {
+        // Merge the old leaves and the events into scratch, then cut.
+        merge_acc_.clear();
+        for (auto& level : merge_span_) level.clear();
+        const size_t base = size_t{seg.slot} * kSegMax;
+        size_t i = 0;
+        auto keep = [&](size_t end) {
+          merge_acc_.insert(merge_acc_.end(), &acc_[base + i], &acc_[base + end]);
+          for (size_t l = 0; l <= kLow; ++l) merge_span_[l].insert(merge_span_[l].end(), &span_[l][base + i], &span_[l][base + end]);
+          i = end;
+        };
+        for (size_t j = ev; j < ev_end; ++j) {
+          const Event& e = events[j];
+          keep(e.local);
+          if (e.kind != Kind::kRemove) {
+            merge_acc_.push_back(*e.entry);
+            for (auto& level : merge_span_) level.push_back(Hash32{});  // rehashed later
+          }
+          if (e.kind != Kind::kInsert) ++i;
+        }
+        keep(seg.size);
+        free_slots_.push_back(seg.slot);
+        const size_t m = merge_acc_.size();
+        for (size_t b = 0; b < m; b += kSegMax / 2) {
+          const size_t e = std::min(m, b + kSegMax / 2);
+          const uint32_t slot = NewSlot();
+          const size_t to = size_t{slot} * kSegMax;
+          std::memcpy(&acc_[to], &merge_acc_[b], (e - b) * sizeof(AccountEntry));
+          for (size_t l = 0; l <= kLow; ++l) std::memcpy(&span_[l][to], &merge_span_[l][b], (e - b) * sizeof(Hash32));
+          segs.push_back({slot, static_cast<uint32_t>(e - b)});
+          last.push_back(merge_acc_[e - 1].address);
+        }
+      }
+      ev = ev_end;
+    }
+    segs_.swap(segs);
+    seg_last_.swap(last);
+  }
+
   // Accounts appear or disappear: edit the segments they fall in, rehash what covers a change, and
   // rebuild the levels above in place, reusing what only moved.
   void ApplyStructural(const std::vector<Event>& events) {
@@ -1036,53 +1169,7 @@ class StateRootTree::Impl {
     keep_until(old_n);
     const size_t new_n = new_pos;
 
-    // The segments: from the last event back, so that the places of earlier ones stay valid (inserts
-    // at one place go in in reverse address order, each before the one inserted after it).
-    std::vector<bool> touched(segs_.size());
-    for (auto it = events.rbegin(); it != events.rend(); ++it) {
-      touched[it->seg] = touched[it->seg] || it->kind != Kind::kUpdate;
-      Segment& s = segs_[it->seg];
-      const auto at = static_cast<ptrdiff_t>(it->local);
-      switch (it->kind) {
-        case Kind::kUpdate:
-          s.acc[it->local] = *it->entry;
-          break;
-        case Kind::kInsert:
-          s.acc.insert(s.acc.begin() + at, *it->entry);
-          for (auto& level : s.span) level.insert(level.begin() + at, Hash32{});
-          break;
-        case Kind::kRemove:
-          s.acc.erase(s.acc.begin() + at);
-          for (auto& level : s.span) level.erase(level.begin() + at);
-          break;
-      }
-    }
-    // Empty segments go; one grown past kSegMax is cut into pieces of kSegFill.
-    std::vector<Segment> segs;
-    std::vector<Address> last;
-    segs.reserve(segs_.size() + 1);
-    last.reserve(segs_.size() + 1);
-    for (size_t k = 0; k < segs_.size(); ++k) {
-      Segment& s = segs_[k];
-      if (s.acc.size() <= kSegMax) {
-        if (s.acc.empty()) continue;
-        last.push_back(touched[k] ? s.acc.back().address : seg_last_[k]);
-        segs.push_back(std::move(s));
-        continue;
-      }
-      for (size_t b = 0; b < s.acc.size(); b += kSegFill) {
-        const size_t e = std::min(s.acc.size(), b + kSegFill);
-        Segment& piece = segs.emplace_back();
-        piece.acc.assign(s.acc.begin() + static_cast<ptrdiff_t>(b), s.acc.begin() + static_cast<ptrdiff_t>(e));
-        for (size_t l = 0; l <= kLow; ++l) {
-          piece.span[l].assign(s.span[l].begin() + static_cast<ptrdiff_t>(b),
-                               s.span[l].begin() + static_cast<ptrdiff_t>(e));
-        }
-        last.push_back(piece.acc.back().address);
-      }
-    }
-    segs_.swap(segs);
-    seg_last_.swap(last);
+    EditSegments(events);
     RecomputeBegins();
     assert(n_ == new_n);
 
@@ -1185,6 +1272,10 @@ class StateRootTree::Impl {
   // The leaves in address order (none (0, 0)), cut into segments of at most kSegMax so that an
   // insert or a removal moves the rest of one segment, not the rest of the tree.
   std::vector<Segment> segs_;
+  BigVector<AccountEntry> acc_;             // kSegMax per slot
+  std::array<HashArray, kLow + 1> span_;  // the same
+  std::vector<uint32_t> free_slots_;        // slots of segments that emptied
+  uint32_t slots_ = 0;                      // slots handed out
   std::vector<size_t> seg_begin_{0};  // position of each segment's first leaf; back() = n_
   std::vector<Address> seg_last_;     // each segment's last address (searched without visiting them)
   size_t n_ = 0;
@@ -1195,6 +1286,8 @@ class StateRootTree::Impl {
   std::vector<uint8_t> msgs_;  // HashSpans scratch
   std::vector<Hash32> out_;
   std::vector<std::pair<size_t, size_t>> targets_;
+  std::vector<AccountEntry> merge_acc_;  // EditSegments scratch
+  std::array<std::vector<Hash32>, kLow + 1> merge_span_;
   // Set() calls since the last Root(); sorted and deduplicated lazily (also by size(), hence mutable).
   mutable BigVector<AccountEntry> pending_;
   mutable size_t sorted_len_ = 0;  // pending_[0, sorted_len_) is sorted, one entry per address
