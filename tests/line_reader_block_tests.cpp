@@ -186,6 +186,44 @@ TEST_CASE("NextBlock splits into exactly the lines, numbers, offsets and issues 
   }
 }
 
+TEST_CASE("a block whose owner is kept stays valid and unchanged after later reads",
+          "[line_reader][line_block]") {
+  std::mt19937_64 rng(11);
+  TempDir dir;
+  for (int round = 0; round < 12; ++round) {
+    std::string text = RandomText(rng, 2000 + rng() % 20000);
+    std::string path = dir.Write("held" + std::to_string(round) + ".log",
+                                 round % 2 == 0 ? text : ZstdFrame(text));
+    LineReaderOptions options;
+    options.max_line_bytes = round % 3 == 0 ? 100 + rng() % 5000 : 4u << 20;
+    options.decode_in_background = round % 4 < 2;
+    INFO("round " << round);
+    Read want = ByLine(path, options);
+
+    auto reader = LineReader::Open(path, options);
+    REQUIRE(reader.has_value());
+    std::vector<std::pair<LineBlock, std::string>> held;  // blocks (owner included) and copies
+    LineBlock block;
+    while ((*reader)->NextBlock(&block, 1 + rng() % (64u << 10), 1 + rng() % 500)) {
+      // Some blocks are let go at once, so that their buffers can be reused.
+      if (rng() % 3 != 0) held.emplace_back(block, std::string(block.text));
+    }
+    Read got;
+    for (const auto& [b, copy] : held) {
+      REQUIRE(b.text == copy);  // the bytes behind the view did not change
+      SplitBlock(b, kNotCompared, &got);
+    }
+    // The lines of the held blocks are those of Next(), in order.
+    size_t j = 0;
+    for (size_t i = 0; i < got.lines.size(); ++i) {
+      while (j < want.numbers.size() && want.numbers[j] != got.numbers[i]) ++j;
+      REQUIRE(j < want.numbers.size());
+      CHECK(want.lines[j] == got.lines[i]);
+      CHECK(want.offsets[j] == got.offsets[i]);
+    }
+  }
+}
+
 TEST_CASE("NextBlock edge cases: CRLF, last line without newline, over-long lines", "[line_reader][line_block]") {
   TempDir dir;
   LineReaderOptions options;

@@ -81,6 +81,16 @@ Buffer AllocateBuffer(size_t bytes) {
   return Buffer(p);
 }
 
+// The line buffer, shared with the holders of the blocks handed out from it (LineBlock::owner).
+struct Storage {
+  Buffer bytes;
+  size_t cap;
+};
+
+std::shared_ptr<Storage> NewStorage(size_t cap) {
+  return std::make_shared<Storage>(Storage{AllocateBuffer(cap), cap});
+}
+
 class LineReaderImpl final : public LineReader {
  public:
   LineReaderImpl(std::string path, const LineReaderOptions& options,
@@ -88,7 +98,7 @@ class LineReaderImpl final : public LineReader {
       : path_(std::move(path)),
         options_(options),
         source_(std::move(source)),
-        buf_(AllocateBuffer(kBaseBufferBytes)),
+        buf_(NewStorage(kBaseBufferBytes)),
         cap_(kBaseBufferBytes) {}
 
   bool Next(Line* line) override;
@@ -106,14 +116,20 @@ class LineReaderImpl final : public LineReader {
   // the first over-long one, without refilling. Returns how many (0: Next() must go on).
   uint64_t TakeLines(size_t max_bytes, size_t max_lines);
   void ReportTooLong(uint64_t number, uint64_t offset, uint64_t length, bool at_eof);
+  char* data() const { return buf_->bytes.get(); }
+  // Moves the partial line to a buffer no block points into (see Refill).
+  void SwitchBuffer();
 
   std::string path_;
   LineReaderOptions options_;
   std::unique_ptr<io::ByteSource> source_;
   std::vector<ReadIssue> issues_;
 
-  Buffer buf_;
+  std::shared_ptr<Storage> buf_;
   size_t cap_;
+  // Blocks handed out point into buf_[0, handed_end_); 0 when none is held any more.
+  size_t handed_end_ = 0;
+  std::vector<std::shared_ptr<Storage>> spare_;  // earlier buffers, reused once no block holds them
   size_t begin_ = 0;
   size_t end_ = 0;
   size_t scan_ = 0;
@@ -138,7 +154,7 @@ void LineReaderImpl::ReportTooLong(uint64_t number, uint64_t offset, uint64_t le
 
 void LineReaderImpl::Deliver(size_t len, size_t consumed, Line* line) {
   delivered_at_ = begin_;
-  line->text = std::string_view(buf_.get() + begin_, len);
+  line->text = std::string_view(data() + begin_, len);
   line->number = next_number_++;
   line->offset = base_offset_ + begin_;
   if (options_.check_utf8 && !io::IsValidUtf8(line->text.data(), line->text.size())) {
@@ -149,13 +165,42 @@ void LineReaderImpl::Deliver(size_t len, size_t consumed, Line* line) {
   scan_ = begin_;
 }
 
+void LineReaderImpl::SwitchBuffer() {
+  const size_t pending = end_ - begin_;
+  const size_t cap = pending < kBaseBufferBytes / 2 ? kBaseBufferBytes : cap_;
+  std::shared_ptr<Storage> next;
+  for (auto& spare : spare_) {
+    if (spare.use_count() == 1 && spare->cap == cap) {
+      next = std::move(spare);
+      spare = std::move(spare_.back());
+      spare_.pop_back();
+      break;
+    }
+  }
+  if (!next) next = NewStorage(cap);
+  std::memcpy(next->bytes.get(), data() + begin_, pending);
+  if (cap_ == kBaseBufferBytes && spare_.size() < 8) spare_.push_back(std::move(buf_));
+  buf_ = std::move(next);
+  cap_ = cap;
+  handed_end_ = 0;
+  base_offset_ += begin_;
+  scan_ -= begin_;
+  begin_ = 0;
+  end_ = pending;
+}
+
 bool LineReaderImpl::Refill() {
   if (eof_) return false;
+  if (handed_end_ > 0 && buf_.use_count() == 1) handed_end_ = 0;  // no block holds it any more
   size_t pending = end_ - begin_;
-  if (cap_ > kBaseBufferBytes && pending < kBaseBufferBytes / 2) {
+  if (handed_end_ > 0) {
+    // Moving the partial line to the front or reading over the bytes of a block still held
+    // would change that block: go on in another buffer.
+    SwitchBuffer();
+  } else if (cap_ > kBaseBufferBytes && pending < kBaseBufferBytes / 2) {
     // A long line made the buffer grow; give the memory back.
-    Buffer small = AllocateBuffer(kBaseBufferBytes);
-    std::memcpy(small.get(), buf_.get() + begin_, pending);
+    std::shared_ptr<Storage> small = NewStorage(kBaseBufferBytes);
+    std::memcpy(small->bytes.get(), data() + begin_, pending);
     buf_ = std::move(small);
     cap_ = kBaseBufferBytes;
     base_offset_ += begin_;
@@ -163,7 +208,7 @@ bool LineReaderImpl::Refill() {
     begin_ = 0;
     end_ = pending;
   } else if (begin_ > 0) {
-    std::memmove(buf_.get(), buf_.get() + begin_, pending);
+    std::memmove(data(), data() + begin_, pending);
     base_offset_ += begin_;
     scan_ -= begin_;
     begin_ = 0;
@@ -174,13 +219,15 @@ bool LineReaderImpl::Refill() {
     size_t want = std::max(cap_ * 2, cap_ + 1);
     size_t limit = options_.max_line_bytes == SIZE_MAX ? SIZE_MAX : options_.max_line_bytes + 1;
     size_t new_cap = std::max(cap_ + 1, std::min(want, limit));
-    char* bigger = static_cast<char*>(std::realloc(buf_.get(), new_cap));
+    // No block points into the buffer here (handed_end_ is 0), so it may move.
+    char* bigger = static_cast<char*>(std::realloc(data(), new_cap));
     if (bigger == nullptr) throw std::bad_alloc();
-    (void)buf_.release();
-    buf_.reset(bigger);
+    (void)buf_->bytes.release();
+    buf_->bytes.reset(bigger);
+    buf_->cap = new_cap;
     cap_ = new_cap;
   }
-  size_t n = source_->Read(buf_.get() + end_, cap_ - end_, &issues_);
+  size_t n = source_->Read(data() + end_, cap_ - end_, &issues_);
   if (n == 0) {
     eof_ = true;
     return false;
@@ -193,12 +240,12 @@ bool LineReaderImpl::Next(Line* line) {
   const size_t max = options_.max_line_bytes;
   for (;;) {
     if (skipping_) {
-      const char* start = buf_.get() + begin_;
+      const char* start = data() + begin_;
       const char* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
       if (nl != nullptr) {
         skip_length_ += static_cast<uint64_t>(nl - start);
         if (skip_length_ > 0 && nl > start && nl[-1] == '\r') --skip_length_;
-        begin_ = scan_ = static_cast<size_t>(nl - buf_.get()) + 1;
+        begin_ = scan_ = static_cast<size_t>(nl - data()) + 1;
         skipping_ = false;
         ReportTooLong(skip_number_, skip_offset_, skip_length_, false);
         continue;
@@ -215,9 +262,9 @@ bool LineReaderImpl::Next(Line* line) {
     }
 
     const char* nl =
-        static_cast<const char*>(std::memchr(buf_.get() + scan_, '\n', end_ - scan_));
+        static_cast<const char*>(std::memchr(data() + scan_, '\n', end_ - scan_));
     if (nl != nullptr) {
-      size_t end = static_cast<size_t>(nl - buf_.get());
+      size_t end = static_cast<size_t>(nl - data());
       size_t len = end - begin_;
       if (len > 0 && nl[-1] == '\r') --len;
       if (len > max) {
@@ -257,7 +304,7 @@ uint64_t LineReaderImpl::TakeLines(size_t max_bytes, size_t max_lines) {
   if (skipping_ || begin_ == end_) return 0;
   const size_t max = options_.max_line_bytes;
   const size_t window = std::min(end_ - begin_, max_bytes);
-  const char* p = buf_.get() + begin_;
+  const char* p = data() + begin_;
   size_t len = 0;
   uint64_t count = 0;
   if (window <= max) {
@@ -311,7 +358,9 @@ bool LineReaderImpl::NextBlock(LineBlock* block, size_t max_bytes, size_t max_li
     size_t used = begin_ - start;
     if (used < max_bytes && max_lines > 1) lines += TakeLines(max_bytes - used, max_lines - 1);
   }
-  block->text = std::string_view(buf_.get() + start, begin_ - start);
+  block->text = std::string_view(data() + start, begin_ - start);
+  block->owner = buf_;
+  handed_end_ = begin_;
   block->first_number = first;
   block->offset = base_offset_ + start;
   block->lines = lines;

@@ -176,7 +176,8 @@ struct Record {
 };
 
 struct Batch {
-  std::string text;  // the lines of one LineBlock, as read
+  std::string_view text;  // the lines of one LineBlock, as read (held by owner)
+  std::shared_ptr<const void> owner;
   uint64_t first_number = 0;
   uint64_t offset = 0;
   uint64_t lines = 0;
@@ -186,7 +187,8 @@ struct Batch {
   bool done = false;  // parsed (guarded by the pool's mutex)
 
   void Reset() {
-    text.clear();
+    text = {};
+    owner.reset();
     first_number = offset = lines = 0;
     records.clear();
     fields.clear();
@@ -668,7 +670,8 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
     if (!eof && in_flight.size() < max_in_flight) {
       if (reader.NextBlock(&block, kBatchBytes, kBatchLines)) {
         std::shared_ptr<Batch> b = Acquire();
-        b->text.assign(block.text);
+        b->text = block.text;
+        b->owner = std::move(block.owner);
         b->first_number = block.first_number;
         b->offset = block.offset;
         b->lines = block.lines;

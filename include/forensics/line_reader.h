@@ -50,7 +50,9 @@ struct Line {
 // (offset + position in text) that Next() would have returned, and the reader's issues are the
 // same, in the same order.
 struct LineBlock {
-  std::string_view text;  // valid until the next Next() or NextBlock()
+  // Valid until the next Next() or NextBlock(), or for as long as a copy of `owner` is kept.
+  std::string_view text;
+  std::shared_ptr<const void> owner;  // holds the bytes of text, unchanged
   uint64_t first_number = 0;
   uint64_t offset = 0;  // byte offset of text[0] in the decoded stream
   uint64_t lines = 0;   // >= 1
