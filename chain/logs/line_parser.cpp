@@ -749,13 +749,27 @@ std::string_view KnownMessageText(EventKind kind) {
   return {};
 }
 
+namespace {
+// For each first byte, the entries of kKnown starting with it (bit i: kKnown[i]).
+constexpr std::array<uint16_t, 256> KnownByFirstByte() {
+  std::array<uint16_t, 256> t{};
+  for (size_t i = 0; i < std::size(kKnown); ++i) {
+    t[static_cast<unsigned char>(kKnown[i].msg[0])] |= static_cast<uint16_t>(1u << i);
+  }
+  return t;
+}
+constexpr std::array<uint16_t, 256> kKnownByFirstByte = KnownByFirstByte();
+static_assert(std::size(kKnown) <= 16);
+}  // namespace
+
 void ClassifyEvent(ParsedLine* e) {
   std::string_view msg = TrimRight(e->msg);
   EventKind kind = EventKind::kOther;
-  for (const Known& k : kKnown) {
+  unsigned candidates = msg.empty() ? 0u : kKnownByFirstByte[static_cast<unsigned char>(msg[0])];
+  for (; candidates != 0; candidates &= candidates - 1) {
+    const Known& k = kKnown[__builtin_ctz(candidates)];  // in the order of kKnown
     // Exact, or followed by text (text-format lines carry their fields after the message).
-    if (msg.size() >= k.msg.size() && msg[0] == k.msg[0] &&
-        msg.compare(0, k.msg.size(), k.msg) == 0 &&
+    if (msg.size() >= k.msg.size() && msg.compare(0, k.msg.size(), k.msg) == 0 &&
         (msg.size() == k.msg.size() || msg[k.msg.size()] == ' ' || msg[k.msg.size()] == ':' ||
          msg[k.msg.size()] == '.' || msg[k.msg.size()] == ',')) {
       kind = k.kind;
