@@ -1,11 +1,14 @@
 // libFuzzer target: LineReader over arbitrary bytes (plain, zstd, gzip or a mix, detected by
 // magic). Reading must end, with every damage recorded as a ReadIssue; lines are cut short
-// (max_line_bytes 4 KiB) to exercise the overlong-line path, and UTF-8 is checked.
+// (max_line_bytes 4 KiB) to exercise the overlong-line path, and UTF-8 is checked. NextBlock
+// (limits taken from the input) must give the lines, numbers, offsets and issues of Next().
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "forensics/line_reader.h"
 #include "fuzz_input_file.h"
@@ -20,10 +23,49 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!reader.has_value()) return 0;
   forensics::Line line;
   uint64_t last = 0;
+  std::vector<std::string> lines;
+  std::vector<uint64_t> numbers, offsets;
   while ((*reader)->Next(&line)) {
     if (line.number <= last || line.text.size() > options.max_line_bytes) std::abort();
     last = line.number;
+    lines.emplace_back(line.text);
+    numbers.push_back(line.number);
+    offsets.push_back(line.offset);
   }
-  (void)(*reader)->issues();
+  const std::vector<forensics::ReadIssue> issues = (*reader)->issues();
+
+  auto blocks = forensics::LineReader::Open(path, options);
+  if (!blocks.has_value()) std::abort();
+  const size_t max_bytes = 1 + (size > 0 ? data[0] * 37 : 0);
+  const size_t max_lines = 1 + (size > 1 ? data[1] % 16 : 0);
+  forensics::LineBlock block;
+  size_t i = 0;
+  while ((*blocks)->NextBlock(&block, max_bytes, max_lines)) {
+    if (block.lines == 0 || block.lines > max_lines) std::abort();
+    std::string_view text = block.text;
+    size_t pos = 0;
+    for (uint64_t n = 0; n < block.lines; ++n) {
+      size_t nl = text.find('\n', pos);
+      size_t end = nl == std::string_view::npos ? text.size() : nl;
+      size_t len = end - pos;
+      if (nl != std::string_view::npos && len > 0 && text[end - 1] == '\r') --len;
+      if (i >= lines.size() || text.substr(pos, len) != lines[i] ||
+          block.first_number + n != numbers[i] || block.offset + pos != offsets[i]) {
+        std::abort();
+      }
+      ++i;
+      pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    }
+    if (pos != text.size()) std::abort();
+  }
+  if (i != lines.size()) std::abort();
+  const std::vector<forensics::ReadIssue>& block_issues = (*blocks)->issues();
+  if (block_issues.size() != issues.size()) std::abort();
+  for (size_t k = 0; k < issues.size(); ++k) {
+    if (block_issues[k].kind != issues[k].kind || block_issues[k].offset != issues[k].offset ||
+        block_issues[k].line != issues[k].line || block_issues[k].what != issues[k].what) {
+      std::abort();
+    }
+  }
   return 0;
 }
