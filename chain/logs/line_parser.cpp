@@ -169,19 +169,29 @@ template <typename OnPair>
     skip_ws();
     return p == end;
   }
+  // Below, each expected byte is tested first; blanks are skipped only when it is not there.
   for (;;) {
-    if (p >= end || *p != '"') return false;
+    if (p >= end || *p != '"') {
+      skip_ws();
+      if (p >= end || *p != '"') return false;
+    }
     const char* key_end = ScanPlainString(p + 1, end, text.data());
     if (key_end == nullptr) return false;
     std::string_view key(p + 1, static_cast<size_t>(key_end - p - 1));
     p = key_end + 1;
-    skip_ws();
-    if (p >= end || *p != ':') return false;
+    if (p >= end || *p != ':') {
+      skip_ws();
+      if (p >= end || *p != ':') return false;
+    }
     ++p;
-    skip_ws();
     if (p >= end) return false;
-    std::string_view value;
     char c = *p;
+    if (static_cast<unsigned char>(c) <= ' ') {
+      skip_ws();
+      if (p >= end) return false;
+      c = *p;
+    }
+    std::string_view value;
     if (c == '"') {
       const char* value_end = ScanPlainString(p + 1, end, text.data());
       if (value_end == nullptr) return false;
@@ -204,11 +214,12 @@ template <typename OnPair>
       p += value.size();
     }
     if (!on_pair(key, value)) return false;
-    skip_ws();
-    if (p >= end) return false;
+    if (p >= end || (*p != ',' && *p != '}')) {
+      skip_ws();
+      if (p >= end) return false;
+    }
     if (*p == ',') {
       ++p;
-      skip_ws();
       continue;
     }
     if (*p != '}') return false;
