@@ -508,7 +508,11 @@ class LogrusFill {
 
  private:
   [[gnu::always_inline]] void Field(std::string_view key, std::string_view value) {
-    e_->fields.push_back(LogField{key, value});
+    // Stored member by member: a LogField built on the stack and copied whole by push_back is
+    // read back wider than it was written, which stalls.
+    LogField& f = e_->fields.emplace_back();
+    f.key = key;
+    f.value = value;
   }
 
   ParsedLine* e_;

@@ -214,7 +214,8 @@ class Parser {
       const size_t end = nl != nullptr ? static_cast<size_t>(nl - base) : size;
       size_t length = end - pos;
       if (nl != nullptr && length > 0 && base[end - 1] == '\r') --length;
-      Record& r = b->records.emplace_back();
+      static const Record kFresh{};  // copied rather than value-initialised (no rep stos)
+      Record& r = b->records.emplace_back(kFresh);
       r.number = number++;
       r.offset = b->offset + pos;
       r.begin = pos;
@@ -256,7 +257,8 @@ class Parser {
       r.msg = stable(parsed_.msg);
       r.fields_begin = static_cast<uint32_t>(b->fields.size());
       r.fields_count = static_cast<uint32_t>(parsed_.fields.size());
-      for (const LogField& f : parsed_.fields) {
+      // Made stable in place, then appended at once.
+      for (LogField& f : parsed_.fields) {
         std::string_view value = stable(f.value);
         if (f.value.data() == parsed_.block_hash.data() && f.value.size() == parsed_.block_hash.size()) {
           r.block_hash = value;
@@ -265,8 +267,9 @@ class Parser {
           r.state_root = value;
         }
         if (f.key == "logger") r.has_logger = true;
-        b->fields.push_back(LogField{stable(f.key), value});
+        f = LogField{stable(f.key), value};
       }
+      b->fields.insert(b->fields.end(), parsed_.fields.begin(), parsed_.fields.end());
       if (r.block_hash.empty()) r.block_hash = stable(parsed_.block_hash);
       if (r.state_root.empty()) r.state_root = stable(parsed_.state_root);
       r.block_hash = NormalHex(r.block_hash, &b->scratch);
