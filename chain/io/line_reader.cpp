@@ -31,6 +31,8 @@ namespace forensics {
 namespace {
 
 constexpr size_t kBaseBufferBytes = 1u << 20;
+// Buffers kept for reuse once the blocks handed out from them are let go.
+constexpr size_t kMaxSpareBuffers = 4;
 
 // The length of the longest prefix of [p, p+n) that ends with a '\n' and holds at most
 // max_lines (>= 1) of them, and in *lines how many it holds. 0 when there is no '\n'.
@@ -179,7 +181,7 @@ void LineReaderImpl::SwitchBuffer() {
   }
   if (!next) next = NewStorage(cap);
   std::memcpy(next->bytes.get(), data() + begin_, pending);
-  if (cap_ == kBaseBufferBytes && spare_.size() < 8) spare_.push_back(std::move(buf_));
+  if (cap_ == kBaseBufferBytes && spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buf_));
   buf_ = std::move(next);
   cap_ = cap;
   handed_end_ = 0;

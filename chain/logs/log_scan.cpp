@@ -140,6 +140,7 @@ bool HasUpperHex(std::string_view s) {
 }
 
 std::string_view NormalHex(std::string_view s, Scratch* scratch) {
+  if (s.empty()) return s;
   if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
   if (!HasUpperHex(s)) return s;
   char* p = scratch->Allocate(s.size());
