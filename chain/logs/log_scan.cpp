@@ -4,9 +4,11 @@
 // timeline window (ScanLogsAround).
 //
 // Outline of one file (StreamLogs):
-//  1. The calling thread reads lines (LineReader decompresses on its own thread) and packs them
-//     into batches; a small pool of parse threads turns each batch into records (logs/
-//     line_parser.h), all views made stable inside the batch.
+//  1. The calling thread takes blocks of whole lines from the LineReader (which decompresses on
+//     its own thread), one block per batch, without copying them; a small pool of parse threads
+//     splits each batch into lines and turns them into records (logs/line_parser.h), all views
+//     made stable inside the batch, with the per-line tests that need no order (indent, hex
+//     case, parity report closer) done there too.
 //  2. The calling thread takes the batches back in order and, per record: an indented line
 //     continues the previous record; a text line without a recognised prefix also continues it
 //     when that record had a Python prefix or opened a PARITY REPORT block; else the record is
