@@ -484,21 +484,30 @@ size_t PrefetchingSource::Read(char* out, size_t cap, std::vector<ReadIssue>* is
   return copied;
 }
 
-bool IsAscii(const char* p, size_t n) {
+bool FindNewlines(const char* p, size_t n, std::vector<size_t>* at) {
   size_t i = 0;
+  unsigned char high = 0;
 #if defined(__SSE2__)
+  const __m128i nl = _mm_set1_epi8('\n');
   __m128i any = _mm_setzero_si128();
   for (; i + 64 <= n; i += 64) {
     const __m128i* q = reinterpret_cast<const __m128i*>(p + i);
-    any = _mm_or_si128(any, _mm_or_si128(_mm_or_si128(_mm_loadu_si128(q), _mm_loadu_si128(q + 1)),
-                                         _mm_or_si128(_mm_loadu_si128(q + 2), _mm_loadu_si128(q + 3))));
-    if ((i & 4095) == 0 && _mm_movemask_epi8(any) != 0) return false;
+    __m128i a = _mm_loadu_si128(q), b = _mm_loadu_si128(q + 1);
+    __m128i c = _mm_loadu_si128(q + 2), d = _mm_loadu_si128(q + 3);
+    any = _mm_or_si128(any, _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)));
+    uint64_t m = static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(a, nl)))) |
+                 (static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, nl)))) << 16) |
+                 (static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(c, nl)))) << 32) |
+                 (static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, nl)))) << 48);
+    for (; m != 0; m &= m - 1) at->push_back(i + static_cast<size_t>(__builtin_ctzll(m)));
   }
-  if (_mm_movemask_epi8(any) != 0) return false;
+  if (_mm_movemask_epi8(any) != 0) high = 0x80;
 #endif
-  unsigned char acc = 0;
-  for (; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
-  return acc < 0x80;
+  for (; i < n; ++i) {
+    high |= static_cast<unsigned char>(p[i]);
+    if (p[i] == '\n') at->push_back(i);
+  }
+  return high < 0x80;
 }
 
 bool IsValidUtf8(const char* s, size_t n) {

@@ -143,8 +143,9 @@ class PrefetchingSource final : public ByteSource {
 
 // True if [p, p+n) is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 bool IsValidUtf8(const char* p, size_t n);
-// True if every byte of [p, p+n) is below 0x80 (then every part of it is valid UTF-8).
-bool IsAscii(const char* p, size_t n);
+// Appends the offset of every '\n' in [p, p+n) to *at, in order, and returns whether every byte
+// is below 0x80 (then every line in it is valid UTF-8).
+bool FindNewlines(const char* p, size_t n, std::vector<size_t>* at);
 
 }  // namespace forensics::io
 

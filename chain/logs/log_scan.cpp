@@ -209,21 +209,25 @@ class Parser {
     const bool windowed = options_.since_us.has_value() || options_.until_us.has_value();
     const char* base = b->text.data();
     const size_t size = b->text.size();
-    const bool check_utf8 = options_.reader.check_utf8 && !io::IsAscii(base, size);
+    newlines_.clear();
+    const bool ascii = io::FindNewlines(base, size, &newlines_);
+    const bool check_utf8 = options_.reader.check_utf8 && !ascii;
     b->records.reserve(b->lines);
     uint64_t number = b->first_number;
+    size_t next_newline = 0;
     for (size_t pos = 0; pos < size;) {
-      const char* nl = static_cast<const char*>(std::memchr(base + pos, '\n', size - pos));
-      const size_t end = nl != nullptr ? static_cast<size_t>(nl - base) : size;
+      // Each line ends at the next '\n', or at the end of the text (the input's last line).
+      const bool nl = next_newline < newlines_.size();
+      const size_t end = nl ? newlines_[next_newline++] : size;
       size_t length = end - pos;
-      if (nl != nullptr && length > 0 && base[end - 1] == '\r') --length;
+      if (nl && length > 0 && base[end - 1] == '\r') --length;
       static const Record kFresh{};  // copied rather than value-initialised (no rep stos)
       Record& r = b->records.emplace_back(kFresh);
       r.number = number++;
       r.offset = b->offset + pos;
       r.begin = pos;
       r.length = length;
-      pos = nl != nullptr ? end + 1 : size;
+      pos = nl ? end + 1 : size;
       std::string_view text(base + r.begin, r.length);
       if (check_utf8) r.bad_utf8 = !io::IsValidUtf8(text.data(), text.size());
       if (!text.empty() && (text[0] == ' ' || text[0] == '\t')) {
@@ -303,6 +307,7 @@ class Parser {
   logs::LineParser parser_;
   logs::ParsedLine parsed_;
   std::string error_;
+  std::vector<size_t> newlines_;  // of the batch being parsed
 };
 
 // Parse threads working through submitted batches; each batch is parsed by one thread.
