@@ -29,6 +29,22 @@ bool Digits(std::string_view s, size_t pos, size_t n, int64_t* value) {
 constexpr std::string_view kMonths[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+// A fraction of a second after the seconds at *p: "." or "," and digits (beyond six they are read
+// and ignored), in microseconds; *p moves past it. None: 0, *p unchanged.
+int64_t ParseFraction(std::string_view s, size_t* p) {
+  size_t q = *p;
+  if (q + 1 >= s.size() || (s[q] != '.' && s[q] != ',') || !IsDigit(s[q + 1])) return 0;
+  ++q;
+  int64_t frac_us = 0, scale = 100000;
+  while (q < s.size() && IsDigit(s[q])) {
+    frac_us += (s[q] - '0') * scale;
+    scale /= 10;
+    ++q;
+  }
+  *p = q;
+  return frac_us;
+}
+
 // Parses "HH:MM:SS[.,frac]" at pos. Returns bytes used, 0 if none.
 size_t ParseTimeOfDay(std::string_view s, size_t pos, int64_t* us, bool seconds_optional) {
   int64_t hh, mm, ss = 0;
@@ -43,16 +59,7 @@ size_t ParseTimeOfDay(std::string_view s, size_t pos, int64_t* us, bool seconds_
     return 0;
   }
   if (hh > 23 || mm > 59 || ss > 60) return 0;
-  int64_t frac_us = 0;
-  if (p + 1 < s.size() && (s[p] == '.' || s[p] == ',') && IsDigit(s[p + 1])) {
-    ++p;
-    int64_t scale = 100000;
-    while (p < s.size() && IsDigit(s[p])) {
-      frac_us += (s[p] - '0') * scale;
-      scale /= 10;
-      ++p;
-    }
-  }
+  const int64_t frac_us = ParseFraction(s, &p);
   *us = ((hh * 60 + mm) * 60 + ss) * kMicrosPerSecond + frac_us;
   return p - pos;
 }
@@ -129,16 +136,7 @@ inline size_t ParseTimeOfDayFast(std::string_view s, size_t pos, int64_t* us) {
   }
   if (hh > 23 || mm > 59 || ss > 60) return 0;
   size_t q = pos + 8;
-  int64_t frac_us = 0;
-  if (q + 1 < s.size() && (s[q] == '.' || s[q] == ',') && IsDigit(s[q + 1])) {
-    ++q;
-    int64_t scale = 100000;
-    while (q < s.size() && IsDigit(s[q])) {
-      frac_us += (s[q] - '0') * scale;
-      scale /= 10;
-      ++q;
-    }
-  }
+  const int64_t frac_us = ParseFraction(s, &q);
   *us = ((hh * 60 + mm) * 60 + ss) * kMicrosPerSecond + frac_us;
   return q - pos;
 }
