@@ -820,7 +820,7 @@ class StateRootTree::Impl {
   }
 
   // From an empty tree: the queue, less its (0, 0) entries, becomes the accounts, kSegFill to a
-  // segment; the leaves and spans are hashed a segment at a time.
+  // segment; the leaves are hashed a segment at a time, then the spans level by level.
   void Build() {
     BigVector<AccountEntry> accounts;
     accounts.swap(pending_);
@@ -846,8 +846,8 @@ class StateRootTree::Impl {
       std::memcpy(&acc_[at(b)], &accounts[b], (e - b) * sizeof(AccountEntry));
       seg_last_.push_back(accounts[e - 1].address);
     }
-    std::vector<uint8_t> msgs(64 * std::min(n, kChunk));
-    for (size_t b = 0; b < n; b += kSegFill) {  // a segment's leaves at a time (kSegFill <= kChunk)
+    std::vector<uint8_t> msgs(48 * std::min(n, kSegFill));
+    for (size_t b = 0; b < n; b += kSegFill) {  // a segment's leaves at a time
       const size_t take = std::min(n, b + kSegFill) - b;
       for (size_t k = 0; k < take; ++k) {
         const AccountEntry& a = acc_[at(b) + k];
@@ -856,20 +856,10 @@ class StateRootTree::Impl {
       TreeHash48(msgs.data(), span_[0][at(b)].data(), take);
       stats_.leaf_hashes += take;
     }
-    for (size_t level = 1; level <= kLow; ++level) {
-      const size_t half = size_t{1} << (level - 1);
-      const size_t count = SpanCount(n, level);
-      for (size_t b = 0; b < count; b += kSegFill) {
-        const size_t take = std::min(count, b + kSegFill) - b;
-        for (size_t k = 0; k < take; ++k) {
-          std::memcpy(&msgs[64 * k], span_[level - 1][at(b + k)].data(), 32);
-          std::memcpy(&msgs[64 * k + 32], span_[level - 1][at(b + k + half)].data(), 32);
-        }
-        TreeHash64(msgs.data(), span_[level][at(b)].data(), take);
-        stats_.node_hashes += take;
-      }
-    }
     RecomputeBegins();
+    for (size_t level = 1; level <= kLow; ++level) {
+      if (SpanCount(n, level) > 0) HashSpans(level, {{0, SpanCount(n, level)}});
+    }
     if (n_ > kLowWidth) {
       upper_.emplace_back();
       GatherLow(0);
