@@ -61,18 +61,6 @@ bool StartsWithAny(std::string_view s, std::initializer_list<std::string_view> p
   return false;
 }
 
-std::string_view CopyHex(logs::Arena* arena, std::string_view s) {
-  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
-  if (s.empty()) return {};
-  char* p = static_cast<char*>(arena->Allocate(s.size(), 1));
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    p[i] = c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  return {p, s.size()};
-}
-
-
 bool InWindow(const LogScanOptions& options, int64_t t) {
   return (!options.since_us || t >= *options.since_us) && (!options.until_us || t <= *options.until_us);
 }
@@ -119,8 +107,6 @@ class Scratch {
   size_t used_ = 0;
 };
 
-// "0x" removed and lower case, as LogEvent promises; views that are already so are kept, others
-// are copied to *scratch.
 // True if some byte of s is 'A'..'F' (eight bytes at a time).
 bool HasUpperHex(std::string_view s) {
   constexpr uint64_t kOnes = 0x0101010101010101ULL;
@@ -141,6 +127,8 @@ bool HasUpperHex(std::string_view s) {
   return false;
 }
 
+// "0x" removed and lower case, as LogEvent promises; views that are already so are kept, others
+// are copied to *scratch.
 std::string_view NormalHex(std::string_view s, Scratch* scratch) {
   if (s.empty()) return s;
   if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
@@ -366,7 +354,7 @@ class ParsePool {
   std::vector<std::thread> threads_;
 };
 
-// A deep copy of an event into `arena`, with "0x" stripped and hex lower-cased.
+// A deep copy of an event into `arena`.
 LogEvent CopyEvent(const LogEvent& e, const std::shared_ptr<logs::Arena>& arena,
                    std::vector<LogField>* field_scratch, std::vector<std::string_view>* cont_scratch) {
   logs::Arena& a = *arena;
@@ -390,8 +378,9 @@ LogEvent CopyEvent(const LogEvent& e, const std::shared_ptr<logs::Arena>& arena,
     }
     field_scratch->push_back(LogField{a.Intern(f.key), value});
   }
-  if (c.block_hash_prefix.empty()) c.block_hash_prefix = CopyHex(&a, e.block_hash_prefix);
-  if (c.state_root_prefix.empty()) c.state_root_prefix = CopyHex(&a, e.state_root_prefix);
+  // Already without "0x" and lower case (the parse threads normalise them).
+  if (c.block_hash_prefix.empty()) c.block_hash_prefix = a.Copy(e.block_hash_prefix);
+  if (c.state_root_prefix.empty()) c.state_root_prefix = a.Copy(e.state_root_prefix);
   c.fields = a.CopyArray(std::span<const LogField>(*field_scratch));
   cont_scratch->clear();
   for (std::string_view s : e.continuation) cont_scratch->push_back(a.Copy(s));
