@@ -12,6 +12,7 @@
 #include <map>
 
 #include "analyzers.h"
+#include "forensics/address_map.h"
 #include "forensics/codec.h"
 #include "forensics/json_writer.h"
 
@@ -35,8 +36,8 @@ class RecordedStateAnalyzer final : public Analyzer {
     const AccountState& state = *ctx.state;
     const BlockExecution& ex = *ctx.execution;
     auto replay_pre = [&](const Address& a) {
-      auto it = ex.before.find(a);
-      return it != ex.before.end() ? it->second : state.Get(a);
+      const Account* v = ex.before.find(a);
+      return v ? *v : state.Get(a);
     };
     auto node_pre = [&](const Address& a) {
       auto it = overlay_.find(a);
@@ -66,21 +67,29 @@ class RecordedStateAnalyzer final : public Analyzer {
       return;
     }
 
-    // The node's post-block view of every account it recorded or the replay touched.
-    std::map<Address, Account> node_post;
-    std::map<Address, bool> recorded_here;
-    for (const auto& [a, acc] : ex.before) node_post[a] = node_pre(a);
+    // The node's post-block view of every account it recorded or the replay touched, and whether
+    // the block recorded it.
+    struct Post {
+      Account node;
+      bool recorded = false;
+    };
+    AddressMap<Post> post;
+    post.reserve(ex.before.size() + b.state_changes->size());
+    for (const auto& [a, acc] : ex.before) post.TryEmplace(a, Post{node_pre(a)});
     __int128 node_delta = 0;
     for (const AccountEntry& e : *b.state_changes) {
-      if (recorded_here.count(e.address)) continue;  // first record of an account wins
-      recorded_here[e.address] = true;
-      Account pre = node_pre(e.address);
-      node_delta += static_cast<__int128>(e.balance) - static_cast<__int128>(pre.balance);
-      node_post[e.address] = Account{e.balance, e.nonce};
+      auto [p, inserted] = post.TryEmplace(e.address, Post{});
+      if (inserted) p->node = node_pre(e.address);
+      if (p->recorded) continue;  // first record of an account wins
+      node_delta += static_cast<__int128>(e.balance) - static_cast<__int128>(p->node.balance);
+      *p = Post{Account{e.balance, e.nonce}, true};
     }
+    std::vector<std::pair<Address, Post>> node_post(post.begin(), post.end());
+    std::sort(node_post.begin(), node_post.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
 
     std::vector<Address> diverged_here;
-    for (const auto& [a, node] : node_post) {
+    for (const auto& [a, p] : node_post) {
+      const Account& node = p.node;
       Account replayed = state.Get(a);
       if (node == replayed) {
         overlay_.erase(a);
@@ -90,9 +99,9 @@ class RecordedStateAnalyzer final : public Analyzer {
       AccountDiff d;
       d.address = a;
       d.replayed = replayed;
-      if (recorded_here.count(a)) d.recorded = node;
+      if (p.recorded) d.recorded = node;
       d.recorded_or_previous = node;
-      if (auto it = ex.touched_by.find(a); it != ex.touched_by.end()) d.touched_by = it->second;
+      d.touched_by = ex.TouchedBy(a);
       d.source = "state_changes";
       diverged_here.push_back(a);
       Finding f;

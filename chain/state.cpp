@@ -25,12 +25,20 @@ std::string_view UpstreamName(std::string_view code) {
 }
 
 void AccountState::Set(const Address& a, const Account& v) {
-  Account& cur = accounts_[a];
-  supply_ -= cur.balance;
-  supply_ += v.balance;
-  cur = v;
+  if (v.balance == 0 && v.nonce == 0) {
+    if (const Account* cur = accounts_.find(a)) {
+      supply_ -= cur->balance;
+      accounts_.erase(a);
+    }
+  } else {
+    auto [cur, inserted] = accounts_.TryEmplace(a, v);
+    if (!inserted) {
+      supply_ -= cur->balance;
+      *cur = v;
+    }
+    supply_ += v.balance;
+  }
   tree_.Set(a, v.balance, v.nonce);
-  if (v.balance == 0 && v.nonce == 0) accounts_.erase(a);
 }
 
 void AccountState::Reset(const std::vector<AccountEntry>& accounts) {
@@ -49,6 +57,13 @@ std::vector<AccountEntry> AccountState::Entries() const {
   return out;
 }
 
+std::vector<size_t> BlockExecution::TouchedBy(const Address& a) const {
+  std::vector<size_t> out;
+  for (const auto& [who, tx] : touches)
+    if (SameBytes32(who, a)) out.push_back(tx);
+  return out;
+}
+
 namespace {
 
 class Executor {
@@ -60,13 +75,8 @@ class Executor {
   Account Get(const Address& a) const { return state_->Get(a); }
 
   void Put(const Address& a, const Account& v) {
-    out_->before.try_emplace(a, state_->Get(a));
+    out_->before.TryEmplace(a, state_->Get(a));
     state_->Set(a, v);
-  }
-
-  void Touch(const Address& a, size_t tx) {
-    auto& v = out_->touched_by[a];
-    if (v.empty() || v.back() != tx) v.push_back(tx);
   }
 
   Finding& Add(std::string code, std::string expected, std::string actual, std::string detail) {
@@ -160,8 +170,8 @@ class Executor {
       sender.nonce += 1;
       Put(tx.from, sender);
     }
-    Touch(tx.from, i);
-    Touch(tx.to, i);
+    out_->touches.emplace_back(tx.from, static_cast<uint32_t>(i));
+    if (tx.to != tx.from) out_->touches.emplace_back(tx.to, static_cast<uint32_t>(i));
     out_->fees += fee;  // Σ fees ≤ Σ balances debited, which fit in u64 each; checked below.
     ++out_->txs_applied;
     return true;

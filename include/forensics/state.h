@@ -4,9 +4,10 @@
 #define FORENSICS_STATE_H_
 
 #include <cstdint>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "forensics/address_map.h"
 #include "forensics/chain.h"
 #include "forensics/codec.h"
 #include "forensics/finding.h"
@@ -20,13 +21,8 @@ struct Account {
   friend bool operator==(const Account&, const Account&) = default;
 };
 
-struct AddressHasher {
-  size_t operator()(const Address& a) const {
-    uint64_t x;
-    static_assert(sizeof(x) <= 32);
-    __builtin_memcpy(&x, a.data(), sizeof(x));
-    return static_cast<size_t>(x ^ (x >> 29));
-  }
+struct AddressHasher {  // for the standard containers
+  size_t operator()(const Address& a) const { return static_cast<size_t>(AddressHash()(a)); }
 };
 
 // The replayed world state: accounts, their total (as 128-bit, since Σ balances may pass 2^64),
@@ -36,8 +32,8 @@ class AccountState {
   explicit AccountState(OddRule rule) : tree_(rule) {}
 
   Account Get(const Address& a) const {
-    auto it = accounts_.find(a);
-    return it == accounts_.end() ? Account{} : it->second;
+    const Account* v = accounts_.find(a);
+    return v ? *v : Account{};
   }
   void Set(const Address& a, const Account& v);
   // Replaces everything (genesis allocations, snapshots).
@@ -49,7 +45,7 @@ class AccountState {
   std::vector<AccountEntry> Entries() const;
 
  private:
-  std::unordered_map<Address, Account, AddressHasher> accounts_;
+  AddressMap<Account> accounts_;  // non-empty accounts only
   unsigned __int128 supply_ = 0;
   StateRootTree tree_;
 };
@@ -65,9 +61,13 @@ struct BlockExecutionOptions {
 struct BlockExecution {
   std::vector<Finding> findings;  // tx-rule and gas findings, in transaction order
   // Accounts the block changed with their values before the block (the undo log).
-  std::unordered_map<Address, Account, AddressHasher> before;
-  // Per account: indices of the block's transactions that touched it (reward credits use none).
-  std::unordered_map<Address, std::vector<size_t>, AddressHasher> touched_by;
+  AddressMap<Account> before;
+  // (account, index of a transaction of the block that touched it), in transaction order; reward
+  // credits add none. Read through TouchedBy.
+  std::vector<std::pair<Address, uint32_t>> touches;
+
+  // Indices of the block's transactions that touched `a`, ascending.
+  std::vector<size_t> TouchedBy(const Address& a) const;
   uint64_t fees = 0;
   uint64_t reward = 0;
   FeeShares shares;
