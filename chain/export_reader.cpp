@@ -30,16 +30,37 @@ std::string TypeName(const element& e) {
   return "a value";
 }
 
+// A field's name as messages spell it ("height", "transactions[3].from", "state_changes[2].nonce"),
+// spelled out only when a message needs it: decoding a valid record builds no names.
+struct FieldName {
+  FieldName(std::string_view name) : head(name) {}  // NOLINT(google-explicit-constructor): a plain name
+  FieldName(const std::string& name) : head(name) {}  // NOLINT(google-explicit-constructor)
+  FieldName(const char* name) : head(name) {}  // NOLINT(google-explicit-constructor)
+  FieldName(std::string_view array, size_t i, std::string_view key = {}) : head(array), index(i), tail(key) {}
+
+  std::string str() const {
+    std::string out(head);
+    if (index != kNone) out += fmt::format("[{}]", index);
+    if (!tail.empty()) out += fmt::format(".{}", tail);
+    return out;
+  }
+
+  static constexpr size_t kNone = SIZE_MAX;
+  std::string_view head;
+  size_t index = kNone;
+  std::string_view tail;
+};
+
 // Field-level decoding with messages of the form "<where>: field <name>: <problem>".
 class FieldDecoder {
  public:
   explicit FieldDecoder(std::string where) : where_(std::move(where)) {}
 
-  Status Error(std::string_view field, std::string_view problem) const {
-    return Status::Corruption(fmt::format("{}: field {}: {}", where_, field, problem));
+  Status Error(const FieldName& field, std::string_view problem) const {
+    return Status::Corruption(fmt::format("{}: field {}: {}", where_, field.str(), problem));
   }
 
-  Status U64(const element& e, std::string_view field, uint64_t* out) const {
+  Status U64(const element& e, const FieldName& field, uint64_t* out) const {
     uint64_t u;
     int64_t i;
     std::string_view s;
@@ -64,7 +85,7 @@ class FieldDecoder {
     return Error(field, fmt::format("expected an unsigned 64-bit integer, found {}", TypeName(e)));
   }
 
-  Status I64(const element& e, std::string_view field, int64_t* out) const {
+  Status I64(const element& e, const FieldName& field, int64_t* out) const {
     int64_t i;
     if (e.get_int64().get(i) == simdjson::SUCCESS) {
       *out = i;
@@ -74,7 +95,7 @@ class FieldDecoder {
     return Error(field, fmt::format("expected a signed 64-bit integer, found {}", TypeName(e)));
   }
 
-  Status U8(const element& e, std::string_view field, uint8_t* out) const {
+  Status U8(const element& e, const FieldName& field, uint8_t* out) const {
     uint64_t v;
     FORENSICS_RETURN_IF_ERROR(U64(e, field, &v));
     if (v > 255) return Error(field, fmt::format("{} does not fit in a byte", v));
@@ -83,7 +104,7 @@ class FieldDecoder {
   }
 
   // Raw bytes: a hex string (optional 0x) or an array of integers 0..255 (Go's [N]byte).
-  Status RawBytes(const element& e, std::string_view field, std::string* out) const {
+  Status RawBytes(const element& e, const FieldName& field, std::string* out) const {
     std::string_view s;
     simdjson::dom::array arr;
     if (e.get_string().get(s) == simdjson::SUCCESS) {
@@ -106,7 +127,14 @@ class FieldDecoder {
   }
 
   template <size_t N>
-  Status Fixed(const element& e, std::string_view field, Bytes<N>* out) const {
+  Status Fixed(const element& e, const FieldName& field, Bytes<N>* out) const {
+    std::string_view s;
+    if (e.get_string().get(s) == simdjson::SUCCESS) {  // the common case: hex of the right length
+      if (auto b = ParseHexN<N>(s)) {
+        *out = *b;
+        return Status::Ok();
+      }
+    }
     std::string raw;
     FORENSICS_RETURN_IF_ERROR(RawBytes(e, field, &raw));
     if (raw.size() != N)
@@ -121,28 +149,30 @@ class FieldDecoder {
       return Error(field, fmt::format("expected an array of accounts, found {}", TypeName(e)));
     size_t i = 0;
     for (element x : arr) {
-      std::string name = fmt::format("{}[{}]", field, i++);
+      const size_t index = i++;
       object o;
-      if (x.get_object().get(o) != simdjson::SUCCESS) return Error(name, "expected an object");
+      if (x.get_object().get(o) != simdjson::SUCCESS) return Error(FieldName(field, index), "expected an object");
       AccountEntry a{};
       bool have_addr = false, have_bal = false, have_nonce = false;
+      const FieldName address(field, index, "address"), balance(field, index, "balance"),
+          nonce(field, index, "nonce");
       for (auto [k, v] : o) {
         if (k == "address") {
-          if (have_addr) return Error(name + ".address", "given twice");
+          if (have_addr) return Error(address, "given twice");
           have_addr = true;
-          FORENSICS_RETURN_IF_ERROR(Fixed(v, name + ".address", &a.address));
+          FORENSICS_RETURN_IF_ERROR(Fixed(v, address, &a.address));
         } else if (k == "balance") {
-          if (have_bal) return Error(name + ".balance", "given twice");
+          if (have_bal) return Error(balance, "given twice");
           have_bal = true;
-          FORENSICS_RETURN_IF_ERROR(U64(v, name + ".balance", &a.balance));
+          FORENSICS_RETURN_IF_ERROR(U64(v, balance, &a.balance));
         } else if (k == "nonce") {
-          if (have_nonce) return Error(name + ".nonce", "given twice");
+          if (have_nonce) return Error(nonce, "given twice");
           have_nonce = true;
-          FORENSICS_RETURN_IF_ERROR(U64(v, name + ".nonce", &a.nonce));
+          FORENSICS_RETURN_IF_ERROR(U64(v, nonce, &a.nonce));
         }
       }
-      if (!have_addr) return Error(name + ".address", "missing");
-      if (!have_bal) return Error(name + ".balance", "missing");
+      if (!have_addr) return Error(address, "missing");
+      if (!have_bal) return Error(balance, "missing");
       // A missing nonce means 0 (genesis allocations commonly omit it).
       out->push_back(a);
     }
@@ -188,7 +218,7 @@ constexpr Alias kBlockAliases[] = {
 
 Status ParseTx(const FieldDecoder& d, const element& e, size_t index, Transaction* tx,
                std::vector<std::string>* state_missing) {
-  const std::string base = fmt::format("transactions[{}]", index);
+  const FieldName base("transactions", index);
   object o;
   if (e.get_object().get(o) != simdjson::SUCCESS) return d.Error(base, "expected an object");
   enum { kCodec, kType, kFrom, kTo, kAmount, kNonce, kGasLimit, kGasPrice, kSig, kData, kTime, kHash, kFee, kN };
@@ -203,7 +233,7 @@ Status ParseTx(const FieldDecoder& d, const element& e, size_t index, Transactio
     for (auto& [n, id] : kNames)
       if (k == n) f = id;
     if (f < 0) continue;
-    const std::string name = base + "." + std::string(k);
+    const FieldName name("transactions", index, k);
     if (seen[f]) return d.Error(name, "given twice (directly or through an alias)");
     seen[f] = true;
     if (v.is_null()) {
@@ -248,7 +278,7 @@ Status ParseTx(const FieldDecoder& d, const element& e, size_t index, Transactio
       {kType, "tx_type"}, {kFrom, "from"}, {kTo, "to"}, {kAmount, "amount"},
       {kNonce, "nonce"}, {kGasLimit, "gas_limit"}, {kGasPrice, "gas_price"}};
   for (auto& [f, n] : kForState)
-    if (!seen[f]) state_missing->push_back(fmt::format("{}.{}", base, n));
+    if (!seen[f]) state_missing->push_back(FieldName("transactions", index, n).str());
   tx->message_complete = seen[kCodec] && seen[kType] && seen[kTime] && seen[kFrom] && seen[kTo] &&
                          seen[kAmount] && seen[kNonce] && seen[kGasLimit] && seen[kGasPrice];
   // Absent data is empty data only when everything else of the message is there.
@@ -266,7 +296,7 @@ Result<Block> ParseBlock(const FieldDecoder& d, const object& o) {
     for (const Alias& a : kBlockAliases)
       if (a.name == k) alias = &a;
     if (alias == nullptr) continue;
-    const std::string name(k);
+    const std::string_view name = k;
     if (seen[alias->field]) return d.Error(name, "given twice (directly or through an alias)");
     if (v.is_null()) continue;
     seen[alias->field] = true;

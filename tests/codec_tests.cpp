@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "forensics/chain_source.h"
 #include "forensics/codec.h"
 #include "forensics/sha256.h"
 
@@ -212,4 +213,37 @@ TEST_CASE("fee shares truncate the exact double constants; dust is 0, 1 or 2", "
 
 TEST_CASE("burn address is 28 zero bytes then ASCII dead", "[codec]") {
   CHECK(BurnAddress().Hex() == std::string(56, '0') + "64656164");
+}
+
+// Field names in export-record errors (chain/export_reader.cpp builds them only on an error): the
+// exact spelling for a block field, a transaction field, a state-change entry and its fields.
+TEST_CASE("export record errors name the field, indexed into arrays", "[codec][export]") {
+  const std::string addr(64, 'a');
+  auto error_of = [](const std::string& line) {
+    auto r = ParseRecordLine(line, Profile::kNeta, "x.ndjson:7");
+    REQUIRE_FALSE(r.has_value());
+    return r.error().message();
+  };
+  const std::string tx = "{\"from\":\"" + addr + "\",\"to\":\"" + addr + "\",\"amount\":5}";
+  CHECK(error_of("{\"record\":\"block\",\"height\":1,\"hash\":\"zz\"}") ==
+        "x.ndjson:7: field hash: 'zz' is not hex");
+  CHECK(error_of("{\"record\":\"block\",\"height\":1,\"state_root\":\"abcd\"}") ==
+        "x.ndjson:7: field state_root: expected 32 bytes (64 hex), found 2 bytes");
+  CHECK(error_of("{\"record\":\"block\",\"height\":1,\"transactions\":[" + tx + ",{\"from\":\"" + addr +
+                 "0\"}]}") == "x.ndjson:7: field transactions[1].from: '" + addr.substr(0, 40) + "…' is not hex");
+  CHECK(error_of("{\"record\":\"block\",\"height\":1,\"txs\":[" + tx + "," + tx + ",{\"amount\":1,\"amount\":2}]}") ==
+        "x.ndjson:7: field transactions[2].amount: given twice (directly or through an alias)");
+  CHECK(error_of("{\"record\":\"block\",\"height\":1,\"txs\":[3]}") ==
+        "x.ndjson:7: field transactions[0]: expected an object");
+  CHECK(error_of("{\"record\":\"block\",\"height\":1,\"state_changes\":[{\"address\":\"" + addr +
+                 "\",\"balance\":1},{\"address\":\"" + addr + "\"}]}") ==
+        "x.ndjson:7: field state_changes[1].balance: missing");
+  CHECK(error_of("{\"record\":\"block\",\"height\":1,\"state_changes\":[{\"address\":\"" + addr +
+                 "\",\"balance\":-4}]}") ==
+        "x.ndjson:7: field state_changes[0].balance: negative value -4 where an unsigned 64-bit integer is required");
+  CHECK(error_of("{\"record\":\"snapshot\",\"height\":1,\"accounts\":[7]}") ==
+        "x.ndjson:7: field accounts[0]: expected an object");
+  // Go's [32]byte spelling still decodes, and a short one is named.
+  CHECK(error_of("{\"record\":\"block\",\"height\":1,\"parent_hash\":[1,2,3]}") ==
+        "x.ndjson:7: field parent_hash: expected 32 bytes (64 hex), found 3 bytes");
 }
