@@ -247,3 +247,50 @@ TEST_CASE("export record errors name the field, indexed into arrays", "[codec][e
   CHECK(error_of("{\"record\":\"block\",\"height\":1,\"parent_hash\":[1,2,3]}") ==
         "x.ndjson:7: field parent_hash: expected 32 bytes (64 hex), found 3 bytes");
 }
+
+// Hex decoding (16 digits at a time where the CPU allows, the rest one by one) against a plain
+// reference: every byte value at every position of strings from 0 to 40 bytes, both cases, with
+// and without 0x.
+TEST_CASE("hex decoding accepts exactly the hex digits, at every position", "[codec][hex]") {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  static constexpr char kDigits[] = "0123456789abcdefABCDEF";
+  uint32_t seed = 7;
+  auto next = [&] { return seed = seed * 1103515245u + 12345u; };
+  for (size_t bytes = 0; bytes <= 40; ++bytes) {
+    std::string hex;
+    for (size_t i = 0; i < 2 * bytes; ++i) hex.push_back(kDigits[(next() >> 8) % 22]);
+    std::string expect;
+    for (size_t i = 0; i < bytes; ++i) expect.push_back(static_cast<char>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1])));
+    std::string out;
+    REQUIRE(ParseHex(hex, &out));
+    REQUIRE(out == expect);
+    REQUIRE(ParseHex("0x" + hex, &out));
+    REQUIRE(out == expect);
+    for (size_t pos = 0; pos < hex.size(); ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string bad = hex;
+        bad[pos] = static_cast<char>(b);
+        if (pos == 1 && hex[0] == '0' && (b == 'x' || b == 'X')) continue;  // a 0x prefix, checked above
+        const bool valid = nibble(static_cast<char>(b)) >= 0;
+        INFO("length " << bytes << ", byte " << b << " at " << pos);
+        REQUIRE(ParseHex(bad, &out) == valid);
+        if (valid) {
+          std::string want = expect;
+          const size_t k = pos / 2;
+          want[k] = static_cast<char>(nibble(bad[2 * k]) << 4 | nibble(bad[2 * k + 1]));
+          REQUIRE(out == want);
+        }
+      }
+    }
+  }
+  std::optional<Hash32> h = ParseHexN<32>(std::string(63, 'a') + "g");
+  CHECK_FALSE(h.has_value());
+  h = ParseHexN<32>(std::string(64, 'F'));
+  REQUIRE(h.has_value());
+  CHECK(h->v[31] == 0xff);
+}
