@@ -32,6 +32,9 @@ struct LineReaderOptions {
   // Decompress on a background thread, a few 1 MiB chunks ahead of Next(), so that decoding and
   // the caller's per-line work run on two cores. Same lines, issues and offsets either way.
   bool decode_in_background = false;
+  // The size of those chunks (0: 1 MiB). The lines are read from the chunks themselves, without
+  // a copy; other sizes are for tests and measurements.
+  size_t background_chunk_bytes = 0;
 };
 
 struct Line {
