@@ -271,7 +271,9 @@ TEST_CASE("lines read from the decoding thread's chunks are those of the text, f
     LineReaderOptions inline_options;
     Read want = truncated ? ByLine(path, inline_options) : Expected(text);
     if (!truncated) REQUIRE(ByLine(path, inline_options).lines == want.lines);
-    for (size_t chunk : {size_t{32}, 64 + rng() % 512, 512 + rng() % 8192, size_t{1} << 20}) {
+    // 0: the default, whose buffers are mapped as 2 MiB huge pages, as are those of 3 MiB.
+    for (size_t chunk : {size_t{32}, 64 + rng() % 512, 512 + rng() % 8192, size_t{1} << 20,
+                         size_t{0}, size_t{3} << 20}) {
       LineReaderOptions options;
       options.decode_in_background = true;
       options.background_chunk_bytes = chunk;

@@ -117,10 +117,11 @@ class FileDecoder final : public ByteSource {
 // none is free (the holders of taken chunks bound the rest).
 class PrefetchingSource final : public ByteSource {
  public:
-  static constexpr size_t kDefaultChunkBytes = 1u << 20;
+  // A buffer of headroom and chunk is then one 2 MiB huge page.
+  static constexpr size_t kDefaultChunkBytes = (2u << 20) - (32u << 10);
   // headroom: chunk_bytes / 4, at most 32 KiB.
   explicit PrefetchingSource(std::unique_ptr<ByteSource> inner,
-                             size_t chunk_bytes = kDefaultChunkBytes, size_t max_chunks = 4);
+                             size_t chunk_bytes = kDefaultChunkBytes, size_t max_chunks = 2);
   ~PrefetchingSource() override;
 
   size_t Read(char* out, size_t cap, std::vector<ReadIssue>* issues) override;
