@@ -249,10 +249,23 @@ class Parser {
       r.yearless = parsed_.yearless;
       r.yearless_time = parsed_.yearless_time;
       r.block_height = parsed_.block_height;
-      r.node = stable(parsed_.node);
-      r.msg = stable(parsed_.msg);
       r.fields_begin = static_cast<uint32_t>(b->fields.size());
       r.fields_count = static_cast<uint32_t>(parsed_.fields.size());
+      if (parsed_.views_in_text) {
+        // Already stable (the usual flat JSON line): the views as they are.
+        r.node = parsed_.node;
+        r.msg = parsed_.msg;
+        for (const LogField& f : parsed_.fields) {
+          if (f.key.size() == 6 && f.key == "logger") r.has_logger = true;
+        }
+        b->fields.insert(b->fields.end(), parsed_.fields.begin(), parsed_.fields.end());
+        r.block_hash = NormalHex(parsed_.block_hash, &b->scratch);
+        r.state_root = NormalHex(parsed_.state_root, &b->scratch);
+        r.parity_closer = logs::IsParityReportCloser(r.msg);
+        continue;
+      }
+      r.node = stable(parsed_.node);
+      r.msg = stable(parsed_.msg);
       // Made stable in place, then appended at once.
       for (LogField& f : parsed_.fields) {
         std::string_view value = stable(f.value);
