@@ -568,6 +568,9 @@ bool PrefetchingSource::TakeChunk(ChunkView* view, std::vector<ReadIssue>* issue
       view->size = current_.size - current_pos_;
       view->room = headroom_ + current_pos_;  // bytes already copied out by Read() may go too
       current_pos_ = current_.size;
+      // Read() past the chunk's end: its issues follow its bytes.
+      for (ReadIssue& issue : current_.issues) issues->push_back(std::move(issue));
+      current_.issues.clear();
       return true;
     }
     if (!Advance(issues)) break;

@@ -136,7 +136,8 @@ class PrefetchingSource final : public ByteSource {
   };
   // Sets *view to the bytes of the current chunk that Read() has not returned, or else to the
   // next chunk, and returns true; false at the end of the input. The next Read() or TakeChunk()
-  // goes on after them. Issues are appended as Read() appends them (after the chunk's bytes).
+  // goes on after them. The chunk's issues are appended with its bytes, as a Read() that reads
+  // past its end appends them.
   bool TakeChunk(ChunkView* view, std::vector<ReadIssue>* issues);
   size_t headroom() const { return headroom_; }
 
