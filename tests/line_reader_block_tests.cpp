@@ -178,8 +178,9 @@ TEST_CASE("NextBlock splits into exactly the lines, numbers, offsets and issues 
     }
     options.check_utf8 = rng() % 2 == 0;
     options.decode_in_background = rng() % 2 == 0;
+    if (rng() % 2 == 0) options.background_chunk_bytes = 64 + rng() % 4096;
     INFO("round " << round << " max_line_bytes " << options.max_line_bytes << " utf8 "
-                  << options.check_utf8);
+                  << options.check_utf8 << " chunk " << options.background_chunk_bytes);
     Read want = ByLine(path, options);
     CheckSame(want, ByBlock(path, options, rng, /*mix=*/false));
     CheckSame(want, ByBlock(path, options, rng, /*mix=*/true));
@@ -197,7 +198,10 @@ TEST_CASE("a block whose owner is kept stays valid and unchanged after later rea
     LineReaderOptions options;
     options.max_line_bytes = round % 3 == 0 ? 100 + rng() % 5000 : 4u << 20;
     options.decode_in_background = round % 4 < 2;
-    INFO("round " << round);
+    // Small chunks: many blocks point into chunks the reader took from the decoding thread,
+    // whose buffers go back to its pool once no block holds them.
+    if (round % 2 == 0) options.background_chunk_bytes = 64 + rng() % 8192;
+    INFO("round " << round << " chunk " << options.background_chunk_bytes);
     Read want = ByLine(path, options);
 
     auto reader = LineReader::Open(path, options);
@@ -220,6 +224,92 @@ TEST_CASE("a block whose owner is kept stays valid and unchanged after later rea
       REQUIRE(j < want.numbers.size());
       CHECK(want.lines[j] == got.lines[i]);
       CHECK(want.offsets[j] == got.offsets[i]);
+    }
+  }
+}
+
+// The lines (with numbers and offsets) and issues of splitting `text` the way Next() does,
+// with no line too long.
+Read Expected(const std::string& text) {
+  Read r;
+  size_t pos = 0;
+  uint64_t number = 1;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    size_t end = nl == std::string::npos ? text.size() : nl;
+    size_t len = end - pos;
+    if (nl != std::string::npos && len > 0 && text[end - 1] == '\r') --len;
+    Add(&r, std::string_view(text).substr(pos, len), number++, pos, kNotCompared);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+  }
+  return r;
+}
+
+TEST_CASE("lines read from the decoding thread's chunks are those of the text, for any chunk size",
+          "[line_reader][line_block]") {
+  // The reader takes each chunk whole and puts the partial line before it (when it fits in the
+  // room the chunk leaves), or copies the chunk behind a longer one: lines spanning one or many
+  // chunk boundaries, frame ends inside chunks, a truncated last frame.
+  std::mt19937_64 rng(23);
+  TempDir dir;
+  for (int round = 0; round < 40; ++round) {
+    std::string text = RandomText(rng, 100 + rng() % 1000);
+    std::string file;
+    size_t cut = rng() % (text.size() + 1);
+    bool truncated = round % 4 == 3;
+    switch (round % 4) {
+      case 0: file = text; break;
+      case 1: file = ZstdFrame(text.substr(0, cut)) + ZstdFrame(text.substr(cut)); break;
+      case 2: file = GzipMember(text.substr(0, cut)) + ZstdFrame(text.substr(cut)); break;
+      default: {
+        std::string second = ZstdFrame(text.substr(cut), 1);
+        file = ZstdFrame(text.substr(0, cut)) + second.substr(0, second.size() / 2);
+        break;
+      }
+    }
+    std::string path = dir.Write("c" + std::to_string(round) + ".log", file);
+    LineReaderOptions inline_options;
+    Read want = truncated ? ByLine(path, inline_options) : Expected(text);
+    if (!truncated) REQUIRE(ByLine(path, inline_options).lines == want.lines);
+    // 0: the default, whose buffers are mapped as 2 MiB huge pages, as are those of 3 MiB.
+    for (size_t chunk : {size_t{32}, 64 + rng() % 512, 512 + rng() % 8192, size_t{1} << 20,
+                         size_t{0}, size_t{3} << 20}) {
+      LineReaderOptions options;
+      options.decode_in_background = true;
+      options.background_chunk_bytes = chunk;
+      INFO("round " << round << " chunk " << chunk);
+      Read got = ByLine(path, options);
+      REQUIRE(got.lines.size() == want.lines.size());
+      for (size_t i = 0; i < got.lines.size(); ++i) {
+        INFO("line " << i);
+        REQUIRE(got.lines[i] == want.lines[i]);
+        REQUIRE(got.numbers[i] == want.numbers[i]);
+        REQUIRE(got.offsets[i] == want.offsets[i]);
+      }
+      Read inline_read = ByLine(path, inline_options);
+      REQUIRE(got.issues.size() == inline_read.issues.size());
+      for (size_t i = 0; i < got.issues.size(); ++i) {
+        CHECK(got.issues[i].kind == inline_read.issues[i].kind);
+        CHECK(got.issues[i].offset == inline_read.issues[i].offset);
+        CHECK(got.issues[i].what == inline_read.issues[i].what);
+      }
+      if (truncated) REQUIRE_FALSE(got.issues.empty());
+      // The same lines by blocks, all kept until the end: none of the chunk buffers they point
+      // into may be reused while held.
+      auto reader = LineReader::Open(path, options);
+      REQUIRE(reader.has_value());
+      std::vector<std::pair<LineBlock, std::string>> held;
+      LineBlock block;
+      while ((*reader)->NextBlock(&block, 1 + rng() % 4096, 1 + rng() % 100)) {
+        held.emplace_back(block, std::string(block.text));
+      }
+      Read blocks;
+      for (const auto& [b, copy] : held) {
+        REQUIRE(b.text == copy);
+        SplitBlock(b, kNotCompared, &blocks);
+      }
+      REQUIRE(blocks.lines == want.lines);
+      REQUIRE(blocks.offsets == want.offsets);
     }
   }
 }

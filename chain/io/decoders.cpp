@@ -3,6 +3,7 @@
 #include "io/decoders.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -14,7 +15,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstring>
+#include <new>
 #include <utility>
 
 namespace forensics::io {
@@ -399,11 +402,86 @@ size_t FileDecoder::Read(char* out, size_t cap, std::vector<ReadIssue>* issues) 
   return 0;
 }
 
+namespace {
+
+constexpr size_t kHugePageBytes = 2u << 20;
+
+// A chunk buffer. Those of kHugePageBytes or more are mapped on their own, aligned to and in
+// whole kHugePageBytes, and advised as huge pages: where the kernel grants them, a buffer costs
+// one page fault instead of one per 4 KiB page (faults on fresh memory are most of what a
+// buffer costs on some virtual machines).
+class ChunkMemory {
+ public:
+  explicit ChunkMemory(size_t bytes) {
+    if (bytes < kHugePageBytes) {
+      heap_.reset(new char[bytes]);
+      data_ = heap_.get();
+      return;
+    }
+    mapped_ = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+    size_t span = mapped_ + kHugePageBytes;
+    void* p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    uintptr_t start = reinterpret_cast<uintptr_t>(p);
+    uintptr_t aligned = (start + kHugePageBytes - 1) & ~uintptr_t{kHugePageBytes - 1};
+    if (aligned > start) ::munmap(p, aligned - start);
+    if (aligned + mapped_ < start + span) {
+      ::munmap(reinterpret_cast<void*>(aligned + mapped_), start + span - (aligned + mapped_));
+    }
+    data_ = reinterpret_cast<char*>(aligned);
+#ifdef MADV_HUGEPAGE
+    (void)::madvise(data_, mapped_, MADV_HUGEPAGE);
+#endif
+  }
+  ~ChunkMemory() {
+    if (mapped_ != 0) ::munmap(data_, mapped_);
+  }
+  ChunkMemory(const ChunkMemory&) = delete;
+  ChunkMemory& operator=(const ChunkMemory&) = delete;
+  char* data() const { return data_; }
+
+ private:
+  std::unique_ptr<char[]> heap_;
+  char* data_ = nullptr;
+  size_t mapped_ = 0;
+};
+
+}  // namespace
+
+struct PrefetchingSource::Pool {
+  std::mutex mu;
+  std::vector<std::unique_ptr<ChunkMemory>> free;
+  size_t bytes = 0;  // of each buffer
+  size_t keep = 0;   // free buffers kept at most
+
+  static std::shared_ptr<char> Get(const std::shared_ptr<Pool>& pool) {
+    std::unique_ptr<ChunkMemory> buf;
+    {
+      std::lock_guard<std::mutex> lock(pool->mu);
+      if (!pool->free.empty()) {
+        buf = std::move(pool->free.back());
+        pool->free.pop_back();
+      }
+    }
+    if (!buf) buf = std::make_unique<ChunkMemory>(pool->bytes);
+    char* data = buf->data();
+    return std::shared_ptr<char>(data, [pool, memory = buf.release()](char*) {
+      std::unique_ptr<ChunkMemory> back(memory);
+      std::lock_guard<std::mutex> lock(pool->mu);
+      if (pool->free.size() < pool->keep) pool->free.push_back(std::move(back));
+    });
+  }
+};
+
 PrefetchingSource::PrefetchingSource(std::unique_ptr<ByteSource> inner, size_t chunk_bytes,
                                      size_t max_chunks)
     : inner_(std::move(inner)),
       chunk_bytes_(std::max<size_t>(chunk_bytes, 1)),
-      max_chunks_(std::max<size_t>(max_chunks, 1)) {
+      headroom_(std::min<size_t>(chunk_bytes_ / 4, 32u << 10)),
+      max_chunks_(std::max<size_t>(max_chunks, 1)),
+      pool_(std::make_shared<Pool>()) {
+  pool_->bytes = headroom_ + chunk_bytes_;
+  pool_->keep = max_chunks_ + 4;
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -417,27 +495,17 @@ PrefetchingSource::~PrefetchingSource() {
 }
 
 void PrefetchingSource::Run() {
-  size_t allocated = 0;
   for (;;) {
-    std::unique_ptr<char[]> buf;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || !free_.empty() || allocated < max_chunks_; });
+      cv_.wait(lock, [&] { return stop_ || ready_.size() < max_chunks_; });
       if (stop_) return;
-      if (!free_.empty()) {
-        buf = std::move(free_.back());
-        free_.pop_back();
-      }
-    }
-    if (!buf) {
-      buf.reset(new char[chunk_bytes_]);
-      ++allocated;
     }
     Chunk chunk;
-    chunk.data = std::move(buf);
+    chunk.buf = Pool::Get(pool_);
+    char* out = chunk.buf.get() + headroom_;
     while (chunk.size < chunk_bytes_) {
-      size_t n = inner_->Read(chunk.data.get() + chunk.size, chunk_bytes_ - chunk.size,
-                              &chunk.issues);
+      size_t n = inner_->Read(out + chunk.size, chunk_bytes_ - chunk.size, &chunk.issues);
       if (n == 0) {
         chunk.last = true;
         break;
@@ -454,34 +522,60 @@ void PrefetchingSource::Run() {
   }
 }
 
+bool PrefetchingSource::Advance(std::vector<ReadIssue>* issues) {
+  // The current chunk is used up: its issues come after its bytes.
+  if (current_.buf || current_.last) {
+    for (ReadIssue& issue : current_.issues) issues->push_back(std::move(issue));
+    if (current_.last) {
+      done_ = true;
+      current_.buf.reset();
+      return false;
+    }
+  }
+  Chunk next;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !ready_.empty(); });
+    next = std::move(ready_.front());
+    ready_.pop_front();
+  }
+  cv_.notify_all();  // the decoding thread may go on
+  current_ = std::move(next);  // lets the previous chunk's buffer go, unless it was taken
+  current_pos_ = 0;
+  return true;
+}
+
 size_t PrefetchingSource::Read(char* out, size_t cap, std::vector<ReadIssue>* issues) {
   size_t copied = 0;
   while (copied < cap && !done_) {
-    if (current_.data && current_pos_ < current_.size) {
+    if (current_.buf && current_pos_ < current_.size) {
       size_t n = std::min(cap - copied, current_.size - current_pos_);
-      std::memcpy(out + copied, current_.data.get() + current_pos_, n);
+      std::memcpy(out + copied, current_.buf.get() + headroom_ + current_pos_, n);
       current_pos_ += n;
       copied += n;
       continue;
     }
-    // The current chunk is used up: its issues come after its bytes.
-    if (current_.data || current_.last) {
-      for (ReadIssue& issue : current_.issues) issues->push_back(std::move(issue));
-      if (current_.last) {
-        done_ = true;
-        break;
-      }
-      std::lock_guard<std::mutex> lock(mu_);
-      free_.push_back(std::move(current_.data));
-    }
-    cv_.notify_all();
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !ready_.empty(); });
-    current_ = std::move(ready_.front());
-    ready_.pop_front();
-    current_pos_ = 0;
+    if (!Advance(issues)) break;
   }
   return copied;
+}
+
+bool PrefetchingSource::TakeChunk(ChunkView* view, std::vector<ReadIssue>* issues) {
+  while (!done_) {
+    if (current_.buf && current_pos_ < current_.size) {
+      view->owner = current_.buf;
+      view->data = current_.buf.get() + headroom_ + current_pos_;
+      view->size = current_.size - current_pos_;
+      view->room = headroom_ + current_pos_;  // bytes already copied out by Read() may go too
+      current_pos_ = current_.size;
+      // Read() past the chunk's end: its issues follow its bytes.
+      for (ReadIssue& issue : current_.issues) issues->push_back(std::move(issue));
+      current_.issues.clear();
+      return true;
+    }
+    if (!Advance(issues)) break;
+  }
+  return false;
 }
 
 bool FindNewlines(const char* p, size_t n, std::vector<size_t>* at) {

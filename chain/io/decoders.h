@@ -108,32 +108,59 @@ class FileDecoder final : public ByteSource {
 
 // Runs a ByteSource on a background thread, a few fixed-size chunks ahead of the reader, so that
 // decompression and the reader's own work use two cores.
+//
+// The chunks can be read by copy (Read) or taken whole (TakeChunk): then the reader reads its
+// lines straight from the buffer the bytes were decoded into. Each chunk's bytes start `headroom`
+// bytes into its buffer, so that a reader can put the partial line it holds right before them.
+// A taken buffer goes back to the source's pool when its last holder lets it go; the source
+// decodes ahead into at most max_chunks chunks not yet handed out, and allocates a buffer when
+// none is free (the holders of taken chunks bound the rest).
 class PrefetchingSource final : public ByteSource {
  public:
-  explicit PrefetchingSource(std::unique_ptr<ByteSource> inner, size_t chunk_bytes = 1u << 20,
-                             size_t max_chunks = 4);
+  // A buffer of headroom and chunk is then one 2 MiB huge page.
+  static constexpr size_t kDefaultChunkBytes = (2u << 20) - (32u << 10);
+  // headroom: chunk_bytes / 4, at most 32 KiB.
+  explicit PrefetchingSource(std::unique_ptr<ByteSource> inner,
+                             size_t chunk_bytes = kDefaultChunkBytes, size_t max_chunks = 2);
   ~PrefetchingSource() override;
 
   size_t Read(char* out, size_t cap, std::vector<ReadIssue>* issues) override;
   uint64_t file_bytes_read() const override { return inner_->file_bytes_read(); }
   uint64_t file_size() const override { return inner_->file_size(); }
 
+  struct ChunkView {
+    std::shared_ptr<char> owner;  // the chunk's buffer
+    char* data = nullptr;         // the bytes not read yet, in the decoded stream's order
+    size_t size = 0;              // > 0
+    size_t room = 0;              // bytes before data the holder may overwrite (>= headroom())
+  };
+  // Sets *view to the bytes of the current chunk that Read() has not returned, or else to the
+  // next chunk, and returns true; false at the end of the input. The next Read() or TakeChunk()
+  // goes on after them. The chunk's issues are appended with its bytes, as a Read() that reads
+  // past its end appends them.
+  bool TakeChunk(ChunkView* view, std::vector<ReadIssue>* issues);
+  size_t headroom() const { return headroom_; }
+
  private:
+  struct Pool;  // free chunk buffers, shared with the buffers handed out
   struct Chunk {
-    std::unique_ptr<char[]> data;
+    std::shared_ptr<char> buf;  // the bytes are at buf + headroom_
     size_t size = 0;
     std::vector<ReadIssue> issues;  // found while decoding this chunk; reported after its bytes
     bool last = false;
   };
   void Run();
+  // Moves past the current chunk (appending its issues) to the next one; false at the end.
+  bool Advance(std::vector<ReadIssue>* issues);
 
   std::unique_ptr<ByteSource> inner_;
   size_t chunk_bytes_;
+  size_t headroom_;
   size_t max_chunks_;
+  std::shared_ptr<Pool> pool_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Chunk> ready_;
-  std::vector<std::unique_ptr<char[]>> free_;
   bool stop_ = false;
   Chunk current_;
   size_t current_pos_ = 0;

@@ -2,9 +2,9 @@
 // skips over-long lines without holding them, strips "\r\n", optionally checks UTF-8.
 //
 // Buffer outline:
-//  1. buf_[begin_, end_) holds decoded bytes not yet returned; the search for '\n' resumes at
-//     scan_ so that a partial line is never scanned twice.
-//  2. A complete line is returned as a view into buf_ (no copy).
+//  1. The buffer's [begin_, end_) holds decoded bytes not yet returned; the search for '\n'
+//     resumes at scan_ so that a partial line is never scanned twice.
+//  2. A complete line is returned as a view into the buffer (no copy).
 //  3. Without a '\n' in view, the partial line is moved to the front and more is decoded behind
 //     it. The buffer grows only while the partial line fits in max_line_bytes; once the partial
 //     line exceeds it, its bytes are dropped and the rest of it is skipped up to its '\n'
@@ -12,6 +12,11 @@
 //  4. NextBlock() hands out the complete lines in view at once (one scan for their newlines)
 //     and takes the path of Next() only where that one would refill the buffer or skip a line,
 //     so both see the same lines, numbers, offsets and issues, in the same order.
+//  5. When a decoding thread fills chunks (decode_in_background), a refill takes the next chunk
+//     whole instead of copying it: the partial line, if it fits in the room the chunk leaves
+//     before its bytes, is copied there and the chunk becomes the buffer the lines are read
+//     from. A chunk is never written after that (blocks may point into it); a longer partial
+//     line goes back to a buffer of our own, as in 3, and the chunks' bytes are copied behind it.
 #include "forensics/line_reader.h"
 
 #include <algorithm>
@@ -95,12 +100,15 @@ std::shared_ptr<Storage> NewStorage(size_t cap) {
 
 class LineReaderImpl final : public LineReader {
  public:
+  // `chunks`: the source itself when it is a PrefetchingSource, else null.
   LineReaderImpl(std::string path, const LineReaderOptions& options,
-                 std::unique_ptr<io::ByteSource> source)
+                 std::unique_ptr<io::ByteSource> source, io::PrefetchingSource* chunks)
       : path_(std::move(path)),
         options_(options),
         source_(std::move(source)),
+        chunks_(chunks),
         buf_(NewStorage(kBaseBufferBytes)),
+        data_(buf_->bytes.get()),
         cap_(kBaseBufferBytes) {}
 
   bool Next(Line* line) override;
@@ -118,27 +126,36 @@ class LineReaderImpl final : public LineReader {
   // the first over-long one, without refilling. Returns how many (0: Next() must go on).
   uint64_t TakeLines(size_t max_bytes, size_t max_lines);
   void ReportTooLong(uint64_t number, uint64_t offset, uint64_t length, bool at_eof);
-  char* data() const { return buf_->bytes.get(); }
-  // Moves the partial line to a buffer no block points into (see Refill).
+  char* data() const { return data_; }
+  // Moves the partial line to a buffer of our own no block points into (see Refill).
   void SwitchBuffer();
+  // Step 5: the partial line (at most the chunk's room) and the next chunk become the buffer.
+  // Returns false at the end of the input.
+  bool TakeChunk();
 
   std::string path_;
   LineReaderOptions options_;
   std::unique_ptr<io::ByteSource> source_;
+  io::PrefetchingSource* chunks_;
   std::vector<ReadIssue> issues_;
 
+  // The buffer the lines are read from: data_[0, cap_), in buf_ (ours) or in chunk_ (taken from
+  // chunks_; then buf_ is null and cap_ == end_).
   std::shared_ptr<Storage> buf_;
+  std::shared_ptr<char> chunk_;
+  char* data_;
   size_t cap_;
-  // Blocks handed out point into buf_[0, handed_end_); 0 when none is held any more.
+  // Blocks handed out point into buf_[0, handed_end_); 0 when none is held any more (or the
+  // buffer is a chunk, which is never written).
   size_t handed_end_ = 0;
   std::vector<std::shared_ptr<Storage>> spare_;  // earlier buffers, reused once no block holds them
   size_t begin_ = 0;
   size_t end_ = 0;
   size_t scan_ = 0;
-  uint64_t base_offset_ = 0;  // decoded-stream offset of buf_[0]
+  uint64_t base_offset_ = 0;  // decoded-stream offset of data_[0]
   bool eof_ = false;
   uint64_t next_number_ = 1;
-  size_t delivered_at_ = 0;  // where the line Deliver() returned last starts in buf_
+  size_t delivered_at_ = 0;  // where the line Deliver() returned last starts in data_
 
   bool skipping_ = false;  // inside an over-long line, discarding bytes up to its '\n'
   uint64_t skip_number_ = 0;
@@ -169,7 +186,9 @@ void LineReaderImpl::Deliver(size_t len, size_t consumed, Line* line) {
 
 void LineReaderImpl::SwitchBuffer() {
   const size_t pending = end_ - begin_;
-  const size_t cap = pending < kBaseBufferBytes / 2 ? kBaseBufferBytes : cap_;
+  const size_t cap = pending < kBaseBufferBytes / 2 ? kBaseBufferBytes
+                     : chunk_                       ? std::max(kBaseBufferBytes, pending)
+                                                    : cap_;
   std::shared_ptr<Storage> next;
   for (auto& spare : spare_) {
     if (spare.use_count() == 1 && spare->cap == cap) {
@@ -181,8 +200,12 @@ void LineReaderImpl::SwitchBuffer() {
   }
   if (!next) next = NewStorage(cap);
   std::memcpy(next->bytes.get(), data() + begin_, pending);
-  if (cap_ == kBaseBufferBytes && spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buf_));
+  if (buf_ && cap_ == kBaseBufferBytes && spare_.size() < kMaxSpareBuffers) {
+    spare_.push_back(std::move(buf_));
+  }
   buf_ = std::move(next);
+  chunk_.reset();
+  data_ = buf_->bytes.get();
   cap_ = cap;
   handed_end_ = 0;
   base_offset_ += begin_;
@@ -191,11 +214,35 @@ void LineReaderImpl::SwitchBuffer() {
   end_ = pending;
 }
 
+bool LineReaderImpl::TakeChunk() {
+  io::PrefetchingSource::ChunkView view;
+  if (!chunks_->TakeChunk(&view, &issues_)) {
+    eof_ = true;
+    return false;
+  }
+  const size_t pending = end_ - begin_;
+  char* start = view.data - pending;
+  std::memcpy(start, data() + begin_, pending);
+  if (buf_) {
+    if (cap_ == kBaseBufferBytes && spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buf_));
+    buf_.reset();
+  }
+  chunk_ = std::move(view.owner);
+  data_ = start;
+  handed_end_ = 0;
+  base_offset_ += begin_;
+  scan_ -= begin_;
+  begin_ = 0;
+  end_ = cap_ = pending + view.size;
+  return true;
+}
+
 bool LineReaderImpl::Refill() {
   if (eof_) return false;
-  if (handed_end_ > 0 && buf_.use_count() == 1) handed_end_ = 0;  // no block holds it any more
   size_t pending = end_ - begin_;
-  if (handed_end_ > 0) {
+  if (chunks_ != nullptr && pending <= chunks_->headroom()) return TakeChunk();
+  if (handed_end_ > 0 && buf_ && buf_.use_count() == 1) handed_end_ = 0;  // no block holds it any more
+  if (handed_end_ > 0 || chunk_) {
     // Moving the partial line to the front or reading over the bytes of a block still held
     // would change that block: go on in another buffer.
     SwitchBuffer();
@@ -204,6 +251,7 @@ bool LineReaderImpl::Refill() {
     std::shared_ptr<Storage> small = NewStorage(kBaseBufferBytes);
     std::memcpy(small->bytes.get(), data() + begin_, pending);
     buf_ = std::move(small);
+    data_ = buf_->bytes.get();
     cap_ = kBaseBufferBytes;
     base_offset_ += begin_;
     scan_ -= begin_;
@@ -227,6 +275,7 @@ bool LineReaderImpl::Refill() {
     (void)buf_->bytes.release();
     buf_->bytes.reset(bigger);
     buf_->cap = new_cap;
+    data_ = bigger;
     cap_ = new_cap;
   }
   size_t n = source_->Read(data() + end_, cap_ - end_, &issues_);
@@ -361,7 +410,11 @@ bool LineReaderImpl::NextBlock(LineBlock* block, size_t max_bytes, size_t max_li
     if (used < max_bytes && max_lines > 1) lines += TakeLines(max_bytes - used, max_lines - 1);
   }
   block->text = std::string_view(data() + start, begin_ - start);
-  block->owner = buf_;
+  if (chunk_) {
+    block->owner = chunk_;
+  } else {
+    block->owner = buf_;
+  }
   handed_end_ = begin_;
   block->first_number = first;
   block->offset = base_offset_ + start;
@@ -377,11 +430,17 @@ Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
   auto decoder = io::FileDecoder::Open(path);
   if (!decoder.has_value()) return decoder.error();
   std::unique_ptr<io::ByteSource> source = std::move(decoder).value();
+  io::PrefetchingSource* chunks = nullptr;
   if (options.decode_in_background) {
-    source = std::make_unique<io::PrefetchingSource>(std::move(source));
+    auto prefetch = std::make_unique<io::PrefetchingSource>(
+        std::move(source), options.background_chunk_bytes != 0
+                               ? options.background_chunk_bytes
+                               : io::PrefetchingSource::kDefaultChunkBytes);
+    chunks = prefetch.get();
+    source = std::move(prefetch);
   }
   return std::unique_ptr<LineReader>(
-      std::make_unique<LineReaderImpl>(path, options, std::move(source)));
+      std::make_unique<LineReaderImpl>(path, options, std::move(source), chunks));
 }
 
 }  // namespace forensics

@@ -861,6 +861,7 @@ struct LineParser::Impl {
     }
     if (ParseFlatLogrus(text, e)) {
       e->format = logrus_format;
+      e->views_in_text = true;
       return LineOutcome::kEvent;
     }
     e->Reset();
@@ -977,6 +978,7 @@ LineOutcome LineParser::Parse(std::string_view text, ParsedLine* e, std::string*
   ClassifyEvent(e);
   if (e->kind == EventKind::kStateRootMismatch || e->kind == EventKind::kPinQuorumFailed) {
     AddIncidentDetails(e);
+    e->views_in_text = false;  // its keys are literals
   }
   return LineOutcome::kEvent;
 }
@@ -994,6 +996,7 @@ void ParsedLine::Reset() {
   fields.clear();
   yearless = false;
   yearless_time = {};
+  views_in_text = false;
 }
 
 std::optional<std::string_view> ParsedLine::Field(std::string_view key) const {

@@ -37,6 +37,9 @@ struct ParsedLine {
   std::vector<LogField> fields;  // sorted by key, last duplicate wins
   bool yearless = false;  // time is a journald short time without a year: see yearless_time
   YearlessTime yearless_time;
+  // Every view above (node, msg, hashes, field keys and values) points into the parsed text
+  // (set for flat JSON objects only; false says nothing).
+  bool views_in_text = false;
 
   void Reset();
   bool has_time() const { return time_us != LogEvent::kUnknownTime; }

@@ -8,7 +8,8 @@
 //     its own thread), one block per batch, without copying them; a small pool of parse threads
 //     splits each batch into lines and turns them into records (logs/line_parser.h), all views
 //     made stable inside the batch, with the per-line tests that need no order (indent, hex
-//     case, parity report closer) done there too.
+//     case, parity report closer) done there too. While it waits for the oldest batch, the
+//     calling thread parses batches no parse thread has started.
 //  2. The calling thread takes the batches back in order and, per record: an indented line
 //     continues the previous record; a text line without a recognised prefix also continues it
 //     when that record had a Python prefix or opened a PARITY REPORT block; else the record is
@@ -248,10 +249,23 @@ class Parser {
       r.yearless = parsed_.yearless;
       r.yearless_time = parsed_.yearless_time;
       r.block_height = parsed_.block_height;
-      r.node = stable(parsed_.node);
-      r.msg = stable(parsed_.msg);
       r.fields_begin = static_cast<uint32_t>(b->fields.size());
       r.fields_count = static_cast<uint32_t>(parsed_.fields.size());
+      if (parsed_.views_in_text) {
+        // Already stable (the usual flat JSON line): the views as they are.
+        r.node = parsed_.node;
+        r.msg = parsed_.msg;
+        for (const LogField& f : parsed_.fields) {
+          if (f.key.size() == 6 && f.key == "logger") r.has_logger = true;
+        }
+        b->fields.insert(b->fields.end(), parsed_.fields.begin(), parsed_.fields.end());
+        r.block_hash = NormalHex(parsed_.block_hash, &b->scratch);
+        r.state_root = NormalHex(parsed_.state_root, &b->scratch);
+        r.parity_closer = logs::IsParityReportCloser(r.msg);
+        continue;
+      }
+      r.node = stable(parsed_.node);
+      r.msg = stable(parsed_.msg);
       // Made stable in place, then appended at once.
       for (LogField& f : parsed_.fields) {
         std::string_view value = stable(f.value);
@@ -344,6 +358,24 @@ class ParsePool {
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return b->done; });
   }
+  // Waits for b and, rather than sleep while batches wait for a thread, parses them with
+  // `parser` (the oldest first): the calling thread works instead of sleeping and being woken
+  // for each batch, and the records it parses are in its own cache when it consumes them.
+  void WaitHelping(const Batch* b, Parser* parser) {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!b->done) {
+      if (queue_.empty()) {
+        done_cv_.wait(lock);
+        continue;
+      }
+      Batch* next = queue_.front();
+      queue_.pop_front();
+      lock.unlock();
+      parser->ParseBatch(next);
+      lock.lock();
+      next->done = true;
+    }
+  }
 
  private:
   std::mutex mu_;
@@ -404,6 +436,7 @@ class Streamer {
         threads_(options.parse_threads != 0
                      ? options.parse_threads
                      : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8)),
+        own_parser_(options),
         pool_(options, threads_) {}
 
   Status StreamFile(uint32_t file_index, const std::string& path);
@@ -475,6 +508,7 @@ class Streamer {
   std::vector<LogField> field_scratch_;
   std::vector<std::string_view> cont_scratch_;
   size_t threads_;
+  Parser own_parser_;  // the calling thread's (ParsePool::WaitHelping)
   ParsePool pool_;  // last: its threads stop before the batches go
 };
 
@@ -687,7 +721,7 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
       }
       continue;
     }
-    pool_.Wait(in_flight.front().get());
+    pool_.WaitHelping(in_flight.front().get(), &own_parser_);
     Consume(&fs, in_flight.front());
     in_flight.pop_front();
   }

@@ -29,9 +29,12 @@ struct ReadIssue {
 struct LineReaderOptions {
   size_t max_line_bytes = 64u << 20;  // longer lines are skipped (counted, reported) without buffering them whole
   bool check_utf8 = false;            // report (and still deliver) lines that are not valid UTF-8
-  // Decompress on a background thread, a few 1 MiB chunks ahead of Next(), so that decoding and
+  // Decompress on a background thread, a few 2 MiB chunks ahead of Next(), so that decoding and
   // the caller's per-line work run on two cores. Same lines, issues and offsets either way.
   bool decode_in_background = false;
+  // The size of those chunks (0: 2 MiB less 32 KiB). The lines are read from the chunks
+  // themselves, without a copy; other sizes are for tests and measurements.
+  size_t background_chunk_bytes = 0;
 };
 
 struct Line {

@@ -1,7 +1,9 @@
 // libFuzzer target: LineReader over arbitrary bytes (plain, zstd, gzip or a mix, detected by
 // magic). Reading must end, with every damage recorded as a ReadIssue; lines are cut short
 // (max_line_bytes 4 KiB) to exercise the overlong-line path, and UTF-8 is checked. NextBlock
-// (limits taken from the input) must give the lines, numbers, offsets and issues of Next().
+// (limits taken from the input) must give the lines, numbers, offsets and issues of Next(), and
+// so must Next() over small chunks decoded on a thread (decode_in_background), unless a member
+// is corrupt.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -65,6 +67,47 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (block_issues[k].kind != issues[k].kind || block_issues[k].offset != issues[k].offset ||
         block_issues[k].line != issues[k].line || block_issues[k].what != issues[k].what) {
       std::abort();
+    }
+  }
+
+  // Decoded on a thread in small chunks (size from the input), the lines read from the chunks
+  // themselves: the same lines, numbers, offsets and issues. Not after a corrupt member: how
+  // much of it was decoded before the damage showed depends on the size of each read.
+  for (const auto& issue : issues) {
+    if (issue.kind == forensics::ReadIssue::Kind::kCorruptFrame) return 0;
+  }
+  forensics::LineReaderOptions chunked = options;
+  chunked.decode_in_background = true;
+  chunked.background_chunk_bytes = 16 + (size > 2 ? data[2] * 16 : 0);
+  auto threaded = forensics::LineReader::Open(path, chunked);
+  if (!threaded.has_value()) std::abort();
+  i = 0;
+  while ((*threaded)->Next(&line)) {
+    if (i >= lines.size() || line.text != lines[i] || line.number != numbers[i] ||
+        line.offset != offsets[i]) {
+      std::abort();
+    }
+    ++i;
+  }
+  if (i != lines.size()) std::abort();
+  // The same issues; damage to the container (line 0) and line issues each in the same order
+  // (the two interleave by where the chunks end).
+  const std::vector<forensics::ReadIssue>& threaded_issues = (*threaded)->issues();
+  if (threaded_issues.size() != issues.size()) std::abort();
+  for (bool container : {true, false}) {
+    std::vector<const forensics::ReadIssue*> a, b;
+    for (const auto& issue : issues) {
+      if ((issue.line == 0) == container) a.push_back(&issue);
+    }
+    for (const auto& issue : threaded_issues) {
+      if ((issue.line == 0) == container) b.push_back(&issue);
+    }
+    if (a.size() != b.size()) std::abort();
+    for (size_t k = 0; k < a.size(); ++k) {
+      if (a[k]->kind != b[k]->kind || a[k]->offset != b[k]->offset || a[k]->line != b[k]->line ||
+          a[k]->what != b[k]->what) {
+        std::abort();
+      }
     }
   }
   return 0;
