@@ -1,8 +1,9 @@
 // The state-violation replay.
 //
 // 1. Open the chain (export or store); start at genesis, or at the latest snapshot ≤ --from.
-// 2. Read records in batches; while the main thread replays batch k, worker threads verify the
-//    Ed25519 signatures of batch k+1 (and the main thread parses batch k+2 meanwhile).
+// 2. Read records in batches; while the main thread replays batch k, another thread reads batch k+1
+//    and verifies its Ed25519 signatures, and the main thread joins that verification when it is
+//    done with batch k (SignatureWork).
 // 3. Per block: check height order (out of order or duplicate stops the analysis: the input is
 //    wrong, not the chain), compute the profile's block hash, apply the block to the replayed state
 //    when the state is known, compute the replayed state root, and run every analyzer.
@@ -17,10 +18,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <unordered_set>
@@ -50,44 +54,87 @@ struct Batch {
   double parse_seconds = 0, verify_seconds = 0;     // with measure_phases
 };
 
-void VerifySignatures(Batch* batch, unsigned threads) {
+// The Ed25519 signatures of one batch, verified by whoever takes chunks of them: the thread that
+// read the batch, extra threads when there are more than two cores, and the replay thread once it
+// has replayed the batch before. So on two cores two threads verify while nothing else runs, and
+// while the replay thread replays, one does: there are never more busy threads than cores, so no
+// verifier is switched out for the replay (which costs the verifier its caches) and no core waits
+// at the end of a batch.
+class SignatureWork {
+ public:
+  // Makes the jobs of `batch` (null: nothing to verify) available to every helper.
+  void Publish(Batch* batch) {
+    if (batch != nullptr) {
+      batch->signature_ok.resize(batch->records.size());
+      for (size_t r = 0; r < batch->records.size(); ++r) {
+        auto* block = std::get_if<Block>(&batch->records[r]);
+        if (block == nullptr) continue;
+        auto& ok = batch->signature_ok[r];
+        ok.assign(block->txs.size(), 2);
+        for (size_t i = 0; i < block->txs.size(); ++i)
+          if (block->txs[i].signature && block->txs[i].message_complete) jobs_.push_back({&block->txs[i], &ok[i]});
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      published_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  // Waits until the jobs are published, then verifies chunks of them until none is left to take.
+  void Help() {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return published_; });
+    }
+    for (;;) {
+      const size_t begin = next_.fetch_add(kChunk, std::memory_order_relaxed);
+      if (begin >= jobs_.size()) return;
+      const size_t end = std::min(jobs_.size(), begin + kChunk);
+      for (size_t j = begin; j < end; ++j) *jobs_[j].out = VerifyTxSignature(*jobs_[j].tx) ? 1 : 0;
+      if (done_.fetch_add(end - begin, std::memory_order_acq_rel) + (end - begin) == jobs_.size()) {
+        { std::lock_guard<std::mutex> lock(mu_); }
+        cv_.notify_all();
+      }
+    }
+  }
+
+  // Waits until every job is verified (by any helper). REQUIRES: published.
+  void WaitDone() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == jobs_.size(); });
+  }
+
+  size_t jobs() const { return jobs_.size(); }
+
+ private:
+  static constexpr size_t kChunk = 16;
   struct Job {
     const Transaction* tx;
     uint8_t* out;
   };
-  std::vector<Job> jobs;
-  batch->signature_ok.resize(batch->records.size());
-  for (size_t r = 0; r < batch->records.size(); ++r) {
-    auto* block = std::get_if<Block>(&batch->records[r]);
-    if (block == nullptr) continue;
-    auto& ok = batch->signature_ok[r];
-    ok.assign(block->txs.size(), 2);
-    for (size_t i = 0; i < block->txs.size(); ++i)
-      if (block->txs[i].signature && block->txs[i].message_complete) jobs.push_back({&block->txs[i], &ok[i]});
-  }
-  // Threads take the next kJobChunk signatures until none is left, so that a thread sharing its core
-  // with the replay does not leave the other core idle at the end of the batch (as fixed shares would).
-  constexpr size_t kJobChunk = 16;
-  std::atomic<size_t> next{0};
-  auto run = [&] {
-    for (;;) {
-      const size_t begin = next.fetch_add(kJobChunk, std::memory_order_relaxed);
-      if (begin >= jobs.size()) return;
-      const size_t end = std::min(jobs.size(), begin + kJobChunk);
-      for (size_t j = begin; j < end; ++j) *jobs[j].out = VerifyTxSignature(*jobs[j].tx) ? 1 : 0;
-    }
-  };
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(jobs.size() / 64 + 1)));
+  std::vector<Job> jobs_;  // written before published_, read only after
+  std::atomic<size_t> next_{0}, done_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool published_ = false;
+};
+
+// Verifies the batch's signatures on this thread and `extra` more, with any other helper of `work`.
+void VerifyBatch(SignatureWork* work, unsigned extra) {
+  extra = std::min<unsigned>(extra, static_cast<unsigned>(work->jobs() / 64));
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) {
+  for (unsigned t = 0; t < extra; ++t) {
     try {
-      pool.emplace_back(run);
+      pool.emplace_back([work] { work->Help(); });
     } catch (const std::system_error&) {
       break;  // no more threads to be had: the ones running take every job
     }
   }
-  run();
+  work->Help();
   for (auto& th : pool) th.join();
+  work->WaitDone();
 }
 
 Batch ReadBatch(ChainSource* src) {
@@ -139,19 +186,34 @@ class Replay {
       phases_ = &*report_->phase_times;
       SetStateRootHashTiming(true);
     }
-    // The next batch is read and its signatures verified on other threads while this one replays.
+    // The next batch is read and its signatures verified on another thread while this one replays;
+    // then this thread helps verify them (SignatureWork) before it takes the batch.
+    std::shared_ptr<SignatureWork> work;
     auto read_async = [&]() {
-      return std::async(std::launch::async, [threads, this]() {
+      work = std::make_shared<SignatureWork>();
+      return std::async(std::launch::async, [threads, this, work]() {
         auto t = Now();
-        Batch b = ReadBatch(src_);
+        Batch b;
+        try {
+          b = ReadBatch(src_);
+        } catch (...) {
+          work->Publish(nullptr);  // a helper must not wait for jobs that will not come
+          throw;
+        }
         if (phases_) b.parse_seconds = Lap(&t);
-        if (options_.verify_signatures) VerifySignatures(&b, threads);
+        if (options_.verify_signatures) {
+          work->Publish(&b);
+          VerifyBatch(work.get(), threads > 2 ? threads - 2 : 0);
+        } else {
+          work->Publish(nullptr);
+        }
         if (phases_) b.verify_seconds = Lap(&t);
         return b;
       });
     };
     std::future<Batch> next = read_async();
     while (true) {
+      if (options_.verify_signatures) work->Help();
       auto waited = Now();
       Batch batch = next.get();
       if (phases_) {
