@@ -81,6 +81,18 @@ class AddressMap {
   }
   bool contains(const Bytes<32>& key) const { return find(key) != nullptr; }
 
+  // Starts fetching the index slot `key` hashes to (a lookup soon after finds it in cache).
+  void PrefetchSlot(const Bytes<32>& key) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Hasher()(key) & mask_]);
+  }
+  // Starts fetching the entry of `key` if its home slot, already fetched, points to it.
+  void PrefetchEntry(const Bytes<32>& key) const {
+    if (slots_.empty()) return;
+    const uint64_t h = Hasher()(key);
+    const uint64_t s = slots_[h & mask_];
+    if (s != 0 && static_cast<uint32_t>(s >> 32) == Tag(h)) __builtin_prefetch(&entries_[static_cast<uint32_t>(s) - 1]);
+  }
+
   // The value for `key`, inserted as V() if absent. The reference is valid until the next insert or erase.
   V& operator[](const Bytes<32>& key) { return *TryEmplace(key, V()).first; }
 
