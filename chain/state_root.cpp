@@ -127,7 +127,6 @@ using BigVector = std::vector<T, BigArrayAllocator<T>>;
 using HashArray = BigVector<Hash32>;
 
 bool IsZero(const AccountEntry& a) { return a.balance == 0 && a.nonce == 0; }
-bool SameAddress(const Address& x, const Address& y) { return std::memcmp(x.data(), y.data(), 32) == 0; }
 
 // Big-endian 8-byte word: comparing four of these orders addresses like memcmp, without the call
 // (GCC does not inline an ordering memcmp; this comparison is the inner loop of every search here).
@@ -247,7 +246,7 @@ class OrderedRoot {
   // `a` must stay valid until the next Add() or Root(). may_repeat: a's address may equal the previous
   // one's (false only when the caller knows it differs).
   void Add(const AccountEntry* a, bool may_repeat = true) {
-    if (pending_ != nullptr && !(may_repeat && SameAddress(pending_->address, a->address))) Emit(*pending_);
+    if (pending_ != nullptr && !(may_repeat && SameBytes32(pending_->address, a->address))) Emit(*pending_);
     pending_ = a;
   }
 
@@ -465,7 +464,7 @@ Hash32 RootOfUnordered(std::span<const AccountEntry> accounts, OddRule rule) {
       const AccountEntry& a = e[o[i] & mask];
       if (i + 1 < m) {
         const uint32_t next = o[i + 1];
-        const bool differs = (flagged && (next & kFresh) != 0) || !SameAddress(a.address, e[next & mask].address);
+        const bool differs = (flagged && (next & kFresh) != 0) || !SameBytes32(a.address, e[next & mask].address);
         if (!differs) continue;  // a later entry of this address counts
       }
       if (IsZero(a)) continue;
@@ -650,9 +649,9 @@ class StateRootTree::Impl {
     size_t h = 0;
     for (size_t k = 0; k < order.size(); ++k) {
       const AccountEntry& t = tail[order[k]];
-      if (k + 1 < order.size() && SameAddress(tail[order[k + 1]].address, t.address)) continue;
+      if (k + 1 < order.size() && SameBytes32(tail[order[k + 1]].address, t.address)) continue;
       while (h < head.size() && Less(head[h].address, t.address)) out.push_back(head[h++]);
-      if (h < head.size() && SameAddress(head[h].address, t.address)) ++h;
+      if (h < head.size() && SameBytes32(head[h].address, t.address)) ++h;
       out.push_back(t);
     }
     while (h < head.size()) out.push_back(head[h++]);
@@ -686,7 +685,7 @@ class StateRootTree::Impl {
     const size_t k = static_cast<size_t>(
         std::lower_bound(acc, acc + m, a, [](const AccountEntry& e, const Address& x) { return Less(e.address, x); }) -
         acc);
-    return {lo, k, k < m && SameAddress(acc[k].address, a)};
+    return {lo, k, k < m && SameBytes32(acc[k].address, a)};
   }
 
   // The segment holding leaf g (< n_).
@@ -799,7 +798,7 @@ class StateRootTree::Impl {
       const AccountEntry* acc = Acc(k);
       for (size_t i = 0; i < segs_[k].size; ++i) {
         while (p < pending_.size() && Less(pending_[p].address, acc[i].address)) merged.push_back(pending_[p++]);
-        if (p < pending_.size() && SameAddress(pending_[p].address, acc[i].address)) {
+        if (p < pending_.size() && SameBytes32(pending_[p].address, acc[i].address)) {
           merged.push_back(pending_[p++]);
         } else {
           merged.push_back(acc[i]);

@@ -31,13 +31,6 @@ struct AddressHash {
   }
 };
 
-inline bool SameBytes32(const Bytes<32>& a, const Bytes<32>& b) {
-  uint64_t x[4], y[4];
-  std::memcpy(x, a.data(), sizeof(x));
-  std::memcpy(y, b.data(), sizeof(y));
-  return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
-}
-
 template <typename V, typename Hasher = AddressHash>
 class AddressMap {
  public:

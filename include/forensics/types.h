@@ -6,6 +6,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,6 +39,14 @@ struct Bytes {
   std::string ShortHex() const { return Hex().substr(0, 16); }
   friend auto operator<=>(const Bytes&, const Bytes&) = default;
 };
+
+// Equality of two 32-byte values in four word compares (operator== goes through a memcmp call).
+inline bool SameBytes32(const Bytes<32>& a, const Bytes<32>& b) {
+  uint64_t x[4], y[4];
+  std::memcpy(x, a.data(), sizeof(x));
+  std::memcpy(y, b.data(), sizeof(y));
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
 
 using Hash32 = Bytes<32>;
 using Address = Bytes<32>;
