@@ -194,15 +194,7 @@ class Executor {
   void Run(const ChainMeta& meta) {
     const BlockHeader& h = block_.header;
     out_->supply_before = state_->supply();
-    {
-      std::vector<Address> touched;
-      touched.reserve(2 * block_.txs.size());
-      for (const Transaction& tx : block_.txs) {
-        touched.push_back(tx.from);
-        touched.push_back(tx.to);
-      }
-      state_->Prefetch(touched);
-    }
+    state_->Prefetch(block_.txs);
     unsigned __int128 fees = 0;
     for (size_t i = 0; i < block_.txs.size(); ++i) {
       uint64_t before = out_->fees;

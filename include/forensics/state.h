@@ -36,12 +36,17 @@ class AccountState {
     return v ? *v : Account{};
   }
   void Set(const Address& a, const Account& v);
-  // Starts fetching what Get(a) reads: the index slots of every address in one pass, then the
-  // accounts they point to, so that the cache misses of a block's lookups overlap.
-  template <typename Addresses>
-  void Prefetch(const Addresses& addresses) const {
-    for (const Address& a : addresses) accounts_.PrefetchSlot(a);
-    for (const Address& a : addresses) accounts_.PrefetchEntry(a);
+  // Starts fetching the accounts `txs` send from and to: the index slots of all in one pass, then
+  // the accounts they point to, so that the cache misses of a block's lookups overlap.
+  void Prefetch(const std::vector<Transaction>& txs) const {
+    for (const Transaction& tx : txs) {
+      accounts_.PrefetchSlot(tx.from);
+      accounts_.PrefetchSlot(tx.to);
+    }
+    for (const Transaction& tx : txs) {
+      accounts_.PrefetchEntry(tx.from);
+      accounts_.PrefetchEntry(tx.to);
+    }
   }
   // Replaces everything (genesis allocations, snapshots).
   void Reset(const std::vector<AccountEntry>& accounts);
