@@ -129,6 +129,11 @@ class LineReaderImpl final : public LineReader {
   char* data() const { return data_; }
   // Moves the partial line to a buffer of our own no block points into (see Refill).
   void SwitchBuffer();
+  // The pending bytes, [begin_, end_) until now, have been copied to the start of `data`, a
+  // buffer of `cap` bytes no block points into: it becomes the buffer the lines are read from.
+  void Rebase(char* data, size_t cap);
+  // Keeps our buffer as a spare when it has the base size and there is room, and lets it go.
+  void RetireBuffer();
   // Step 5: the partial line (at most the chunk's room) and the next chunk become the buffer.
   // Returns false at the end of the input.
   bool TakeChunk();
@@ -200,18 +205,26 @@ void LineReaderImpl::SwitchBuffer() {
   }
   if (!next) next = NewStorage(cap);
   std::memcpy(next->bytes.get(), data() + begin_, pending);
-  if (buf_ && cap_ == kBaseBufferBytes && spare_.size() < kMaxSpareBuffers) {
-    spare_.push_back(std::move(buf_));
-  }
+  RetireBuffer();
   buf_ = std::move(next);
   chunk_.reset();
-  data_ = buf_->bytes.get();
+  Rebase(buf_->bytes.get(), cap);
+}
+
+void LineReaderImpl::Rebase(char* data, size_t cap) {
+  const size_t pending = end_ - begin_;
+  data_ = data;
   cap_ = cap;
   handed_end_ = 0;
   base_offset_ += begin_;
   scan_ -= begin_;
   begin_ = 0;
   end_ = pending;
+}
+
+void LineReaderImpl::RetireBuffer() {
+  if (buf_ && cap_ == kBaseBufferBytes && spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buf_));
+  buf_.reset();
 }
 
 bool LineReaderImpl::TakeChunk() {
@@ -223,17 +236,10 @@ bool LineReaderImpl::TakeChunk() {
   const size_t pending = end_ - begin_;
   char* start = view.data - pending;
   std::memcpy(start, data() + begin_, pending);
-  if (buf_) {
-    if (cap_ == kBaseBufferBytes && spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buf_));
-    buf_.reset();
-  }
+  RetireBuffer();
   chunk_ = std::move(view.owner);
-  data_ = start;
-  handed_end_ = 0;
-  base_offset_ += begin_;
-  scan_ -= begin_;
-  begin_ = 0;
-  end_ = cap_ = pending + view.size;
+  Rebase(start, pending + view.size);
+  end_ = cap_;
   return true;
 }
 
@@ -251,18 +257,10 @@ bool LineReaderImpl::Refill() {
     std::shared_ptr<Storage> small = NewStorage(kBaseBufferBytes);
     std::memcpy(small->bytes.get(), data() + begin_, pending);
     buf_ = std::move(small);
-    data_ = buf_->bytes.get();
-    cap_ = kBaseBufferBytes;
-    base_offset_ += begin_;
-    scan_ -= begin_;
-    begin_ = 0;
-    end_ = pending;
+    Rebase(buf_->bytes.get(), kBaseBufferBytes);
   } else if (begin_ > 0) {
     std::memmove(data(), data() + begin_, pending);
-    base_offset_ += begin_;
-    scan_ -= begin_;
-    begin_ = 0;
-    end_ = pending;
+    Rebase(data(), cap_);
   }
   if (end_ == cap_) {
     // Room for a partial line of max_line_bytes + 1 bytes, the least that proves it too long.
