@@ -255,32 +255,29 @@ class Parser {
         // Already stable (the usual flat JSON line): the views as they are.
         r.node = parsed_.node;
         r.msg = parsed_.msg;
-        for (const LogField& f : parsed_.fields) {
-          if (f.key.size() == 6 && f.key == "logger") r.has_logger = true;
+        r.block_hash = parsed_.block_hash;
+        r.state_root = parsed_.state_root;
+        for (const LogField& f : parsed_.fields)
+          if (f.key == "logger") r.has_logger = true;
+      } else {
+        r.node = stable(parsed_.node);
+        r.msg = stable(parsed_.msg);
+        // Made stable in place.
+        for (LogField& f : parsed_.fields) {
+          std::string_view value = stable(f.value);
+          if (f.value.data() == parsed_.block_hash.data() && f.value.size() == parsed_.block_hash.size()) {
+            r.block_hash = value;
+          }
+          if (f.value.data() == parsed_.state_root.data() && f.value.size() == parsed_.state_root.size()) {
+            r.state_root = value;
+          }
+          if (f.key == "logger") r.has_logger = true;
+          f = LogField{stable(f.key), value};
         }
-        b->fields.insert(b->fields.end(), parsed_.fields.begin(), parsed_.fields.end());
-        r.block_hash = NormalHex(parsed_.block_hash, &b->scratch);
-        r.state_root = NormalHex(parsed_.state_root, &b->scratch);
-        r.parity_closer = logs::IsParityReportCloser(r.msg);
-        continue;
-      }
-      r.node = stable(parsed_.node);
-      r.msg = stable(parsed_.msg);
-      // Made stable in place, then appended at once.
-      for (LogField& f : parsed_.fields) {
-        std::string_view value = stable(f.value);
-        if (f.value.data() == parsed_.block_hash.data() && f.value.size() == parsed_.block_hash.size()) {
-          r.block_hash = value;
-        }
-        if (f.value.data() == parsed_.state_root.data() && f.value.size() == parsed_.state_root.size()) {
-          r.state_root = value;
-        }
-        if (f.key == "logger") r.has_logger = true;
-        f = LogField{stable(f.key), value};
+        if (r.block_hash.empty()) r.block_hash = stable(parsed_.block_hash);
+        if (r.state_root.empty()) r.state_root = stable(parsed_.state_root);
       }
       b->fields.insert(b->fields.end(), parsed_.fields.begin(), parsed_.fields.end());
-      if (r.block_hash.empty()) r.block_hash = stable(parsed_.block_hash);
-      if (r.state_root.empty()) r.state_root = stable(parsed_.state_root);
       r.block_hash = NormalHex(r.block_hash, &b->scratch);
       r.state_root = NormalHex(r.state_root, &b->scratch);
       r.parity_closer = logs::IsParityReportCloser(r.msg);
