@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -382,6 +383,92 @@ TEST_CASE("bad JSON lines are counted with file, line and offset and reading goe
   LogScanResult capped = Scan({path}, options);
   CHECK(capped.problem_count == 2);
   CHECK(capped.problems.size() == 1);
+}
+
+// Flat objects take a fast path whose strings end at the next quote when the line is at most
+// 1 KiB and has no backslash or control character, found 64 bytes at a time. Random objects of
+// every length, with strings across those 64-byte edges, with escapes and tabs (which leave the
+// fast path) and around the 1 KiB limit, must read back exactly the members written.
+TEST_CASE("flat JSON lines of every length read back the members written", "[log_events]") {
+  std::mt19937_64 rng(20261127);
+  auto pick = [&](uint64_t n) { return static_cast<size_t>(rng() % n); };
+  // Printable text without '"' or '\\': ASCII including JSON's structural characters, and UTF-8.
+  auto text = [&](size_t n) {
+    static const std::string kChars = "abcXYZ019 {}[]:,-_./#'";
+    std::string s;
+    while (s.size() < n) s += pick(12) == 0 ? std::string("\xC3\xA9") : std::string(1, kChars[pick(kChars.size())]);
+    return s;
+  };
+  struct Member {
+    std::string key, json, value;  // value: as the event should hold it
+  };
+  TempDir dir;
+  std::string log;
+  std::vector<std::vector<Member>> written;
+  std::vector<size_t> lengths;
+  for (int line = 0; line < 4000; ++line) {
+    std::vector<Member> members;
+    size_t count = pick(12);
+    for (size_t i = 0; i < count; ++i) {
+      Member m;
+      m.key = "k" + std::to_string(i) + text(pick(line % 3 == 0 ? 140 : 20));
+      switch (pick(8)) {
+        case 0: {
+          std::string n = (pick(2) ? "-" : "") + std::to_string(rng() % 1000000) +
+                          (pick(2) ? "." + std::to_string(pick(1000)) : "") + (pick(4) ? "" : "e+7");
+          m.json = m.value = n;
+          break;
+        }
+        case 1: m.json = m.value = pick(2) ? "true" : "null"; break;
+        case 2: {
+          // An escape, a tab or a newline escape: the line leaves the fast path.
+          std::string a = text(pick(40)), b = text(pick(40));
+          static const char* kEscapes[][2] = {{"\\\"", "\""}, {"\\\\", "\\"}, {"\\t", "\t"}, {"\\u00e9", "\xC3\xA9"}};
+          size_t e = pick(4);
+          m.json = "\"" + a + kEscapes[e][0] + b + "\"";
+          m.value = a + kEscapes[e][1] + b;
+          break;
+        }
+        default: {
+          // Lengths up to 1 KiB: some lines end just short of the limit, some just past it.
+          size_t n = pick(5) == 0 ? 900 + pick(160) : pick(80);
+          m.value = text(n);
+          m.json = "\"" + m.value + "\"";
+          break;
+        }
+      }
+      members.push_back(std::move(m));
+    }
+    std::string object = "{\"level\":\"info\",\"msg\":\"random object\"";
+    for (const Member& m : members) object += ",\"" + m.key + "\":" + m.json;
+    object += ",\"time\":\"2025-11-04T13:37:01Z\"}";
+    if (pick(10) == 0) {
+      // A blank between two tokens, or a tab: the slower path, which must agree.
+      size_t colon = object.find("\":");
+      object.insert(colon + 2, pick(2) ? " " : "\t");
+    }
+    lengths.push_back(object.size());
+    log += object + "\n";
+    written.push_back(std::move(members));
+  }
+  std::string path = dir.Write("random.log", log);
+  LogScanOptions options;
+  options.parse_threads = 2;
+  LogScanResult r = Scan({path}, options);
+  CHECK(r.problem_count == 0);
+  REQUIRE(r.events.size() == written.size());
+  size_t near_limit = 0;
+  for (size_t i = 0; i < written.size(); ++i) {
+    const LogEvent& e = r.events[i];
+    REQUIRE(e.line == i + 1);
+    INFO("line " << e.line << ", " << lengths[i] << " bytes");
+    CHECK(e.msg == "random object");
+    CHECK(e.time_us == kT0);
+    CHECK(e.fields.size() == written[i].size());
+    for (const Member& m : written[i]) CHECK(e.Field(m.key) == std::optional<std::string_view>(m.value));
+    near_limit += lengths[i] >= 960 && lengths[i] <= 1090;
+  }
+  CHECK(near_limit > 50);
 }
 
 TEST_CASE("compressed and truncated logs keep the events before the damage", "[log_events]") {

@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "logs/quote_index.h"
+
 namespace forensics::logs {
 namespace {
 
@@ -146,14 +148,27 @@ inline const char* ScanPlainString(const char* p, const char* end, const char* b
   return nullptr;
 }
 
+// Where ScanFlatObject's strings end, for any line: ScanPlainString from the opening quote.
+class ScannedStringEnds {
+ public:
+  explicit ScannedStringEnds(std::string_view text)
+      : begin_(text.data()), end_(text.data() + text.size()) {}
+  const char* Close(const char* open) const { return ScanPlainString(open + 1, end_, begin_); }
+
+ private:
+  const char* begin_;
+  const char* end_;
+};
+
 // Fast path for the daemon's flat objects: keys and string values without escapes, numbers,
 // true/false/null. Returns false when the text needs the full parser (nested values, escapes,
 // or anything malformed, which the full parser then reports). Values are views into `text`.
 // Unlike simdjson it does not check that strings are valid UTF-8.
 // The scan itself: on_pair(key, value) for each member in order; it returns false to give up
 // (then so does the scan).
-template <typename OnPair>
-[[gnu::always_inline]] inline bool ScanFlatObject(std::string_view text, OnPair&& on_pair) {
+template <typename StringEnds, typename OnPair>
+[[gnu::always_inline]] inline bool ScanFlatObject(std::string_view text, StringEnds& ends,
+                                                  OnPair&& on_pair) {
   const char* p = text.data();
   const char* end = p + text.size();
   // Blanks are rare between the tokens of a logged object: one test when there are none.
@@ -175,7 +190,7 @@ template <typename OnPair>
       skip_ws();
       if (p >= end || *p != '"') return false;
     }
-    const char* key_end = ScanPlainString(p + 1, end, text.data());
+    const char* key_end = ends.Close(p);
     if (key_end == nullptr) return false;
     std::string_view key(p + 1, static_cast<size_t>(key_end - p - 1));
     p = key_end + 1;
@@ -193,7 +208,7 @@ template <typename OnPair>
     }
     std::string_view value;
     if (c == '"') {
-      const char* value_end = ScanPlainString(p + 1, end, text.data());
+      const char* value_end = ends.Close(p);
       if (value_end == nullptr) return false;
       value = std::string_view(p + 1, static_cast<size_t>(value_end - p - 1));
       p = value_end + 1;
@@ -229,9 +244,18 @@ template <typename OnPair>
   }
 }
 
+// ScanFlatObject with the string-end finder the line allows.
+template <typename OnPair>
+[[gnu::always_inline]] inline bool ScanFlat(std::string_view text, OnPair&& on_pair) {
+  QuoteIndex quotes;
+  if (quotes.Build(text)) return ScanFlatObject(text, quotes, on_pair);
+  ScannedStringEnds scanned(text);
+  return ScanFlatObject(text, scanned, on_pair);
+}
+
 [[gnu::flatten]] bool ParseFlatObject(std::string_view text, std::vector<KeyValue>* kv) {
   kv->clear();
-  return ScanFlatObject(text, [kv](std::string_view key, std::string_view value) {
+  return ScanFlat(text, [kv](std::string_view key, std::string_view value) {
     kv->emplace_back(key, value);
     return true;
   });
@@ -529,7 +553,7 @@ class LogrusFill {
 // the journal ("__REALTIME_TIMESTAMP", "MESSAGE").
 [[gnu::flatten, gnu::noinline]] bool ParseFlatLogrus(std::string_view text, ParsedLine* e) {
   LogrusFill fill(e);
-  return ScanFlatObject(text, [&fill](std::string_view key, std::string_view value) {
+  return ScanFlat(text, [&fill](std::string_view key, std::string_view value) {
     if ((key.size() == 7 && KeyIs(key, "MESSAGE")) ||
         (key.size() == 20 && KeyIs(key, "__REALTIME_TIMESTAMP"))) {
       return false;
