@@ -4,9 +4,12 @@
 // "\n", whatever the block limits; and the two may be mixed.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "forensics/line_reader.h"
@@ -312,6 +315,41 @@ TEST_CASE("lines read from the decoding thread's chunks are those of the text, f
       REQUIRE(blocks.offsets == want.offsets);
     }
   }
+}
+
+TEST_CASE("the decoding thread does the idle work it is given while it is ahead, and the lines stay",
+          "[line_reader][line_block]") {
+  // Small chunks and a slow reader: the decoding thread is soon as far ahead as it may go, and
+  // then calls the idle work instead of sleeping, from its own thread.
+  std::mt19937_64 rng(31);
+  TempDir dir;
+  std::string text = RandomText(rng, 3000);
+  std::string path = dir.Write("idle.log.zst", ZstdFrame(text.substr(0, text.size() / 2)) +
+                                                   ZstdFrame(text.substr(text.size() / 2)));
+  std::atomic<uint64_t> calls{0}, worked{0};
+  std::atomic<bool> on_reader_thread{false};
+  const std::thread::id reader_thread = std::this_thread::get_id();
+  LineReaderOptions options;
+  options.decode_in_background = true;
+  options.background_chunk_bytes = 256;
+  options.background_idle_work = [&] {
+    if (std::this_thread::get_id() == reader_thread) on_reader_thread = true;
+    // Every other call has work to do, as a parse pool would now and then.
+    return ++calls % 2 == 0 && ++worked != 0;
+  };
+  auto reader = LineReader::Open(path, options);
+  REQUIRE(reader.has_value());
+  Read got;
+  Line line;
+  while ((*reader)->Next(&line)) {
+    got.lines.emplace_back(line.text);
+    if (got.lines.size() % 500 == 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CHECK(got.lines == Expected(text).lines);
+  CHECK((*reader)->issues().empty());
+  CHECK(calls > 2);
+  CHECK(worked > 0);
+  CHECK_FALSE(on_reader_thread);
 }
 
 TEST_CASE("NextBlock edge cases: CRLF, last line without newline, over-long lines", "[line_reader][line_block]") {

@@ -211,7 +211,8 @@ struct DumpSink : LogEventSink {
 TEST_CASE("batches parsed by the calling thread give the same events as those of parse threads",
           "[log_events][log_stream]") {
   // Many batches per file: the calling thread, waiting for the oldest, parses those no parse
-  // thread has started (the more often, the fewer parse threads). Every event must be the same
+  // thread has started (the more often, the fewer parse threads), and so does the decoding thread
+  // while it is as far ahead as it may go. Every event must be the same
   // whichever thread parsed its line, and the same as read in files small enough for one batch.
   std::mt19937_64 rng(77);
   TempDir dir;
@@ -235,9 +236,10 @@ TEST_CASE("batches parsed by the calling thread give the same events as those of
   for (size_t i = 0; i < parts.size(); ++i) {
     part_files.push_back(dir.Write("part" + std::to_string(i) + ".log", parts[i]));
   }
-  auto run = [&](const std::vector<std::string>& files, size_t threads) {
+  auto run = [&](const std::vector<std::string>& files, size_t threads, size_t chunk_bytes = 0) {
     LogScanOptions options;
     options.parse_threads = threads;
+    options.reader.background_chunk_bytes = chunk_bytes;
     DumpSink sink;
     LogScanResult out;
     REQUIRE(forensics::StreamLogs(files, options, &sink, &out).ok());
@@ -249,6 +251,9 @@ TEST_CASE("batches parsed by the calling thread give the same events as those of
   CHECK((run({big}, 1) == want));
   CHECK((run({big_zst}, 1) == want));
   CHECK((run({big_zst}, 2) == want));
+  // Small chunks: the decoding thread is often ahead, and then parses batches too.
+  CHECK((run({big_zst}, 1, 16u << 10) == want));
+  CHECK((run({big}, 2, 4u << 10) == want));
   // Per part: the lines of one part are those of the big file from the part's first line on.
   std::vector<std::string> by_parts = run(part_files, 1);
   REQUIRE(by_parts.size() == want.size());

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -474,11 +475,12 @@ struct PrefetchingSource::Pool {
 };
 
 PrefetchingSource::PrefetchingSource(std::unique_ptr<ByteSource> inner, size_t chunk_bytes,
-                                     size_t max_chunks)
+                                     size_t max_chunks, std::function<bool()> idle_work)
     : inner_(std::move(inner)),
       chunk_bytes_(std::max<size_t>(chunk_bytes, 1)),
       headroom_(std::min<size_t>(chunk_bytes_ / 4, 32u << 10)),
       max_chunks_(std::max<size_t>(max_chunks, 1)),
+      idle_work_(std::move(idle_work)),
       pool_(std::make_shared<Pool>()) {
   pool_->bytes = headroom_ + chunk_bytes_;
   pool_->keep = max_chunks_ + 4;
@@ -498,7 +500,18 @@ void PrefetchingSource::Run() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stop_ || ready_.size() < max_chunks_; });
+      auto may_go_on = [&] { return stop_ || ready_.size() < max_chunks_; };
+      while (!may_go_on()) {
+        if (!idle_work_) {
+          cv_.wait(lock, may_go_on);
+          break;
+        }
+        lock.unlock();
+        bool worked = idle_work_();
+        lock.lock();
+        // Nothing to do: sleep until a chunk is taken, or a moment, then ask again.
+        if (!worked) cv_.wait_for(lock, std::chrono::microseconds(200), may_go_on);
+      }
       if (stop_) return;
     }
     Chunk chunk;

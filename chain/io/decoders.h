@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -120,8 +121,10 @@ class PrefetchingSource final : public ByteSource {
   // A buffer of headroom and chunk is then one 2 MiB huge page.
   static constexpr size_t kDefaultChunkBytes = (2u << 20) - (32u << 10);
   // headroom: chunk_bytes / 4, at most 32 KiB.
+  // idle_work: see LineReaderOptions::background_idle_work.
   explicit PrefetchingSource(std::unique_ptr<ByteSource> inner,
-                             size_t chunk_bytes = kDefaultChunkBytes, size_t max_chunks = 2);
+                             size_t chunk_bytes = kDefaultChunkBytes, size_t max_chunks = 2,
+                             std::function<bool()> idle_work = {});
   ~PrefetchingSource() override;
 
   size_t Read(char* out, size_t cap, std::vector<ReadIssue>* issues) override;
@@ -157,6 +160,7 @@ class PrefetchingSource final : public ByteSource {
   size_t chunk_bytes_;
   size_t headroom_;
   size_t max_chunks_;
+  std::function<bool()> idle_work_;
   std::shared_ptr<Pool> pool_;
   std::mutex mu_;
   std::condition_variable cv_;

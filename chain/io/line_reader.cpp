@@ -431,9 +431,10 @@ Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
   io::PrefetchingSource* chunks = nullptr;
   if (options.decode_in_background) {
     auto prefetch = std::make_unique<io::PrefetchingSource>(
-        std::move(source), options.background_chunk_bytes != 0
-                               ? options.background_chunk_bytes
-                               : io::PrefetchingSource::kDefaultChunkBytes);
+        std::move(source),
+        options.background_chunk_bytes != 0 ? options.background_chunk_bytes
+                                            : io::PrefetchingSource::kDefaultChunkBytes,
+        /*max_chunks=*/2, options.background_idle_work);
     chunks = prefetch.get();
     source = std::move(prefetch);
   }

@@ -351,6 +351,20 @@ class ParsePool {
     std::lock_guard<std::mutex> lock(mu_);
     return b->done;
   }
+  // Parses the oldest batch waiting for a thread, if any, with `parser`; returns whether there
+  // was one. For the decoding thread while it may not decode further.
+  bool HelpOnce(Parser* parser) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (queue_.empty()) return false;
+    Batch* next = queue_.front();
+    queue_.pop_front();
+    lock.unlock();
+    parser->ParseBatch(next);
+    lock.lock();
+    next->done = true;
+    done_cv_.notify_all();
+    return true;
+  }
   void Wait(const Batch* b) {
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return b->done; });
@@ -432,8 +446,9 @@ class Streamer {
         held_arena_(std::make_shared<logs::Arena>()),
         threads_(options.parse_threads != 0
                      ? options.parse_threads
-                     : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8)),
+                     : std::clamp<size_t>(std::thread::hardware_concurrency(), 2, 9) - 1),
         own_parser_(options),
+        decoder_parser_(options),
         pool_(options, threads_) {}
 
   Status StreamFile(uint32_t file_index, const std::string& path);
@@ -505,7 +520,8 @@ class Streamer {
   std::vector<LogField> field_scratch_;
   std::vector<std::string_view> cont_scratch_;
   size_t threads_;
-  Parser own_parser_;  // the calling thread's (ParsePool::WaitHelping)
+  Parser own_parser_;      // the calling thread's (ParsePool::WaitHelping)
+  Parser decoder_parser_;  // the decoding thread's (ParsePool::HelpOnce), one file at a time
   ParsePool pool_;  // last: its threads stop before the batches go
 };
 
@@ -681,6 +697,7 @@ void Streamer::ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch
 Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
   LineReaderOptions reader_options = options_.reader;
   reader_options.decode_in_background = true;
+  reader_options.background_idle_work = [this] { return pool_.HelpOnce(&decoder_parser_); };
   reader_options.check_utf8 = false;  // checked by the parse threads instead
   auto opened = LineReader::Open(path, reader_options);
   if (!opened.has_value()) return opened.error();

@@ -8,6 +8,7 @@
 #define FORENSICS_LINE_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +36,11 @@ struct LineReaderOptions {
   // The size of those chunks (0: 2 MiB less 32 KiB). The lines are read from the chunks
   // themselves, without a copy; other sizes are for tests and measurements.
   size_t background_chunk_bytes = 0;
+  // Work the decoding thread does, instead of sleeping, while it is as far ahead as it may go:
+  // called from that thread with no lock held, it returns whether it did any (when not, the
+  // thread sleeps a little and asks again). Lets a pipeline on few cores use the decoder's core
+  // when decoding is not the slowest step.
+  std::function<bool()> background_idle_work = nullptr;
 };
 
 struct Line {

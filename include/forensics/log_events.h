@@ -147,7 +147,8 @@ struct LogScanOptions {
   // not valid UTF-8 are reported (file, line, byte offset) and still read.
   LineReaderOptions reader{.max_line_bytes = 4u << 20, .check_utf8 = true};
   // Threads parsing lines while the calling thread reads them (and another decompresses):
-  // 0 = one per core. The events, their order and every count are the same for any value.
+  // 0 = one per core but one, since the calling thread and the decompressing one parse too when
+  // they would otherwise wait. The events, their order and every count are the same for any value.
   size_t parse_threads = 0;
 };
 
@@ -220,7 +221,7 @@ class LogEventSink {
 // bounded by the few batches of lines in flight whatever the size of the logs. Per file, one
 // thread decompresses, the calling thread hands out blocks of lines and calls the sink, and
 // LogScanOptions::parse_threads threads split and parse the lines (helped by the calling thread
-// while it waits for them). The sink sees each file's events in line order,
+// while it waits for them, and by the decompressing thread while it may not decode further). The sink sees each file's events in line order,
 // files in the order given, with one exception: when LogScanOptions::year is unset, journald
 // short lines (which carry no year) and the lines that take their time are held until every file
 // is read, because their year depends on all inputs; they are then delivered, in file and line
