@@ -165,7 +165,8 @@ class ScannedStringEnds {
 // or anything malformed, which the full parser then reports). Values are views into `text`.
 // Unlike simdjson it does not check that strings are valid UTF-8.
 // The scan itself: on_pair(key, value) for each member in order; it returns false to give up
-// (then so does the scan).
+// (then so does the scan). ends.Close(open) is the quote closing the string opened at `open`, or
+// nullptr when the full parser has to judge (QuoteIndex or ScannedStringEnds).
 template <typename StringEnds, typename OnPair>
 [[gnu::always_inline]] inline bool ScanFlatObject(std::string_view text, StringEnds& ends,
                                                   OnPair&& on_pair) {

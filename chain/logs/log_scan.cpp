@@ -320,13 +320,7 @@ class ParsePool {
         for (;;) {
           work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
           if (queue_.empty()) return;
-          Batch* b = queue_.front();
-          queue_.pop_front();
-          lock.unlock();
-          parser.ParseBatch(b);
-          lock.lock();
-          b->done = true;
-          done_cv_.notify_all();
+          ParseOldest(lock, &parser);
         }
       });
     }
@@ -356,13 +350,7 @@ class ParsePool {
   bool HelpOnce(Parser* parser) {
     std::unique_lock<std::mutex> lock(mu_);
     if (queue_.empty()) return false;
-    Batch* next = queue_.front();
-    queue_.pop_front();
-    lock.unlock();
-    parser->ParseBatch(next);
-    lock.lock();
-    next->done = true;
-    done_cv_.notify_all();
+    ParseOldest(lock, parser);
     return true;
   }
   void Wait(const Batch* b) {
@@ -379,16 +367,23 @@ class ParsePool {
         done_cv_.wait(lock);
         continue;
       }
-      Batch* next = queue_.front();
-      queue_.pop_front();
-      lock.unlock();
-      parser->ParseBatch(next);
-      lock.lock();
-      next->done = true;
+      ParseOldest(lock, parser);
     }
   }
 
  private:
+  // With `lock` held on mu_ and a batch waiting: takes the oldest, parses it with `parser`
+  // without the lock, and marks it done.
+  void ParseOldest(std::unique_lock<std::mutex>& lock, Parser* parser) {
+    Batch* b = queue_.front();
+    queue_.pop_front();
+    lock.unlock();
+    parser->ParseBatch(b);
+    lock.lock();
+    b->done = true;
+    done_cv_.notify_all();
+  }
+
   std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;

@@ -221,8 +221,8 @@ class LogEventSink {
 // bounded by the few batches of lines in flight whatever the size of the logs. Per file, one
 // thread decompresses, the calling thread hands out blocks of lines and calls the sink, and
 // LogScanOptions::parse_threads threads split and parse the lines (helped by the calling thread
-// while it waits for them, and by the decompressing thread while it may not decode further). The sink sees each file's events in line order,
-// files in the order given, with one exception: when LogScanOptions::year is unset, journald
+// while it waits for them, and by the decompressing thread while it may not decode further).
+// The sink sees each file's events in line order, files in the order given, with one exception: when LogScanOptions::year is unset, journald
 // short lines (which carry no year) and the lines that take their time are held until every file
 // is read, because their year depends on all inputs; they are then delivered, in file and line
 // order. *out gets everything ScanLogs fills except `events`.
