@@ -109,12 +109,9 @@ inline const char* ScanPlainString(const char* p, const char* end, const char* b
   // Sixteen bytes at a time up to the first '"', '\\' or control character, which the loop
   // below then judges.
   const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i control_max = _mm_set1_epi8(0x1F);
   auto hits = [&](const char* at) {
     __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
-                               _mm_cmpeq_epi8(_mm_max_epu8(x, control_max), control_max));
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, quote), BackslashOrControl(x));
     return static_cast<unsigned>(_mm_movemask_epi8(hit));
   };
   for (;;) {

@@ -14,6 +14,16 @@
 
 namespace forensics::logs {
 
+#if defined(__SSE2__)
+// 0xFF in each byte of x that is a backslash or below 0x20 (the bytes that end a plain JSON string
+// scan besides the quote): unsigned max(x, 0x1F) equals 0x1F exactly for the bytes below 0x20.
+inline __m128i BackslashOrControl(__m128i x) {
+  const __m128i control_max = _mm_set1_epi8(0x1F);
+  return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\')),
+                      _mm_cmpeq_epi8(_mm_max_epu8(x, control_max), control_max));
+}
+#endif
+
 // For the daemon's usual line: at most kMaxLine bytes, without a backslash or a control
 // character. In such a line every '"' of a JSON object opens or closes a string, so a string
 // ends at the next quote. Build() finds the quotes 64 bytes at a time; the parser then takes
@@ -30,8 +40,6 @@ class QuoteIndex {
     if (n > kMaxLine) return false;
     base_ = text.data();
     const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i control_max = _mm_set1_epi8(0x1F);
     __m128i special = _mm_setzero_si128();
     // The quotes among the 64 bytes at `at`; backslashes and control characters go to `special`.
     auto block = [&](const char* at) {
@@ -41,9 +49,7 @@ class QuoteIndex {
         quotes |= static_cast<uint64_t>(
                       static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote))))
                   << (16 * k);
-        special = _mm_or_si128(
-            special, _mm_or_si128(_mm_cmpeq_epi8(x, backslash),
-                                  _mm_cmpeq_epi8(_mm_max_epu8(x, control_max), control_max)));
+        special = _mm_or_si128(special, BackslashOrControl(x));
       }
       return quotes;
     };

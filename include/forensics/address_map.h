@@ -72,7 +72,6 @@ class AddressMap {
   V* find(const Bytes<32>& key) {
     return const_cast<V*>(static_cast<const AddressMap*>(this)->find(key));
   }
-  bool contains(const Bytes<32>& key) const { return find(key) != nullptr; }
 
   // Starts fetching the index slot `key` hashes to (a lookup soon after finds it in cache).
   void PrefetchSlot(const Bytes<32>& key) const {
