@@ -15,10 +15,10 @@
 //
 // Incremental (StateRootTree): the accounts sorted by address, the leaf hashes, the three lowest
 // inner levels at every alignment (these four per leaf, in segments of at most 1024 leaves, so that
-// an insert or removal moves the rest of one segment and not the rest of the tree; each segment has
-// a fixed slot of 1024 places in a few big pooled arrays, which cost far fewer page faults than a
-// small allocation per segment), and the levels above them (in plain arrays: an eighth of the
-// nodes). Set() only queues. Root():
+// an insert or removal moves the leaves on its shorter side within one segment, not the rest of the
+// tree; each segment has a fixed slot of 1024 places in a few big pooled arrays, which cost far fewer
+// page faults than a small allocation per segment, and sits in it with room on both sides), and the
+// levels above them (in plain arrays: an eighth of the nodes). Set() only queues. Root():
 //   1. Sorts the queue (the last Set() of an address wins) and classifies each entry against the
 //      tree: update, insert, removal or no-op.
 //   2. Updates only: rehash the changed leaves, the low spans over them (2 + 4 + 8 per leaf) and
@@ -622,13 +622,17 @@ class StateRootTree::Impl {
   struct Range {
     size_t begin, end;
   };
-  // A run of consecutive leaves in address order. Its leaves are at [slot·kSegMax, slot·kSegMax +
-  // size) of acc_ and of each span_[L] (the account, its hash, and per level the root of the 2^L
-  // leaves from this one on; unused where those would run past the last leaf of the tree).
+  // A run of consecutive leaves in address order. Its leaves are at [base, base + size) of acc_ and
+  // of each span_[L], base = slot·kSegMax + offset (the account, its hash, and per level the root of
+  // the 2^L leaves from this one on; unused where those would run past the last leaf of the tree).
+  // The offset leaves room on both sides, so an insert or a removal moves the shorter side.
   struct Segment {
     uint32_t slot;
-    uint32_t size;
+    uint16_t offset;
+    uint16_t size;
+    size_t base() const { return size_t{slot} * kSegMax + offset; }
   };
+  static_assert(kSegMax <= UINT16_MAX);
   // Where an address is or would go: segment, index in it, and whether it is there.
   struct Where {
     size_t seg, local;
@@ -777,9 +781,9 @@ class StateRootTree::Impl {
     const Impl* t_;
     size_t seg_ = 0, local_ = 0;
   };
-  AccountEntry* Acc(size_t seg) { return &acc_[size_t{segs_[seg].slot} * kSegMax]; }
-  const AccountEntry* Acc(size_t seg) const { return &acc_[size_t{segs_[seg].slot} * kSegMax]; }
-  Hash32* Span(size_t level, size_t seg) { return &span_[level][size_t{segs_[seg].slot} * kSegMax]; }
+  AccountEntry* Acc(size_t seg) { return &acc_[segs_[seg].base()]; }
+  const AccountEntry* Acc(size_t seg) const { return &acc_[segs_[seg].base()]; }
+  Hash32* Span(size_t level, size_t seg) { return &span_[level][segs_[seg].base()]; }
   Hash32& SpanAt(size_t level, const Cursor& c) { return Span(level, c.seg())[c.local()]; }
 
   // A free slot, the pools grown if need be (by half, so that growing stays cheap overall).
@@ -904,14 +908,15 @@ class StateRootTree::Impl {
     free_slots_.clear();
     slots_ = 0;
     const size_t n = accounts.size();
-    // Segment k takes leaves [k·kSegFill, (k + 1)·kSegFill) into slot k.
+    // Segment k takes leaves [k·kSegFill, (k + 1)·kSegFill) into the middle of slot k.
     const size_t segments = (n + kSegFill - 1) / kSegFill;
     acc_.resize(segments * kSegMax);
     for (HashArray& level : span_) level.resize(segments * kSegMax);
-    auto at = [](size_t g) { return g / kSegFill * kSegMax + g % kSegFill; };
+    constexpr size_t kOffset = (kSegMax - kSegFill) / 2;
+    auto at = [](size_t g) { return g / kSegFill * kSegMax + kOffset + g % kSegFill; };
     for (size_t b = 0; b < n; b += kSegFill) {
       const size_t e = std::min(n, b + kSegFill);
-      segs_.push_back({NewSlot(), static_cast<uint32_t>(e - b)});
+      segs_.push_back({NewSlot(), static_cast<uint16_t>(kOffset), static_cast<uint16_t>(e - b)});
       std::memcpy(&acc_[at(b)], &accounts[b], (e - b) * sizeof(AccountEntry));
       seg_last_.push_back(accounts[e - 1].address);
     }
@@ -1157,10 +1162,9 @@ class StateRootTree::Impl {
     std::vector<Address> last;
     segs.reserve(segs_.size() + 1);
     last.reserve(segs_.size() + 1);
-    auto move_leaves = [&](uint32_t slot, size_t dst, size_t src, size_t count) {
-      const size_t base = size_t{slot} * kSegMax;
-      std::memmove(&acc_[base + dst], &acc_[base + src], count * sizeof(AccountEntry));
-      for (HashArray& level : span_) std::memmove(&level[base + dst], &level[base + src], count * sizeof(Hash32));
+    auto move_leaves = [&](size_t dst, size_t src, size_t count) {  // places in the pools
+      std::memmove(&acc_[dst], &acc_[src], count * sizeof(AccountEntry));
+      for (HashArray& level : span_) std::memmove(&level[dst], &level[src], count * sizeof(Hash32));
     };
     size_t ev = 0;
     for (size_t k = 0; k < segs_.size(); ++k) {
@@ -1172,34 +1176,53 @@ class StateRootTree::Impl {
       }
       Segment seg = segs_[k];
       if (seg.size + inserts <= kSegMax) {
+        // The leaves before the event move left, or those after it right, whichever are fewer and
+        // have room. Either way an earlier event's index in the segment still holds.
+        size_t offset = seg.offset, size = seg.size;
+        const size_t slot_base = size_t{seg.slot} * kSegMax;
         for (size_t i = ev_end; i-- > ev;) {
           const Event& e = events[i];
+          const size_t at = slot_base + offset + e.local;
           switch (e.kind) {
             case Kind::kUpdate:
-              acc_[size_t{seg.slot} * kSegMax + e.local] = *e.entry;
+              acc_[at] = *e.entry;
               break;
             case Kind::kInsert:
-              move_leaves(seg.slot, e.local + 1, e.local, seg.size - e.local);
-              acc_[size_t{seg.slot} * kSegMax + e.local] = *e.entry;
-              ++seg.size;
+              // Room on the right unless the segment reaches the slot's end; else there is on the left.
+              if (offset > 0 && (e.local < size - e.local || offset + size == kSegMax)) {
+                move_leaves(at - e.local - 1, at - e.local, e.local);
+                --offset;
+                acc_[at - 1] = *e.entry;
+              } else {
+                move_leaves(at + 1, at, size - e.local);
+                acc_[at] = *e.entry;
+              }
+              ++size;
               break;
             case Kind::kRemove:
-              move_leaves(seg.slot, e.local, e.local + 1, seg.size - e.local - 1);
-              --seg.size;
+              if (e.local < size - e.local - 1) {
+                move_leaves(at - e.local + 1, at - e.local, e.local);
+                ++offset;
+              } else {
+                move_leaves(at, at + 1, size - e.local - 1);
+              }
+              --size;
               break;
           }
         }
+        seg.offset = static_cast<uint16_t>(offset);
+        seg.size = static_cast<uint16_t>(size);
         if (seg.size == 0) {
           free_slots_.push_back(seg.slot);
         } else {
           segs.push_back(seg);
-          last.push_back(structural ? acc_[size_t{seg.slot} * kSegMax + seg.size - 1].address : seg_last_[k]);
+          last.push_back(structural ? acc_[seg.base() + seg.size - 1].address : seg_last_[k]);
         }
       } else {
         // Merge the old leaves and the events into scratch, then cut.
         merge_acc_.clear();
         for (auto& level : merge_span_) level.clear();
-        const size_t base = size_t{seg.slot} * kSegMax;
+        const size_t base = seg.base();
         size_t i = 0;
         auto keep = [&](size_t end) {
           merge_acc_.insert(merge_acc_.end(), &acc_[base + i], &acc_[base + end]);
@@ -1220,11 +1243,11 @@ class StateRootTree::Impl {
         const size_t m = merge_acc_.size();
         for (size_t b = 0; b < m; b += kSegMax / 2) {
           const size_t e = std::min(m, b + kSegMax / 2);
-          const uint32_t slot = NewSlot();
-          const size_t to = size_t{slot} * kSegMax;
+          const Segment piece{NewSlot(), kSegMax / 4, static_cast<uint16_t>(e - b)};  // room on both sides
+          const size_t to = piece.base();
           std::memcpy(&acc_[to], &merge_acc_[b], (e - b) * sizeof(AccountEntry));
           for (size_t l = 0; l <= kLow; ++l) std::memcpy(&span_[l][to], &merge_span_[l][b], (e - b) * sizeof(Hash32));
-          segs.push_back({slot, static_cast<uint32_t>(e - b)});
+          segs.push_back(piece);
           last.push_back(merge_acc_[e - 1].address);
         }
       }
@@ -1370,7 +1393,7 @@ class StateRootTree::Impl {
 
   OddRule rule_;
   // The leaves in address order (none (0, 0)), cut into segments of at most kSegMax so that an
-  // insert or a removal moves the rest of one segment, not the rest of the tree.
+  // insert or a removal moves the shorter side of one segment, not the rest of the tree.
   std::vector<Segment> segs_;
   BigVector<AccountEntry> acc_;             // kSegMax per slot
   std::array<HashArray, kLow + 1> span_;  // the same
