@@ -84,17 +84,22 @@ class RecordedStateAnalyzer final : public Analyzer {
       node_delta += static_cast<__int128>(e.balance) - static_cast<__int128>(p->node.balance);
       *p = Post{Account{e.balance, e.nonce}, true};
     }
-    std::vector<std::pair<Address, Post>> node_post(post.begin(), post.end());
-    std::sort(node_post.begin(), node_post.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    // The accounts where the node's view differs from the replay, in address order (the order of
+    // the findings); usually none, so only those are sorted.
+    std::vector<std::pair<Address, Post>> differs;
+    for (const auto& [a, p] : post) {
+      if (p.node == state.Get(a)) {
+        if (!overlay_.empty()) overlay_.erase(a);
+      } else {
+        differs.emplace_back(a, p);
+      }
+    }
+    std::sort(differs.begin(), differs.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
 
     std::vector<Address> diverged_here;
-    for (const auto& [a, p] : node_post) {
+    for (const auto& [a, p] : differs) {
       const Account& node = p.node;
-      Account replayed = state.Get(a);
-      if (node == replayed) {
-        overlay_.erase(a);
-        continue;
-      }
+      const Account replayed = state.Get(a);
       overlay_[a] = node;
       AccountDiff d;
       d.address = a;
