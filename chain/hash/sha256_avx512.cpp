@@ -6,6 +6,19 @@
 // rounds (vprord for rotations, vpternlogd for Ch, Maj and the three-way XORs), the padding block of
 // 64-byte messages on precomputed K + W, transpose out. 48-byte messages are loaded with a 12-word
 // mask, so nothing past a message is read. A batch shorter than sixteen goes through a stack buffer.
+//
+// The round is associated for a short dependency chain. With sixteen lanes in one group of registers
+// the kernel is bound by the chain from one round's e to the next, not by throughput (on Zen 5 a
+// vector add takes 2 cycles, a rotate feeding a vpternlogd about 5.7). The textbook
+//     e' = d + ((h + Σ1(e)) + (Ch(e, f, g) + K + W))
+// puts Σ1 and three adds on the chain (about 11.7 cycles a round); summing first what does not
+// depend on e,
+//     y = h + K + W,   e' = ((y + d) + Ch(e, f, g)) + Σ1(e),   a' = Σ0(a) + (Maj(a, b, c) + (y + Ch + Σ1)),
+// leaves Σ1 and one add (about 7.7 cycles), for one add more per round: about 30% more hashes a
+// second, measured. GCC's tree-reassoc pass would re-associate the adds back into the long chain, so
+// this file is compiled with -fno-tree-reassoc (sources.cmake). The round constants come in through
+// pointers of a function the compiler may not look into (noipa), so each K or K + W is a broadcast
+// memory operand of the add instead of a load and a broadcast into a register (about 3% more).
 // GCC 12's avx512fintrin.h passes _mm512_undefined_epi32() values as pass-through operands and then
 // warns -Wuninitialized about them once inlined here (GCC bug 105593, fixed in GCC 13).
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
@@ -23,6 +36,12 @@ namespace forensics::sha256::internal {
 namespace {
 
 #define FORENSICS_INLINE inline __attribute__((always_inline))
+// A function whose arguments the compiler may not propagate into it (GCC's noipa; clang has none).
+#if defined(__clang__)
+#define FORENSICS_NO_IPA __attribute__((noinline))
+#else
+#define FORENSICS_NO_IPA __attribute__((noipa))
+#endif
 
 using V = __m512i;
 constexpr size_t kLanes = 16;
@@ -82,24 +101,28 @@ FORENSICS_INLINE void Transpose16(V r[16]) {
   }
 }
 
-// One round; logical word k (a = 0 … h = 7) of round t sits in x[(k - t) & 7].
-#define FORENSICS_ROUND(x, t, kw)                                     \
-  do {                                                                \
-    V& a_ = x[(0 - (t)) & 7];                                         \
-    V& b_ = x[(1 - (t)) & 7];                                         \
-    V& c_ = x[(2 - (t)) & 7];                                         \
-    V& d_ = x[(3 - (t)) & 7];                                         \
-    V& e_ = x[(4 - (t)) & 7];                                         \
-    V& f_ = x[(5 - (t)) & 7];                                         \
-    V& g_ = x[(6 - (t)) & 7];                                         \
-    V& h_ = x[(7 - (t)) & 7];                                         \
-    const V t1_ = Add(Add(h_, BigSigma1(e_)), Add(Ch(e_, f_, g_), (kw))); \
-    const V t2_ = Add(BigSigma0(a_), Maj(a_, b_, c_));                \
-    d_ = Add(d_, t1_);                                                \
-    h_ = Add(t1_, t2_);                                               \
+// One round on kw = K[t] + W[t]; logical word k (a = 0 … h = 7) of round t sits in x[(k - t) & 7].
+// The association of the adds is the point (see the top of the file): do not simplify it.
+#define FORENSICS_ROUND(x, t, kw)                                  \
+  do {                                                             \
+    V& a_ = x[(0 - (t)) & 7];                                      \
+    V& b_ = x[(1 - (t)) & 7];                                      \
+    V& c_ = x[(2 - (t)) & 7];                                      \
+    V& d_ = x[(3 - (t)) & 7];                                      \
+    V& e_ = x[(4 - (t)) & 7];                                      \
+    V& f_ = x[(5 - (t)) & 7];                                      \
+    V& g_ = x[(6 - (t)) & 7];                                      \
+    V& h_ = x[(7 - (t)) & 7];                                      \
+    const V y_ = Add(h_, (kw));                                    \
+    const V ch_ = Ch(e_, f_, g_);                                  \
+    const V s1_ = BigSigma1(e_);                                   \
+    const V t1_ = Add(Add(y_, ch_), s1_);                          \
+    d_ = Add(Add(Add(y_, d_), ch_), s1_); /* the new e */          \
+    h_ = Add(BigSigma0(a_), Add(Maj(a_, b_, c_), t1_)); /* the new a */ \
   } while (0)
 
-FORENSICS_INLINE void Compress(V s[8], V w[16]) {
+// k: kK, passed in (see the top of the file).
+FORENSICS_INLINE void Compress(V s[8], V w[16], const uint32_t* k) {
   V x[8] = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]};
 #pragma GCC unroll 64
   for (int t = 0; t < 64; ++t) {
@@ -107,16 +130,17 @@ FORENSICS_INLINE void Compress(V s[8], V w[16]) {
       w[t & 15] = Add(Add(SmallSigma1(w[(t - 2) & 15]), w[(t - 7) & 15]),
                       Add(SmallSigma0(w[(t - 15) & 15]), w[t & 15]));
     }
-    FORENSICS_ROUND(x, t, Add(w[t & 15], Broadcast(kK[t])));
+    FORENSICS_ROUND(x, t, Add(w[t & 15], Broadcast(k[t])));
   }
 #pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) s[k] = Add(s[k], x[k]);
 }
 
-FORENSICS_INLINE void PadBlock64(V s[8]) {
+// pad_kw: kPad64KW, passed in (see the top of the file).
+FORENSICS_INLINE void PadBlock64(V s[8], const uint32_t* pad_kw) {
   V x[8] = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]};
 #pragma GCC unroll 64
-  for (int t = 0; t < 64; ++t) FORENSICS_ROUND(x, t, Broadcast(kPad64KW[t]));
+  for (int t = 0; t < 64; ++t) FORENSICS_ROUND(x, t, Broadcast(pad_kw[t]));
 #pragma GCC unroll 16
   for (int k = 0; k < 8; ++k) s[k] = Add(s[k], x[k]);
 }
@@ -139,7 +163,7 @@ FORENSICS_INLINE void StoreDigests(const V s[8], uint8_t* out) {
   }
 }
 
-void Hash64x16(const uint8_t* in, uint8_t* out) {
+FORENSICS_NO_IPA void Hash64x16(const uint8_t* in, uint8_t* out, const uint32_t* k, const uint32_t* pad_kw) {
   V w[16];
 #pragma GCC unroll 16
   for (size_t j = 0; j < kLanes; ++j) w[j] = _mm512_loadu_si512(in + 64 * j);
@@ -148,12 +172,12 @@ void Hash64x16(const uint8_t* in, uint8_t* out) {
   for (int t = 0; t < 16; ++t) w[t] = ByteSwap(w[t]);
   V s[8];
   InitState(s);
-  Compress(s, w);
-  PadBlock64(s);
+  Compress(s, w, k);
+  PadBlock64(s, pad_kw);
   StoreDigests(s, out);
 }
 
-void Hash48x16(const uint8_t* in, uint8_t* out) {
+FORENSICS_NO_IPA void Hash48x16(const uint8_t* in, uint8_t* out, const uint32_t* k) {
   V w[16];
 #pragma GCC unroll 16
   for (size_t j = 0; j < kLanes; ++j) w[j] = _mm512_maskz_loadu_epi32(0x0fff, in + 48 * j);
@@ -166,7 +190,7 @@ void Hash48x16(const uint8_t* in, uint8_t* out) {
   w[15] = Broadcast(kPad48W15);
   V s[8];
   InitState(s);
-  Compress(s, w);
+  Compress(s, w, k);
   StoreDigests(s, out);
 }
 
@@ -174,26 +198,26 @@ void Hash48x16(const uint8_t* in, uint8_t* out) {
 
 void Avx512Hash64Many(const uint8_t* in, uint8_t* out, size_t n) {
   size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) Hash64x16(in + 64 * i, out + 32 * i);
+  for (; i + kLanes <= n; i += kLanes) Hash64x16(in + 64 * i, out + 32 * i, kK, kPad64KW);
   if (i < n) {
     uint8_t buf_in[64 * kLanes];
     uint8_t buf_out[32 * kLanes];
     memset(buf_in, 0, sizeof(buf_in));
     memcpy(buf_in, in + 64 * i, 64 * (n - i));
-    Hash64x16(buf_in, buf_out);
+    Hash64x16(buf_in, buf_out, kK, kPad64KW);
     memcpy(out + 32 * i, buf_out, 32 * (n - i));
   }
 }
 
 void Avx512Hash48Many(const uint8_t* in, uint8_t* out, size_t n) {
   size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) Hash48x16(in + 48 * i, out + 32 * i);
+  for (; i + kLanes <= n; i += kLanes) Hash48x16(in + 48 * i, out + 32 * i, kK);
   if (i < n) {
     uint8_t buf_in[48 * kLanes];
     uint8_t buf_out[32 * kLanes];
     memset(buf_in, 0, sizeof(buf_in));
     memcpy(buf_in, in + 48 * i, 48 * (n - i));
-    Hash48x16(buf_in, buf_out);
+    Hash48x16(buf_in, buf_out, kK);
     memcpy(out + 32 * i, buf_out, 32 * (n - i));
   }
 }

@@ -46,8 +46,8 @@ constexpr Backend kAvx512{"avx512x16", cpu::kAvx512f | cpu::kAvx512bw | cpu::kAv
 #endif
 
 // THE list, best first. Ordered by measured 64-byte-message throughput (forensics_bench sha256, one
-// core of an AMD EPYC with SHA-NI and AVX-512): avx512x16 29.0 M/s, shani (2-way) 21.1 M/s, avx2x8
-// 10.7 M/s, scalar 2.3 M/s. SHA-NI beats the 8-lane AVX2 kernel, so it comes before it: a CPU with
+// core of an AMD EPYC with SHA-NI and AVX-512): avx512x16 43-46 M/s, shani (2-way) 22.6 M/s, avx2x8
+// 12.7 M/s, scalar 2.3 M/s (2026-11-28). SHA-NI beats the 8-lane AVX2 kernel, so it comes before it: a CPU with
 // both (AMD Zen 1-3, Intel Ice Lake and later without AVX-512) is better served by SHA-NI.
 constexpr const Backend* kAll[] = {
 #if defined(FORENSICS_SHA256_X86_KERNELS)
