@@ -667,11 +667,13 @@ class StateRootTree::Impl {
   // in address order). Past every leaf: the end of the last segment. REQUIRES: at least one leaf.
   Where Locate(const Address& a, size_t from) const {
     const size_t seg = SegmentFor(a, from);
-    if (seg == segs_.size()) return {seg - 1, segs_.back().size, false};
-    return At(seg, a, LowerBoundIn(seg, a, Guess(seg, a)));
+    return Search(seg, a, seg == segs_.size() ? 0 : Guess(seg, a));
   }
 
-  Where At(size_t seg, const Address& a, size_t k) const {
+  // Locate() from its two halves: seg from SegmentFor(), the search in it started at `guess`.
+  Where Search(size_t seg, const Address& a, size_t guess) const {
+    if (seg == segs_.size()) return {seg - 1, segs_.back().size, false};
+    const size_t k = LowerBoundIn(seg, a, guess);
     return {seg, k, k < segs_[seg].size && SameBytes32(Acc(seg)[k].address, a)};
   }
 
@@ -823,18 +825,14 @@ class StateRootTree::Impl {
     probes_.resize(pending_.size());
     for (size_t i = 0, seg = 0; i < pending_.size(); ++i) {
       seg = SegmentFor(pending_[i].address, seg);
-      if (seg == segs_.size()) {
-        probes_[i] = {seg, 0};
-        continue;
-      }
-      probes_[i] = {seg, Guess(seg, pending_[i].address)};
+      probes_[i] = {seg, 0};
+      if (seg == segs_.size()) continue;
+      probes_[i].second = Guess(seg, pending_[i].address);
       __builtin_prefetch(&Acc(seg)[probes_[i].second]);
     }
     for (size_t i = 0; i < pending_.size(); ++i) {
       const AccountEntry& p = pending_[i];
-      const auto [probe_seg, guess] = probes_[i];
-      const Where w = probe_seg == segs_.size() ? Where{probe_seg - 1, segs_.back().size, false}
-                                                : At(probe_seg, p.address, LowerBoundIn(probe_seg, p.address, guess));
+      const Where w = Search(probes_[i].first, p.address, probes_[i].second);
       const size_t pos = seg_begin_[w.seg] + w.local;
       if (w.found) {
         const AccountEntry& cur = Acc(w.seg)[w.local];
