@@ -89,7 +89,7 @@ class RecordedStateAnalyzer final : public Analyzer {
     std::vector<std::pair<Address, Post>> differs;
     for (const auto& [a, p] : post) {
       if (p.node == state.Get(a)) {
-        if (!overlay_.empty()) overlay_.erase(a);
+        if (!overlay_.empty() && overlay_.erase(a) != 0 && p.recorded) v->matched_again.push_back(a);
       } else {
         differs.emplace_back(a, p);
       }

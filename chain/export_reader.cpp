@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
@@ -454,8 +455,8 @@ simdjson::dom::parser& ThreadParser() {
 
 class ExportReader final : public ChainSource {
  public:
-  ExportReader(std::unique_ptr<LineReader> lines, ChainMeta meta)
-      : lines_(std::move(lines)), meta_(std::move(meta)) {}
+  ExportReader(std::unique_ptr<LineReader> lines, ChainMeta meta, LineReaderOptions options)
+      : lines_(std::move(lines)), meta_(std::move(meta)), options_(options) {}
 
   const ChainMeta& meta() const override { return meta_; }
 
@@ -463,19 +464,50 @@ class ExportReader final : public ChainSource {
     Line line;
     while (lines_->Next(&line)) {
       if (IsBlank(line.text)) continue;
-      auto r = ParseRecordLine(line.text, meta_.profile,
-                               fmt::format("{}:{}", lines_->path(), line.number));
+      if (seek_ && line.number < seek_->snapshot_line) {
+        if (line.number == seek_->block_line) FORENSICS_RETURN_IF_ERROR(TakeSeekHeader(line));
+        continue;
+      }
+      auto r = Parse(line);
       if (!r) return r.error();
-      std::visit(
-          [&](auto& rec) {
-            rec.source = lines_->path();
-            rec.line = line.number;
-          },
-          *r);
+      if (seek_ && line.number == seek_->snapshot_line) {
+        std::get<Snapshot>(*r).header = std::move(seek_->header);
+        seek_.reset();
+      }
       *record = std::move(*r);
       return true;
     }
     return false;
+  }
+
+  // An export cannot seek: the file is read once more, up to the first snapshot above h, for the
+  // last snapshot at or below it. Next() then skips every line before that snapshot undecoded, but
+  // the line just before it, which holds the snapshot's block (its header comes with the snapshot).
+  Status SeekToSnapshotAtOrBelow(BlockHeight h) override {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(lines_->path(), ec))
+      return Status::NotSupported(fmt::format("{}: not a regular file, so it cannot be read twice", lines_->path()));
+    auto scan = LineReader::Open(lines_->path(), options_);
+    if (!scan) return scan.error();
+    std::optional<Seek> best;
+    uint64_t previous = 0;
+    Line line;
+    while ((*scan)->Next(&line)) {
+      if (IsBlank(line.text)) continue;
+      // Only a line naming a snapshot is decoded; the chain line is never one.
+      if (line.number > 1 && line.text.find("\"snapshot\"") != std::string_view::npos) {
+        auto r = ParseRecordLine(line.text, meta_.profile, fmt::format("{}:{}", lines_->path(), line.number));
+        if (r && std::holds_alternative<Snapshot>(*r)) {
+          const BlockHeight s = std::get<Snapshot>(*r).height;
+          if (s > h) break;
+          best = Seek{s, line.number, previous, std::nullopt};
+        }
+      }
+      previous = line.number;
+    }
+    if (!best) return Status::NotFound(fmt::format("{}: no snapshot at or below height {}", lines_->path(), h));
+    seek_ = std::move(best);
+    return Status::Ok();
   }
 
   std::vector<ReadIssue> read_issues() const override { return lines_->issues(); }
@@ -488,8 +520,38 @@ class ExportReader final : public ChainSource {
   }
 
  private:
+  // Where SeekToSnapshotAtOrBelow positioned the reader.
+  struct Seek {
+    BlockHeight height = 0;    // of the snapshot
+    uint64_t snapshot_line = 0;
+    uint64_t block_line = 0;   // the line before it: the snapshot's block, if it is that block
+    std::optional<BlockHeader> header;
+  };
+
+  Result<ChainRecord> Parse(const Line& line) const {
+    auto r = ParseRecordLine(line.text, meta_.profile, fmt::format("{}:{}", lines_->path(), line.number));
+    if (!r) return r;
+    std::visit(
+        [&](auto& rec) {
+          rec.source = lines_->path();
+          rec.line = line.number;
+        },
+        *r);
+    return r;
+  }
+
+  Status TakeSeekHeader(const Line& line) {
+    auto r = Parse(line);
+    if (!r) return r.error();
+    if (auto* b = std::get_if<Block>(&*r); b != nullptr && b->header.height == seek_->height)
+      seek_->header = std::move(b->header);
+    return Status::Ok();
+  }
+
   std::unique_ptr<LineReader> lines_;
   ChainMeta meta_;
+  LineReaderOptions options_;
+  std::optional<Seek> seek_;
 };
 
 }  // namespace
@@ -576,7 +638,7 @@ Result<std::unique_ptr<ChainSource>> OpenExport(const std::string& path, const E
   auto meta = ParseChainLine(first.text, fmt::format("{}:{}", path, first.number));
   if (!meta) return meta.error();
   if (options.profile) meta->profile = *options.profile;
-  return std::unique_ptr<ChainSource>(new ExportReader(std::move(*lines), std::move(*meta)));
+  return std::unique_ptr<ChainSource>(new ExportReader(std::move(*lines), std::move(*meta), lo));
 }
 
 }  // namespace forensics

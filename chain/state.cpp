@@ -24,6 +24,16 @@ std::string_view UpstreamName(std::string_view code) {
   return {};
 }
 
+StateDependence DependenceOf(std::string_view code) {
+  if (code == "state-root-mismatch") return StateDependence::kWholeState;
+  if (code == "state-change-mismatch" || code == "insufficient-balance" || code == "invalid-nonce" ||
+      code == "balance-overflow")
+    return StateDependence::kAccounts;
+  // inflation-detected and supply-deficit compare the node's change of Σ balances over one block with the
+  // rules': an earlier difference in the balances does not move it.
+  return StateDependence::kNone;
+}
+
 void AccountState::Set(const Address& a, const Account& v) {
   if (v.balance == 0 && v.nonce == 0) {
     if (const Account* cur = accounts_.find(a)) {

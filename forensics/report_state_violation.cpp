@@ -61,6 +61,49 @@ std::string FindingLine(const Finding& f) {
   return s;
 }
 
+std::string_view LinkName(CauseLink l) {
+  switch (l) {
+    case CauseLink::kAccount: return "account";
+    case CauseLink::kState: return "state";
+    case CauseLink::kNone: break;
+  }
+  return "none";
+}
+
+std::string_view StartName(ReplayScope::Start s) {
+  switch (s) {
+    case ReplayScope::Start::kGenesis: return "genesis";
+    case ReplayScope::Start::kSnapshot: return "snapshot";
+    case ReplayScope::Start::kNone: break;
+  }
+  return "none";
+}
+
+std::string_view StartRootName(ReplayScope::StartRoot r) {
+  switch (r) {
+    case ReplayScope::StartRoot::kMatches: return "matches";
+    case ReplayScope::StartRoot::kDiffers: return "differs";
+    case ReplayScope::StartRoot::kNotCommitted: return "not-committed";
+    case ReplayScope::StartRoot::kNotApplicable: break;
+  }
+  return "not-applicable";
+}
+
+void WriteRanges(JsonWriter& w, const std::vector<HeightRange>& ranges) {
+  w.BeginArray();
+  for (const HeightRange& r : ranges) w.BeginObject().Key("first").Uint(r.first).Key("last").Uint(r.last).EndObject();
+  w.EndArray();
+}
+
+std::string Codes(const std::vector<std::string>& codes) {
+  std::string s;
+  for (const std::string& c : codes) s += (s.empty() ? "" : ", ") + c;
+  return s;
+}
+
+// The faults after the first one (the first bad block is faults[0]).
+size_t LaterFaults(const StateViolationReport& r) { return r.faults.empty() ? 0 : r.faults.size() - 1; }
+
 }  // namespace
 
 std::string StateViolationTitle(const StateViolationReport& r) {
@@ -71,7 +114,14 @@ std::string StateViolationTitle(const StateViolationReport& r) {
     std::string list;
     for (size_t i = 0; i < codes.size() && i < 3; ++i) list += (i ? ", " : "") + codes[i];
     if (codes.size() > 3) list += ", …";
-    return fmt::format("State violation at block {} ({}): {}", r.first_bad->height, r.first_bad->hash.ShortHex(), list);
+    std::string title = fmt::format("State violation at block {} ({}): {}", r.first_bad->height, r.first_bad->hash.ShortHex(), list);
+    if (const size_t more = LaterFaults(r); more > 0) {
+      title += fmt::format("; independent fault{} at", more > 1 ? "s" : "");
+      for (size_t i = 1; i < r.faults.size() && i <= 3; ++i)
+        title += fmt::format("{} {} ({})", i > 1 ? "," : "", r.faults[i].height, Codes(r.faults[i].codes));
+      if (more > 3 || r.faults_truncated) title += fmt::format(" and {} more", r.faults_truncated ? "many" : std::to_string(more - 3));
+    }
+    return title;
   }
   return fmt::format("State-violation analysis: {}", r.verdict);
 }
@@ -80,18 +130,27 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
   std::string o;
   std::string verdict = r.verdict;
   std::transform(verdict.begin(), verdict.end(), verdict.begin(), ::toupper);
-  o += fmt::format("forensics state-violation: {}\n", verdict);
+  o += fmt::format("forensics state-violation: {}", verdict);
+  if (r.scope.start == ReplayScope::Start::kSnapshot && !r.scope.replayed.empty())
+    o += fmt::format(" from block {} on, starting state trusted (the node's snapshot of block {})", r.scope.replayed.front().first,
+                     r.scope.start_height);
+  o += "\n";
   for (const InputFile& in : r.inputs) o += fmt::format("chain: {} ({})\n", in.path, ProfileName(r.profile));
   o += fmt::format("checked: {} block(s)", r.blocks_checked);
   if (r.first_height) o += fmt::format(", heights {}..{}", *r.first_height, *r.last_height);
   o += fmt::format(", {} transaction(s), signatures {}\n", r.txs_checked, r.signatures_checked ? "checked" : "NOT checked");
-  if (r.replay_start_snapshot) o += fmt::format("replay started at the snapshot of block {}\n", *r.replay_start_snapshot);
+  o += "scope: " + ScopeSentence(r) + "\n";
   if (r.partial) o += fmt::format("PARTIAL: analysis stopped early: {}\n", r.stopped_reason);
   if (r.first_bad) {
     const BadBlock& b = *r.first_bad;
     o += fmt::format("\nfirst bad block: {} {}\n", b.height, b.hash.Hex());
     for (const Finding& f : b.findings) o += "  " + FindingLine(f) + "\n";
     for (const std::string& n : b.notes) o += "  note: " + n + "\n";
+    if (const size_t more = LaterFaults(r); more > 0) {
+      o += fmt::format("\nindependent faults after it: {} block(s){}\n", more, r.faults_truncated ? " (and more, not listed)" : "");
+      for (size_t i = 1; i < r.faults.size(); ++i)
+        o += fmt::format("  block {} {}: {}\n", r.faults[i].height, r.faults[i].hash.Hex(), Codes(r.faults[i].codes));
+    }
   }
   if (r.reorg) {
     o += fmt::format("\nreorg target: block {} {} ({})\n", r.reorg->height, r.reorg->hash.Hex(),
@@ -99,8 +158,8 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
     o += fmt::format("  run: {}\n", r.reorg->command);
   }
   if (r.later_total)
-    o += fmt::format("\nlater findings: {} ({} consequence(s) of block {}, {} independent)\n", r.later_total,
-                     r.later_consequences, r.first_bad ? r.first_bad->height : 0, r.later_independent);
+    o += fmt::format("\nlater findings: {} ({} consequence(s) of an earlier fault, {} independent)\n", r.later_total,
+                     r.later_consequences, r.later_independent);
   if (r.focus) {
     o += fmt::format("\nblock {} (height {} {}) {}\n", r.focus->query, r.focus->height, r.focus->hash.Hex(), r.focus->relation);
   }
@@ -148,6 +207,20 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
   }
   w.Key("replay_start_snapshot");
   if (r.replay_start_snapshot) w.Uint(*r.replay_start_snapshot); else w.Null();
+  w.Key("scope").BeginObject();
+  w.Field("summary", ScopeSentence(r));
+  w.Key("start").BeginObject().Field("kind", StartName(r.scope.start));
+  w.Key("height");
+  if (r.scope.start == ReplayScope::Start::kSnapshot) w.Uint(r.scope.start_height); else w.Null();
+  w.Field("trusted", r.scope.start == ReplayScope::Start::kSnapshot);
+  w.Field("root_check", StartRootName(r.scope.start_root)).EndObject();
+  w.Key("requested_from");
+  if (r.scope.requested_from) w.Uint(*r.scope.requested_from); else w.Null();
+  w.Key("replayed");
+  WriteRanges(w, r.scope.replayed);
+  w.Key("read_only");
+  WriteRanges(w, r.scope.read_only);
+  w.EndObject();
   w.Field("partial", r.partial);
   w.Key("stopped_reason");
   if (r.partial) w.String(r.stopped_reason); else w.Null();
@@ -193,6 +266,14 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
   } else {
     w.Null();
   }
+  w.Key("faults").BeginArray();
+  for (const FaultBlock& f : r.faults) {
+    w.BeginObject().Key("height").Uint(f.height).Field("hash", f.hash.Hex()).Key("codes").BeginArray();
+    for (const std::string& c : f.codes) w.String(c);
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+  w.Field("faults_truncated", r.faults_truncated);
   w.Key("reorg_target");
   if (r.reorg) {
     w.BeginObject();
@@ -210,6 +291,11 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
     w.BeginObject();
     w.Field("label", lf.consequence ? "consequence" : "independent");
     w.Field("why", lf.why);
+    w.Field("link", LinkName(lf.link));
+    w.Key("cause_height");
+    if (lf.consequence) w.Uint(lf.cause_height); else w.Null();
+    w.Key("account");
+    if (lf.account) w.String(lf.account->Hex()); else w.Null();
     w.Key("finding");
     WriteFinding(w, lf.finding);
     w.EndObject();
@@ -294,7 +380,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
                       r.first_height ? fmt::format(" (heights {}..{})", *r.first_height, *r.last_height) : "");
   head += fmt::format("| Transactions replayed | {} |\n", r.txs_checked);
   head += fmt::format("| Signatures | {} |\n", r.signatures_checked ? "checked" : "**not checked** (`--skip-signatures`)");
-  if (r.replay_start_snapshot) head += fmt::format("| Replay start | snapshot after block {} |\n", *r.replay_start_snapshot);
+  head += fmt::format("| Scope | {} |\n", Cell(ScopeSentence(r)));
   if (r.partial) head += fmt::format("| **Partial** | {} |\n", Cell(r.stopped_reason));
   head += "\n";
   doc.Text(head);
@@ -308,6 +394,18 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
                       f.tx_index ? fmt::format("#{}", *f.tx_index) : "—", Cell(f.expected), Cell(f.actual), Cell(f.detail)});
     doc.Table({"Finding", "Upstream error", "Tx", "Expected (replay)", "Actual (chain data)", "Detail"}, std::move(rows));
     for (const auto& n : b.notes) doc.Text(fmt::format("\n_{}_\n", Escape(n)));
+    if (const size_t more = LaterFaults(r); more > 0) {
+      doc.Text(fmt::format("\n#### Independent faults after it\n\n{} later block(s) have a fault of their own (no link to an "
+                           "earlier one){}.\n\n",
+                           more, r.faults_truncated ? "; more were found than are listed" : ""));
+      std::vector<std::vector<std::string>> frows;
+      for (size_t i = 1; i < r.faults.size(); ++i) {
+        std::string codes;
+        for (const std::string& c : r.faults[i].codes) codes += (codes.empty() ? "" : ", ") + fmt::format("`{}`", c);
+        frows.push_back({fmt::format("{}", r.faults[i].height), fmt::format("`{}`", r.faults[i].hash.Hex()), codes});
+      }
+      doc.Table({"Height", "Hash", "Findings"}, std::move(frows));
+    }
     if (!b.diffs.empty()) {
       doc.Text("\n#### Per-account diff\n\n");
       std::vector<std::vector<std::string>> drows;
@@ -340,8 +438,9 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
                          r.reorg->command));
   }
   if (r.later_total) {
-    doc.Text(fmt::format("\n### Later findings\n\n{} finding(s) after block {}: {} consequence(s) of it, {} independent. "
-                         "The replay went on from the replayed state.\n\n",
+    doc.Text(fmt::format("\n### Later findings\n\n{} finding(s) after block {}: {} consequence(s) of an earlier fault, {} "
+                         "independent. The replay went on from the replayed state; a consequence names its link (an "
+                         "account that still differs from the node's, or a state that has not matched it since).\n\n",
                          r.later_total, r.first_bad ? r.first_bad->height : 0, r.later_consequences, r.later_independent));
     std::vector<std::vector<std::string>> rows;
     for (const LaterFinding& lf : r.later)

@@ -8,8 +8,10 @@
 //    wrong, not the chain), compute the profile's block hash, apply the block to the replayed state
 //    when the state is known, compute the replayed state root, and run every analyzer.
 // 4. The lowest height with a finding is the first bad block. Replay continues from the replayed
-//    state; each later finding is labelled a consequence (it involves an account the fault tainted,
-//    or the state has not re-converged) or independent.
+//    state; each later finding is labelled a consequence when a checkable link ties it to an earlier
+//    fault (it names an account whose value still differs from the node's, or it depends on the whole
+//    state, which has not matched the node's since), else independent. The state has re-converged once a
+//    committed root, the recorded state or a snapshot matches the replay again.
 // 5. The reorg target is the highest block below the first bad one whose state was verified.
 #include "forensics/state_violation.h"
 
@@ -27,7 +29,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
@@ -45,6 +47,7 @@ constexpr size_t kBatchBlocks = 256;
 constexpr size_t kBatchTxs = 8192;
 constexpr size_t kSupplyRowsBefore = 5, kSupplyRowsAfter = 5;
 constexpr size_t kMaxStoredFindings = 200000;
+constexpr size_t kMaxFaultBlocks = 200000;
 
 struct Batch {
   std::vector<ChainRecord> records;
@@ -287,21 +290,47 @@ class Replay {
     }
   }
 
-  bool InRange(BlockHeight h) const { return !options_.from || h >= *options_.from; }
+  static void Extend(std::vector<HeightRange>* ranges, BlockHeight h) {
+    if (!ranges->empty() && ranges->back().last + 1 == h) {
+      ranges->back().last = h;
+    } else {
+      ranges->push_back({h, h});
+    }
+  }
 
   // Makes the snapshot the replayed state (the replay's start, or a restart after a gap), after
   // checking its root against the header of its block when that header commits to one.
   void StartFromSnapshot(const Snapshot& s) {
     state_.Reset(s.accounts);
     state_known_ = true;
+    const bool first_start = !started_;
     started_ = true;
     report_->replay_start_snapshot = s.height;
     BlockVerdict ignored;  // the analyzers adopt the snapshot as the node's view too
     for (auto& a : analyzers_) a->OnSnapshot(s, state_, &ignored);
-    std::optional<Hash32> claimed = s.header_state_root;
-    if (!claimed && previous_ && previous_->height == s.height) claimed = previous_->state_root;
+    // The replayed state is the node's now: whatever differed before has matched again.
+    diverged_ = false;
+    differing_.clear();
+    std::optional<Hash32> claimed;
+    if (previous_ && previous_->height == s.height) {
+      claimed = previous_->state_root;
+    } else if (s.header) {
+      // A source positioned at the snapshot gives its block's header: the next block links to it.
+      std::string missing;
+      claimed = s.header->state_root;
+      previous_ = PreviousBlock{s.height, s.header->hash, ComputeBlockHash(profile_, *s.header, &missing), claimed};
+    }
     const Hash32 root = state_.Root();
-    if (!claimed || claimed->IsZero()) {
+    using StartRoot = ReplayScope::StartRoot;
+    const StartRoot check = !claimed || claimed->IsZero() ? StartRoot::kNotCommitted
+                            : *claimed == root            ? StartRoot::kMatches
+                                                          : StartRoot::kDiffers;
+    if (first_start) {
+      report_->scope.start = ReplayScope::Start::kSnapshot;
+      report_->scope.start_height = s.height;
+      report_->scope.start_root = check;
+    }
+    if (check == StartRoot::kNotCommitted) {
       report_->warnings.push_back(fmt::format(
           "the replay starts from the snapshot of block {} ({}), whose root could not be checked: the block's header "
           "commits to no state root",
@@ -319,8 +348,7 @@ class Replay {
   }
 
   void ProcessSnapshot(const Snapshot& s) {
-    const bool before_from = options_.from && s.height <= *options_.from;
-    if (!state_known_ || (before_from && (!report_->replay_start_snapshot || s.height > *report_->replay_start_snapshot))) {
+    if (!state_known_) {
       StartFromSnapshot(s);
       return;
     }
@@ -361,6 +389,7 @@ class Replay {
       if (h.height == 0) {
         state_.Reset(meta_.genesis_accounts);
         state_known_ = true;
+        report_->scope.start = ReplayScope::Start::kGenesis;
       } else {
         report_->warnings.push_back(fmt::format(
             "the input starts at block {} without a snapshot: balances before it are unknown, so state checks "
@@ -422,34 +451,21 @@ class Replay {
     }
 
     const Hash32 id = h.hash ? *h.hash : ctx.computed_hash.value_or(Hash32{});
+    Extend(root ? &report_->scope.replayed : &report_->scope.read_only, h.height);
     report_->block_hashes.emplace_back(h.height, id);
     if (root) report_->replayed_roots.emplace_back(h.height, *root);
     if (!report_->first_height) report_->first_height = h.height;
     report_->last_height = h.height;
     ++report_->blocks_checked;
 
-    PropagateTaint(b);
     previous_ = PreviousBlock{h.height, h.hash, ctx.computed_hash, h.state_root};
     Record(h.height, id, BlockWhere(b), std::move(v), false);
   }
 
-  // Money moved by a transaction touching a tainted account taints its other party too.
-  void PropagateTaint(const Block& b) {
-    if (!report_->first_bad || tainted_.empty()) return;
-    for (const Transaction& tx : b.txs) {
-      if (tainted_.count(tx.from) || tainted_.count(tx.to)) {
-        tainted_.insert(tx.from);
-        tainted_.insert(tx.to);
-      }
-    }
-  }
-
   void Record(BlockHeight height, const Hash32& id, const std::string& where, BlockVerdict v, bool from_snapshot) {
-    if (InRange(height)) {
-      for (const std::string& u : v.unverifiable) Unverifiable(u, height);
-      if (!from_snapshot) last_state_verified_ = v.state_verified;
-      else if (v.state_verified) last_state_verified_ = true;
-    }
+    for (const std::string& u : v.unverifiable) Unverifiable(u, height);
+    if (!from_snapshot) last_state_verified_ = v.state_verified;
+    else if (v.state_verified) last_state_verified_ = true;
     if (v.supply) PushSupply(*v.supply);
     if (stored_findings_ < kMaxStoredFindings && !v.findings.empty()) {
       auto& slot = findings_by_height_[height];
@@ -459,7 +475,6 @@ class Replay {
       }
     }
     if (!report_->first_bad) {
-      if (!InRange(height) && !v.findings.empty()) return;  // before --from: neither reported nor a target
       if (v.findings.empty()) {
         if (v.state_verified) {
           if (!from_snapshot || !last_verified_ || last_verified_->height != height) {
@@ -477,8 +492,8 @@ class Replay {
       bad.height = height;
       bad.hash = id;
       bad.source = where;
-      bad.findings = std::move(v.findings);
-      bad.diffs = std::move(v.diffs);
+      bad.findings = v.findings;
+      bad.diffs = v.diffs;
       bad.supply = v.supply;
       if (bad.diffs.empty()) {
         bool state_finding = std::any_of(bad.findings.begin(), bad.findings.end(), [](const Finding& f) {
@@ -488,34 +503,19 @@ class Replay {
           bad.notes.push_back("the input records no state changes or snapshot for this block, so the per-account "
                               "diff cannot be shown; only the roots differ");
       }
-      for (const Finding& f : bad.findings)
-        for (const Address& a : f.accounts) tainted_.insert(a);
-      for (const AccountDiff& d : bad.diffs) tainted_.insert(d.address);
-      diverged_ = !bad.diffs.empty() || std::any_of(bad.findings.begin(), bad.findings.end(), [](const Finding& f) {
-        return f.code == "state-root-mismatch";
-      });
+      FaultBlock fault{height, id, {}};
+      for (const Finding& f : bad.findings) AddCode(&fault, f.code);
+      report_->faults.push_back(std::move(fault));
       report_->first_bad = std::move(bad);
       SetReorgTarget(height, from_snapshot);
       after_bad_rows_ = 0;
+      TrackDivergence(height, v);
       return;
     }
-    // After the first bad block.
-    bool root_mismatch_here = false;
+    // After the first bad block: each finding is a consequence through a link, or independent.
     for (Finding& f : v.findings) {
-      LaterFinding lf;
-      bool involves = std::any_of(f.accounts.begin(), f.accounts.end(), [&](const Address& a) { return tainted_.count(a) > 0; });
-      if (f.code == "state-root-mismatch") {
-        root_mismatch_here = true;
-        lf.consequence = diverged_ || involves;
-        lf.why = lf.consequence ? fmt::format("the state has not re-converged since block {}", report_->first_bad->height)
-                                : "independent";
-      } else if (involves) {
-        lf.consequence = true;
-        lf.why = fmt::format("involves an account affected at block {}", report_->first_bad->height);
-      } else {
-        lf.why = "independent";
-      }
-      for (const Address& a : f.accounts) tainted_.insert(a);
+      LaterFinding lf = Label(f);
+      if (!lf.consequence) AddIndependent(height, id, f.code);
       ++report_->later_total;
       (lf.consequence ? report_->later_consequences : report_->later_independent) += 1;
       if (report_->later.size() < options_.later_cap) {
@@ -523,8 +523,68 @@ class Replay {
         report_->later.push_back(std::move(lf));
       }
     }
-    if (!v.diffs.empty()) diverged_ = true;
-    else if (v.state_verified && !root_mismatch_here) diverged_ = false;
+    TrackDivergence(height, v);
+  }
+
+  // The link that makes `f` a consequence of an earlier fault, if the replay still sees one.
+  LaterFinding Label(const Finding& f) const {
+    LaterFinding lf;
+    const StateDependence dep = DependenceOf(f.code);
+    if (dep == StateDependence::kAccounts) {
+      for (const Address& a : f.accounts) {
+        if (auto it = differing_.find(a); it != differing_.end()) {
+          lf.link = CauseLink::kAccount;
+          lf.cause_height = it->second;
+          lf.account = a;
+          lf.why = fmt::format("account {} has differed from the node's since block {}", a.ShortHex(), it->second);
+          break;
+        }
+      }
+      // Without recorded values the divergence is known only from the roots: no account can be named.
+      if (lf.link == CauseLink::kNone && diverged_ && differing_.empty()) StateLink(&lf);
+    } else if (dep == StateDependence::kWholeState && diverged_) {
+      StateLink(&lf);
+    }
+    lf.consequence = lf.link != CauseLink::kNone;
+    if (!lf.consequence) lf.why = "independent";
+    return lf;
+  }
+
+  void StateLink(LaterFinding* lf) const {
+    lf->link = CauseLink::kState;
+    lf->cause_height = diverged_since_;
+    lf->why = fmt::format("the state has not matched the node's since block {}", diverged_since_);
+  }
+
+  // Whether the replayed state differs from the node's after this block, and which accounts do.
+  void TrackDivergence(BlockHeight height, const BlockVerdict& v) {
+    const bool root_mismatch = std::any_of(v.findings.begin(), v.findings.end(),
+                                           [](const Finding& f) { return f.code == "state-root-mismatch"; });
+    for (const Address& a : v.matched_again) differing_.erase(a);
+    for (const AccountDiff& d : v.diffs) differing_.try_emplace(d.address, height);
+    if (root_mismatch || !v.diffs.empty()) {
+      if (!diverged_) diverged_since_ = height;
+      diverged_ = true;
+    } else if (v.state_verified) {
+      diverged_ = false;
+      differing_.clear();
+    }
+  }
+
+  static void AddCode(FaultBlock* fault, const std::string& code) {
+    if (std::find(fault->codes.begin(), fault->codes.end(), code) == fault->codes.end()) fault->codes.push_back(code);
+  }
+
+  void AddIndependent(BlockHeight height, const Hash32& id, const std::string& code) {
+    auto& faults = report_->faults;
+    if (faults.empty() || faults.back().height != height) {
+      if (faults.size() >= kMaxFaultBlocks) {
+        report_->faults_truncated = true;
+        return;
+      }
+      faults.push_back(FaultBlock{height, id, {}});
+    }
+    AddCode(&faults.back(), code);
   }
 
   void SetReorgTarget(BlockHeight bad_height, bool from_snapshot) {
@@ -602,6 +662,10 @@ class Replay {
       report_->verdict = "violation";
     } else if (report_->partial || report_->blocks_checked == 0 || !FullyReplayed()) {
       report_->verdict = "inconclusive";
+    } else if (report_->scope.start == ReplayScope::Start::kSnapshot &&
+               report_->scope.start_root == ReplayScope::StartRoot::kDiffers) {
+      // Every rule held from the snapshot on, but the snapshot is not the state its chain commits to.
+      report_->verdict = "inconclusive";
     } else if (!last_state_verified_) {
       // Every rule held in the replay, but nothing in the input shows the node's own state at the end
       // (roots not committed, no recorded state): a state violation of the node would be invisible.
@@ -658,14 +722,51 @@ class Replay {
   size_t stored_findings_ = 0;
   std::optional<Verified> last_verified_, prior_verified_;
   BlockRef last_block_, prior_block_;
-  std::unordered_set<Address, AddressHasher> tainted_;
+  // Where the replayed state differs from the node's: some accounts (recorded values), or the whole
+  // state (a root), since a height.
+  std::unordered_map<Address, BlockHeight, AddressHasher> differing_;
   bool diverged_ = false;
+  BlockHeight diverged_since_ = 0;
   bool last_state_verified_ = false;
   std::vector<SupplyRow> recent_supply_, after_supply_;
   size_t after_bad_rows_ = 0;
 };
 
 }  // namespace
+
+std::string ScopeSentence(const StateViolationReport& r) {
+  const ReplayScope& sc = r.scope;
+  auto ranges = [](const std::vector<HeightRange>& v) {
+    std::string s;
+    for (size_t i = 0; i < v.size() && i < 8; ++i)
+      s += (i ? ", " : "") + (v[i].first == v[i].last ? fmt::format("{}", v[i].first) : fmt::format("{}..{}", v[i].first, v[i].last));
+    if (v.size() > 8) s += fmt::format(" and {} more ranges", v.size() - 8);
+    return s;
+  };
+  std::string o;
+  if (sc.replayed.empty()) {
+    o = "no block was replayed";
+  } else {
+    o = fmt::format("block(s) {} replayed", ranges(sc.replayed));
+    switch (sc.start) {
+      case ReplayScope::Start::kGenesis: o += " from genesis"; break;
+      case ReplayScope::Start::kSnapshot:
+        o += fmt::format(" from the node's snapshot of block {}, taken on trust ", sc.start_height);
+        switch (sc.start_root) {
+          case ReplayScope::StartRoot::kMatches: o += "(its root matches the root that block's header commits to)"; break;
+          case ReplayScope::StartRoot::kDiffers: o += "(its root DIFFERS from the root that block's header commits to)"; break;
+          default: o += "(that block's header commits to no state root, so it could not be checked)"; break;
+        }
+        if (sc.start_height > 0) o += fmt::format("; blocks below {} were not read", sc.start_height);
+        break;
+      case ReplayScope::Start::kNone: break;
+    }
+  }
+  if (!sc.read_only.empty())
+    o += fmt::format("; block(s) {} read and checked without their state (hashes, links, tx roots, signatures, fees)",
+                     ranges(sc.read_only));
+  return o;
+}
 
 int ExitStatusForVerdict(const std::string& verdict) {
   if (verdict == "clean") return 0;
@@ -745,8 +846,16 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
   auto in = DescribeInput(options.chain_path);
   if (!in) return in.error();
   report.inputs.push_back(*in);
-  if (options.from && (*src)->SeekToSnapshotAtOrBelow(*options.from).ok()) {
-    // The store positioned us at a snapshot; the replay starts from it.
+  report.scope.requested_from = options.from;
+  if (options.from) {
+    // The replay starts at the snapshot at or below --from; without one, at the input's start.
+    Status seek = (*src)->SeekToSnapshotAtOrBelow(*options.from);
+    if (seek.code() == Status::Code::kNotFound || seek.code() == Status::Code::kNotSupported) {
+      report.warnings.push_back(fmt::format("--from {}: {}; the replay starts where the input does", *options.from,
+                                            seek.message()));
+    } else if (!seek.ok()) {
+      return seek;
+    }
   }
   Replay replay(options, src->get(), &report);
   replay.Run();

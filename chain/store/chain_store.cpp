@@ -83,6 +83,19 @@ class StoreSource final : public ChainSource {
       FORENSICS_RETURN_IF_ERROR(IterStatus(snaps_.get(), "snapshots"));
       return Status::Corruption(fmt::format("{} snapshot {}: accounts without a snapshot header", db_->dir(), s));
     }
+    // The snapshot's own block is not returned; its header is, with the snapshot.
+    seek_header_.reset();
+    std::string value;
+    rocksdb::Status got = db_->db()->Get(read_options_, db_->cf(store::kBlocks), header, &value);
+    if (got.ok()) {
+      Block b;
+      uint32_t n_txs = 0;
+      FORENSICS_RETURN_IF_ERROR(store::DecodeBlock(value, fmt::format("{} block {}", db_->dir(), s), &b, &n_txs));
+      b.header.height = s;
+      seek_header_ = std::move(b.header);
+    } else if (!got.IsNotFound()) {
+      return store::FromRocks(got, fmt::format("{} block {}", db_->dir(), s));
+    }
     if (s == UINT64_MAX) {
       blocks_->SeekToLast();
       if (blocks_->Valid()) blocks_->Next();
@@ -254,6 +267,8 @@ class StoreSource final : public ChainSource {
           fmt::format("{}: holds {} accounts, its header says {}", where, s->accounts.size(), n_accounts));
     s->source = std::move(where);
     s->line = 0;
+    if (seek_header_ && seek_header_->height == h) s->header = std::move(seek_header_);
+    seek_header_.reset();
     return Status::Ok();
   }
 
@@ -266,6 +281,7 @@ class StoreSource final : public ChainSource {
   // Declared after db_ so that they are destroyed before it.
   std::unique_ptr<rocksdb::Iterator> blocks_, txs_, changes_, snaps_;
   bool done_ = false;
+  std::optional<BlockHeader> seek_header_;  // of the snapshot SeekToSnapshotAtOrBelow landed on
 };
 
 // Normalizes a hex prefix: strips 0x, lowercases; InvalidArgument unless 1–64 hex digits.

@@ -45,6 +45,7 @@ struct BlockVerdict {
   std::optional<SupplyRow> supply;
   bool state_verified = false;        // the root or the recorded state matched the replay
   std::string verified_by;            // what matched: "its committed state root", …
+  std::vector<Address> matched_again;  // accounts whose recorded value matches the replay again
   std::vector<std::string> unverifiable;  // names of checks that could not run on this block
 };
 

@@ -74,9 +74,10 @@ struct Block {
 struct Snapshot {
   BlockHeight height = 0;
   std::vector<AccountEntry> accounts;
-  // The state root that block `height` claims, when the source knows it without returning the block
-  // (a store positioned at the snapshot). Exports leave it empty: the block precedes the snapshot.
-  std::optional<Hash32> header_state_root;
+  // The header of block `height`, when a source positioned at the snapshot (SeekToSnapshotAtOrBelow)
+  // read it without returning the block: the replay checks the snapshot against its state root and
+  // the next block's parent link against its hash. Empty otherwise: the block precedes the snapshot.
+  std::optional<BlockHeader> header;
   std::string source;
   uint64_t line = 0;
 };

@@ -27,6 +27,14 @@ struct Finding {
 // The upstream error name and code for a finding code, or "" (chain.md §2).
 std::string_view UpstreamName(std::string_view code);
 
+// What a finding depends on, and so how an earlier fault can cause it (the replay's causality labels).
+enum class StateDependence {
+  kNone,        // the block or transaction alone (hashes, links, signatures, fees, the block's own supply change)
+  kAccounts,    // the replayed values of the accounts it names (balances, nonces, recorded values)
+  kWholeState,  // the whole replayed state (the state root)
+};
+StateDependence DependenceOf(std::string_view code);
+
 }  // namespace forensics
 
 #endif  // FORENSICS_FINDING_H_

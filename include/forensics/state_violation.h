@@ -63,10 +63,54 @@ struct StateViolationOptions {
   bool measure_phases = false;  // fill StateViolationReport::phase_times (a few clock reads per block)
 };
 
+// What ties a later finding to an earlier fault: a consequence has a link that can be checked.
+enum class CauseLink {
+  kNone,     // independent: no earlier difference it depends on is still there
+  kAccount,  // it names an account whose value has differed from the node's since cause_height
+  kState,    // it depends on the whole state, which has not matched the node's since cause_height
+};
+
 struct LaterFinding {
   Finding finding;
-  bool consequence = false;
-  std::string why;  // what ties it to the first bad block, or "independent"
+  bool consequence = false;       // link != kNone
+  CauseLink link = CauseLink::kNone;
+  BlockHeight cause_height = 0;   // the fault the link leads to (consequences)
+  std::optional<Address> account;  // kAccount: the account that still differs
+  std::string why;  // the link in words, or "independent"
+};
+
+// A block with a fault of its own: the first bad block, and every later block with an independent
+// finding.
+struct FaultBlock {
+  BlockHeight height = 0;
+  Hash32 hash;
+  std::vector<std::string> codes;  // its independent findings' codes, each once, in finding order
+};
+
+struct HeightRange {
+  BlockHeight first = 0, last = 0;
+};
+
+// What the verdict covers (cli.md: "the verdict is scoped").
+struct ReplayScope {
+  enum class Start {
+    kNone,      // the input starts at a block without a state to start from: nothing was replayed from it
+    kGenesis,   // the export's genesis allocations
+    kSnapshot,  // the node's snapshot after block start_height, taken on trust
+  };
+  enum class StartRoot {
+    kNotApplicable,  // genesis, or no start
+    kMatches,        // the snapshot's root equals the root its block's header commits to
+    kDiffers,        // it does not: the starting state is not the one the chain commits to
+    kNotCommitted,   // the header commits to no root (absent or 32 zero bytes): the snapshot is trusted unchecked
+  };
+  Start start = Start::kNone;
+  BlockHeight start_height = 0;
+  StartRoot start_root = StartRoot::kNotApplicable;
+  std::optional<BlockHeight> requested_from;  // --from
+  std::vector<HeightRange> replayed;   // blocks whose state transition ran, every check included
+  std::vector<HeightRange> read_only;  // blocks read and checked without their state (hashes, links, tx roots,
+                                       // signatures, fees): the state before them was unknown
 };
 
 struct BadBlock {
@@ -138,7 +182,10 @@ struct StateViolationReport {
   uint64_t txs_checked = 0;
   std::optional<BlockHeight> first_height, last_height;
   std::optional<BlockHeight> replay_start_snapshot;  // --from: the snapshot the replay started at
+  ReplayScope scope;
   std::optional<BadBlock> first_bad;
+  std::vector<FaultBlock> faults;  // the first bad block, then each later block with an independent finding
+  bool faults_truncated = false;   // more than kMaxFaultBlocks blocks had one
   std::optional<ReorgTarget> reorg;
   std::vector<LaterFinding> later;  // capped
   uint64_t later_total = 0, later_consequences = 0, later_independent = 0;
@@ -158,6 +205,10 @@ struct StateViolationReport {
 // Replays the chain at options.chain_path. Returns a report (verdict clean, violation or
 // inconclusive), or an error when nothing could be analyzed (unreadable input, bad --block prefix).
 Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& options);
+
+// What the verdict covers, in one sentence ("blocks 2501..2999 replayed from the node's snapshot of block 2500,
+// taken on trust (its root matches the header's)").
+std::string ScopeSentence(const StateViolationReport& report);
 
 // Exit status of cli.md for a verdict: clean 0, violation 1, inconclusive 4.
 int ExitStatusForVerdict(const std::string& verdict);
