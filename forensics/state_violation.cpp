@@ -37,7 +37,7 @@
 
 namespace forensics {
 
-Status AttachTimeline(const StateViolationOptions& options, StateViolationReport* report);
+Status AttachTimeline(const StateViolationOptions& options, const StopCondition& stop, StateViolationReport* report);
 
 namespace {
 
@@ -65,6 +65,9 @@ struct Batch {
 // at the end of a batch.
 class SignatureWork {
  public:
+  // Helpers stop taking chunks once `stop` says so (the replay then stops before the batch).
+  explicit SignatureWork(const StopCondition* stop) : stop_(stop) {}
+
   // Makes the jobs of `batch` (null: nothing to verify) available to every helper.
   void Publish(Batch* batch) {
     if (batch != nullptr) {
@@ -92,6 +95,11 @@ class SignatureWork {
       cv_.wait(lock, [&] { return published_; });
     }
     for (;;) {
+      if (Cancelled()) {
+        { std::lock_guard<std::mutex> lock(mu_); }
+        cv_.notify_all();  // a WaitDone() waits for jobs that will not be done
+        return;
+      }
       const size_t begin = next_.fetch_add(kChunk, std::memory_order_relaxed);
       if (begin >= jobs_.size()) return;
       const size_t end = std::min(jobs_.size(), begin + kChunk);
@@ -103,15 +111,33 @@ class SignatureWork {
     }
   }
 
-  // Waits until every job is verified (by any helper). REQUIRES: published.
+  // Waits until every job is verified (by any helper), or returns once cancelled. REQUIRES: published,
+  // and after Cancel() no helper but the caller's own threads (joined before) is still verifying.
   void WaitDone() {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == jobs_.size(); });
+    cv_.wait(lock, [&] {
+      return Cancelled() || done_.load(std::memory_order_acquire) == jobs_.size();
+    });
+  }
+
+  // The replay stopped: helpers take no more chunks, and the batch's verdicts are not needed.
+  void Cancel() {
+    cancelled_.store(true, std::memory_order_relaxed);
+    { std::lock_guard<std::mutex> lock(mu_); }
+    cv_.notify_all();
   }
 
   size_t jobs() const { return jobs_.size(); }
 
  private:
+  bool Cancelled() {
+    if (cancelled_.load(std::memory_order_relaxed)) return true;
+    if (stop_->Check() == StopReason::kNone) return false;
+    cancelled_.store(true, std::memory_order_relaxed);
+    return true;
+  }
+
+  const StopCondition* stop_;
   static constexpr size_t kChunk = 16;
   struct Job {
     const Transaction* tx;
@@ -119,6 +145,7 @@ class SignatureWork {
   };
   std::vector<Job> jobs_;  // written before published_, read only after
   std::atomic<size_t> next_{0}, done_{0};
+  std::atomic<bool> cancelled_{false};
   std::mutex mu_;
   std::condition_variable cv_;
   bool published_ = false;
@@ -168,8 +195,9 @@ std::string BlockWhere(const Block& b) { return b.line ? fmt::format("{}:{}", b.
 
 class Replay {
  public:
-  Replay(const StateViolationOptions& options, ChainSource* src, StateViolationReport* report)
+  Replay(const StateViolationOptions& options, const StopCondition& stop, ChainSource* src, StateViolationReport* report)
       : options_(options),
+        stop_condition_(stop),
         src_(src),
         report_(report),
         meta_(src->meta()),
@@ -193,7 +221,7 @@ class Replay {
     // then this thread helps verify them (SignatureWork) before it takes the batch.
     std::shared_ptr<SignatureWork> work;
     auto read_async = [&]() {
-      work = std::make_shared<SignatureWork>();
+      work = std::make_shared<SignatureWork>(&stop_condition_);
       return std::async(std::launch::async, [threads, this, work]() {
         auto t = Now();
         Batch b;
@@ -227,6 +255,11 @@ class Replay {
       const bool last = batch.end;
       if (!last) next = read_async();
       for (size_t r = 0; r < batch.records.size() && !stop_; ++r) {
+        if (const StopReason why = stop_condition_.Check(); why != StopReason::kNone) {
+          Stop(StopWhere(why));
+          report_->stopped_by = why;
+          break;
+        }
         if (auto* block = std::get_if<Block>(&batch.records[r])) {
           ProcessBlock(*block, options_.verify_signatures ? &batch.signature_ok[r] : nullptr);
         } else {
@@ -236,12 +269,12 @@ class Replay {
       if (batch.error && !stop_) Stop(batch.error->message());
       if (last || stop_) break;
       MaybeProgress();
-      if (options_.time_budget_seconds > 0 &&
-          std::chrono::duration<double>(Clock::now() - start_).count() > options_.time_budget_seconds) {
-        Stop(fmt::format("time budget of {} s reached", options_.time_budget_seconds));
-      }
     }
-    if (next.valid()) (void)next.get();  // the batch in flight must finish before the source goes away
+    if (next.valid()) {
+      // The batch in flight must finish before the source goes away; its signatures are not needed.
+      if (stop_) work->Cancel();
+      (void)next.get();
+    }
     if (phases_) {
       phases_->replay = std::chrono::duration<double>(Clock::now() - start_).count();
       SetStateRootHashTiming(false);
@@ -258,6 +291,11 @@ class Replay {
     const double s = std::chrono::duration<double>(now - *t).count();
     *t = now;
     return s;
+  }
+
+  std::string StopWhere(StopReason why) const {
+    return previous_ ? fmt::format("{} after block {}", stop_condition_.Describe(why), previous_->height)
+                     : fmt::format("{} before the first block", stop_condition_.Describe(why));
   }
 
   void Stop(std::string why) {
@@ -703,6 +741,7 @@ class Replay {
   };
 
   const StateViolationOptions& options_;
+  const StopCondition& stop_condition_;
   ChainSource* src_;
   StateViolationReport* report_;
   ChainMeta meta_;
@@ -840,6 +879,7 @@ Result<std::pair<BlockHeight, Hash32>> ResolveBlockPrefix(
 }
 
 Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& options) {
+  const StopCondition stop(options.time_budget_seconds, options.stop_requested);
   auto src = OpenChain(options.chain_path, options.profile);
   if (!src) return src.error();
   StateViolationReport report;
@@ -857,16 +897,17 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
       return seek;
     }
   }
-  Replay replay(options, src->get(), &report);
+  Replay replay(options, stop, src->get(), &report);
   replay.Run();
   for (const ReadIssue& issue : (*src)->read_issues())
     report.warnings.push_back(fmt::format("{} at byte {}: {}", issue.file, issue.offset, issue.what));
   if (!(*src)->read_issues().empty() && report.verdict == "clean") report.verdict = "inconclusive";
   if (replay.focus_error_) return *replay.focus_error_;
-  if (report.blocks_checked == 0 && report.partial) return Status::Corruption(report.stopped_reason);
+  if (report.blocks_checked == 0 && report.partial && report.stopped_by == StopReason::kNone)
+    return Status::Corruption(report.stopped_reason);
   if (!options.verify_signatures)
     report.warnings.push_back("signatures were not checked (--skip-signatures)");
-  FORENSICS_RETURN_IF_ERROR(AttachTimeline(options, &report));
+  FORENSICS_RETURN_IF_ERROR(AttachTimeline(options, stop, &report));
   return report;
 }
 

@@ -7,9 +7,10 @@
 
 namespace forensics {
 
-Status AttachTimeline(const StateViolationOptions& options, StateViolationReport* report) {
+Status AttachTimeline(const StateViolationOptions& options, const StopCondition& stop, StateViolationReport* report) {
   if (options.log_files.empty()) return Status::Ok();
   LogScanOptions so;
+  so.stop = stop;
   so.since_us = options.since_us;
   so.until_us = options.until_us;
   so.year = options.year;
@@ -35,6 +36,12 @@ Status AttachTimeline(const StateViolationOptions& options, StateViolationReport
   // Only the window's events are kept; the counts cover every event.
   LogScanResult scan;
   FORENSICS_RETURN_IF_ERROR(ScanLogsAround(options.log_files, so, anchor, to, &scan));
+  if (scan.stopped) {
+    report->partial = true;
+    if (report->stopped_by == StopReason::kNone) report->stopped_by = so.stop.Check();
+    report->stopped_reason += (report->stopped_reason.empty() ? "" : "; ") + ("logs: " + *scan.stopped);
+    if (report->verdict == "clean") report->verdict = "inconclusive";
+  }
 
   TimelineSummary sum;
   sum.anchor = anchor_label;

@@ -709,9 +709,16 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
   std::deque<std::shared_ptr<Batch>> in_flight;
   bool eof = false;
   LineBlock block;
+  uint64_t next_line = 1;
   while (!fs.stop && (!eof || !in_flight.empty())) {
+    if (const StopReason why = options_.stop.Check(); why != StopReason::kNone) {
+      out_->stopped = options_.stop.Describe(why) + " while reading " + path + " near line " + std::to_string(next_line);
+      fs.stop = true;
+      break;
+    }
     if (!eof && in_flight.size() < max_in_flight) {
       if (reader.NextBlock(&block, kBatchBytes, kBatchLines)) {
+        next_line = block.first_number;
         std::shared_ptr<Batch> b = Acquire();
         b->text = block.text;
         b->owner = std::move(block.owner);
@@ -884,7 +891,7 @@ Status StreamLogs(const std::vector<std::string>& files, const LogScanOptions& o
   *out = LogScanResult{};
   FORENSICS_RETURN_IF_ERROR(CheckArguments(files, options));
   Streamer streamer(options, sink, out);
-  for (size_t i = 0; i < files.size(); ++i) {
+  for (size_t i = 0; i < files.size() && !out->stopped; ++i) {
     FORENSICS_RETURN_IF_ERROR(streamer.StreamFile(static_cast<uint32_t>(i), files[i]));
   }
   streamer.Finish();
@@ -1137,6 +1144,7 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
     // anchor and, unless events out of time order got in the way, the window too.
     AnchorSink find(anchor, timeline);
     FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &find, out));
+    if (out->stopped) return Status::Ok();
     std::optional<Position> a = find.anchor();
     if (!a) return Status::Ok();
     if (const Window* w = find.window()) {
@@ -1144,12 +1152,17 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
     } else {
       WindowSink window(*a, timeline);
       FORENSICS_RETURN_IF_ERROR(StreamLogs(files, quiet, &window, &ignored));
+      if (ignored.stopped) {
+        out->stopped = ignored.stopped;
+        return Status::Ok();
+      }
       lines = window.window().Lines(files.size());
     }
   } else {
     // By time: a 32-byte record per event, sorted, then the window of logs/window.h.
     IndexSink index(anchor, timeline);
     FORENSICS_RETURN_IF_ERROR(StreamLogs(files, options, &index, out));
+    if (out->stopped) return Status::Ok();
     std::deque<IndexSink::Entry>& entries = index.entries();
     auto less = [](const IndexSink::Entry& a, const IndexSink::Entry& b) {
       return Position{a.key, a.file, a.line} < Position{b.key, b.file, b.line};
@@ -1183,6 +1196,7 @@ Status ScanLogsAround(const std::vector<std::string>& files, const LogScanOption
   });
   PickSink pick(std::move(lines), /*stop_early=*/!held);
   FORENSICS_RETURN_IF_ERROR(StreamLogs(files, quiet, &pick, &ignored));
+  out->stopped = ignored.stopped;
   out->events = pick.Take();
   return Status::Ok();
 }

@@ -10,6 +10,7 @@ namespace forensics::cli {
 
 int RunStateViolation(const StateViolationCommand& c) {
   StateViolationOptions options = c.options;
+  options.stop_requested = InstallStopSignals();
   if (ShowProgress(c.common.progress)) {
     options.progress = [](const Progress& p) {
       double rate = p.seconds > 0 ? static_cast<double>(p.blocks) / p.seconds : 0;
@@ -30,7 +31,7 @@ int RunStateViolation(const StateViolationCommand& c) {
       c.common, {report->verdict, RenderStateViolationText(*report), RenderStateViolationJson(*report, stamp),
                  RenderStateViolationMarkdown(*report, stamp), StateViolationTitle(*report), "state-violation"});
   if (report->partial) fmt::print(stderr, "forensics: analysis stopped early: {}\n", report->stopped_reason);
-  return status;
+  return report->stopped_by == StopReason::kRequested ? StopSignalStatus(status) : status;
 }
 
 }  // namespace forensics::cli

@@ -2,6 +2,7 @@
 #ifndef FORENSICS_CLI_COMMANDS_H_
 #define FORENSICS_CLI_COMMANDS_H_
 
+#include <atomic>
 #include <string>
 
 #include "options.h"
@@ -26,6 +27,11 @@ struct RenderedReport {
 int EmitReport(const Common& common, const RenderedReport& report);
 // True when progress should be shown on stderr.
 bool ShowProgress(bool forced);
+
+// Catches SIGINT and SIGTERM once (stop_signals.cpp); the flag is set when one arrived.
+const std::atomic<bool>* InstallStopSignals();
+// 128 + the signal caught (130 for SIGINT, 143 for SIGTERM), or `status` when none was.
+int StopSignalStatus(int status);
 
 }  // namespace forensics::cli
 

@@ -30,6 +30,7 @@
 
 #include "forensics/line_reader.h"
 #include "forensics/result.h"
+#include "forensics/stop.h"
 
 namespace forensics {
 
@@ -150,6 +151,9 @@ struct LogScanOptions {
   // 0 = one per core but one, since the calling thread and the decompressing one parse too when
   // they would otherwise wait. The events, their order and every count are the same for any value.
   size_t parse_threads = 0;
+  // Asked once a batch of lines: a spent time budget or a stop request ends the scan there, and
+  // LogScanResult::stopped says where (what was read before stays counted).
+  StopCondition stop;
 };
 
 // A line that could not be parsed as the format it announced (for example bad JSON).
@@ -196,6 +200,7 @@ struct LogScanResult {
   uint64_t problem_count = 0;
   std::optional<int> inferred_year;      // the year given to journald short lines when inferred
   std::vector<std::string> warnings;     // human-readable, deterministic
+  std::optional<std::string> stopped;    // why and where the scan stopped early (LogScanOptions::stop)
 };
 
 // Reads every file (any container LineReader takes) and fills *out (replacing its contents).

@@ -12,6 +12,7 @@
 #include "forensics/chain.h"
 #include "forensics/finding.h"
 #include "forensics/result.h"
+#include "forensics/stop.h"
 
 namespace forensics {
 
@@ -54,6 +55,9 @@ struct StateViolationOptions {
   unsigned threads = 0;  // signature workers; 0 = all cores
   size_t later_cap = 50;  // later findings listed (all are counted)
   double time_budget_seconds = 0;  // 0 = none; else stop cleanly and mark the result partial
+  // When set and true, stop at the next block or log batch as a spent budget does (the CLI sets it on
+  // SIGINT or SIGTERM). Must outlive the analysis.
+  const std::atomic<bool>* stop_requested = nullptr;
   std::function<void(const Progress&)> progress;  // called about once a second
   // Daemon logs for the timeline (any container and format of logs.md), and their time window.
   std::vector<std::string> log_files;
@@ -191,8 +195,9 @@ struct StateViolationReport {
   uint64_t later_total = 0, later_consequences = 0, later_independent = 0;
   std::vector<SupplyRow> supply;  // near the break (or the last blocks when clean)
   std::optional<FocusBlock> focus;
-  bool partial = false;            // stopped early (time budget or damaged input)
+  bool partial = false;            // stopped early (time budget, stop request or damaged input)
   std::string stopped_reason;
+  StopReason stopped_by = StopReason::kNone;  // kNone when damaged input stopped it (or nothing did)
   // Per block height → replayed state root (only near the break; for log timelines).
   std::vector<std::pair<BlockHeight, Hash32>> replayed_roots;
   std::optional<TimelineSummary> timeline_summary;  // when logs were given
