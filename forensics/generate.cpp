@@ -36,7 +36,6 @@ constexpr int64_t kGenesisTime = 1762263421;  // 2025-11-04 13:37:01 UTC
 constexpr int64_t kBlockInterval = 6;
 constexpr uint64_t kGenesisBalance = 1000 * kWeiPerBeans;
 constexpr uint64_t kBlockGasLimit = 30'000'000;
-constexpr uint64_t kMinSenderBalance = 10 * kWeiPerBeans;  // poorer accounts send nothing
 
 // Four Next() per 32 bytes, little-endian (the sample chains depend on this exact consumption).
 class Rng : public SplitMix64 {
@@ -105,7 +104,6 @@ class Generator {
     state_.Reset(meta.genesis_accounts);
     FORENSICS_RETURN_IF_ERROR((*out)->Write(ChainRecordLine(meta)));
 
-    GenerateStats stats;
     Hash32 parent;  // zero for genesis
     for (BlockHeight h = 0; h < o_.blocks; ++h) {
       Block b = MakeBlock(h, parent);
@@ -116,17 +114,18 @@ class Generator {
         s.height = h;
         s.accounts = state_.Entries();
         FORENSICS_RETURN_IF_ERROR((*out)->Write(SnapshotRecordLine(s)));
+        ++stats_.snapshots;
       }
       if (log) FORENSICS_RETURN_IF_ERROR(log->Write(LogLines(b)));
-      stats.hashes.emplace_back(h, stored);
-      stats.transactions += b.txs.size();
+      stats_.hashes.emplace_back(h, stored);
+      stats_.transactions += b.txs.size();
       parent = stored;
     }
-    stats.blocks = o_.blocks;
-    stats.accounts = state_.size();
+    stats_.blocks = o_.blocks;
+    stats_.accounts = state_.size();
     FORENSICS_RETURN_IF_ERROR((*out)->Close());
     if (log) FORENSICS_RETURN_IF_ERROR(log->Close());
-    return stats;
+    return std::move(stats_);
   }
 
  private:
@@ -180,7 +179,10 @@ class Generator {
         sender = pool_[rng_.Below(pool_.size())];
         s = view(sender);
       }
-      if (s.balance < kMinSenderBalance) continue;
+      if (s.balance < kMinSenderBalance) {
+        ++stats_.skipped_transfers;
+        continue;
+      }
       Address to;
       if (rng_.Chance(o_.new_account_share)) {
         Ed25519Key fresh = DeriveKey("account", o_.seed, o_.accounts + fresh_++);
@@ -205,6 +207,7 @@ class Generator {
       }
       txs.push_back(std::move(tx));
     }
+    if (txs.size() < o_.txs_per_block) ++stats_.short_blocks;
     (void)h;
     return txs;
   }
@@ -232,6 +235,9 @@ class Generator {
 
     // Transaction-level faults: the node applied these transactions although they break a rule.
     std::optional<std::pair<Address, uint64_t>> wrap_tx;  // (sender, amount) of the wrapping credit
+    const bool on_first_tx = fault == FaultKind::kBadSignature || fault == FaultKind::kFeeTooLow ||
+                             fault == FaultKind::kInvalidNonce || fault == FaultKind::kInflation;
+    if (on_first_tx && b.txs.empty()) stats_.faults_not_injected.push_back(Fault{*fault, h});
     if (fault && !b.txs.empty()) {
       Transaction& t0 = b.txs.front();
       const Ed25519Key& k = keys_.at(t0.from);
@@ -251,6 +257,7 @@ class Generator {
     }
     if (fault == FaultKind::kBalanceWrap && vault_) {
       // The richest known account sends the vault enough to pass 2^64.
+      if (b.txs.size() == kMaxTxsPerBlock) b.txs.pop_back();  // room for the wrapping transfer
       std::set<Address> busy;
       for (const Transaction& t : b.txs) busy.insert(t.from), busy.insert(t.to);
       Address rich = pool_.front();
@@ -374,6 +381,7 @@ class Generator {
   std::vector<Address> pool_;
   uint64_t fresh_ = 0;
   std::optional<Address> vault_;
+  GenerateStats stats_;
   Hash32 last_root_;
   uint64_t last_fees_ = 0;
 };
@@ -426,8 +434,14 @@ std::vector<std::string> ExpectedCodes(FaultKind k) {
 }
 
 Result<GenerateStats> GenerateChain(const GenerateOptions& options) {
-  if (options.blocks == 0) return Status::InvalidArgument("--blocks must be at least 1");
-  if (options.accounts == 0) return Status::InvalidArgument("--accounts must be at least 1");
+  if (options.blocks == 0 || options.blocks > kMaxGenerateBlocks)
+    return Status::InvalidArgument(fmt::format("--blocks must be from 1 to {}", kMaxGenerateBlocks));
+  if (options.accounts == 0 || options.accounts > kMaxGenerateAccounts)
+    return Status::InvalidArgument(fmt::format("--accounts must be from 1 to {}", kMaxGenerateAccounts));
+  if (options.txs_per_block > kMaxTxsPerBlock)
+    return Status::InvalidArgument(fmt::format("--txs-per-block must be from 0 to {}", kMaxTxsPerBlock));
+  if (!(options.new_account_share >= 0 && options.new_account_share <= 1))
+    return Status::InvalidArgument("--new-account-share must be from 0 to 1");
   return Generator(options).Run();
 }
 

@@ -394,7 +394,7 @@ TEST_CASE("re-running an import leaves the store as it was", "[chain_store]") {
   }
 }
 
-TEST_CASE("a bad line stops the import naming file and line; what came before stays usable", "[chain_store]") {
+TEST_CASE("a bad line stops the import naming file and line, what came before stays usable", "[chain_store]") {
   TempDir tmp;
   TestChain chain = TestChain::Make(40);
   auto lines = chain.record_lines;

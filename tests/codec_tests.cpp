@@ -62,7 +62,7 @@ TEST_CASE("every upstream BLOCK_HEADER vector hashes to its expected core-v4 has
   CHECK(headers == 32);
 }
 
-TEST_CASE("genesis vector encodes to 267 bytes; legacy bin extra_data gives the legacy hash", "[codec]") {
+TEST_CASE("genesis vector encodes to 267 bytes, legacy bin extra_data gives the legacy hash", "[codec]") {
   CoreV4Header h = GenesisVectorHeader();
   std::string enc = EncodeCoreV4Header(h);
   CHECK(enc.size() == 267);
@@ -195,7 +195,7 @@ TEST_CASE("block reward halves every 1,051,200 blocks down to a 0.1 BEANS floor"
   CHECK(BlockReward(500 * 1'051'200) == 100'000'000);
 }
 
-TEST_CASE("fee shares truncate the exact double constants; dust is 0, 1 or 2", "[codec]") {
+TEST_CASE("fee shares truncate the exact double constants, dust is 0, 1 or 2", "[codec]") {
   struct Case {
     uint64_t fees, validator, burn, dust;
   };

@@ -213,7 +213,7 @@ TEST_CASE("a file cut inside the first frame header reports truncation at offset
   CHECK(all.issues[0].offset == 0);
 }
 
-TEST_CASE("bit flip inside a zstd frame is a corrupt frame; reading resumes at the next frame",
+TEST_CASE("bit flip inside a zstd frame is a corrupt frame, reading resumes at the next frame",
           "[line_reader]") {
   TempDir dir;
   std::string a = NumberedLines(0, 1000, "before");
@@ -237,7 +237,7 @@ TEST_CASE("bit flip inside a zstd frame is a corrupt frame; reading resumes at t
   CHECK(std::vector<std::string>(all.lines.end() - want_c.size(), all.lines.end()) == want_c);
 }
 
-TEST_CASE("bit flip inside a gzip member is a corrupt frame; reading resumes at the next member",
+TEST_CASE("bit flip inside a gzip member is a corrupt frame, reading resumes at the next member",
           "[line_reader]") {
   TempDir dir;
   std::string a = NumberedLines(0, 1000, "before");
@@ -316,7 +316,7 @@ TEST_CASE("last line without a trailing newline is delivered", "[line_reader]") 
   CHECK(zst.lines == std::vector<std::string>{"one", "two"});
 }
 
-TEST_CASE("CRLF line ends are stripped; a lone CR is kept", "[line_reader]") {
+TEST_CASE("CRLF line ends are stripped, a lone CR is kept", "[line_reader]") {
   TempDir dir;
   ReadAll all = ReadFile(dir.Write("crlf.log", "one\r\ntwo\r\nthr\ree\r\n\r\n"));
   CHECK(all.lines == std::vector<std::string>{"one", "two", "thr\ree", ""});

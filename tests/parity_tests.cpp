@@ -415,7 +415,7 @@ TEST_CASE("Prometheus text: labels, escapes, special values, timestamps and bad 
   CHECK(pr.problems[1].line == 8);
 }
 
-TEST_CASE("metrics alone give the counts; a state violation there is an emergency trigger", "[parity]") {
+TEST_CASE("metrics alone give the counts, a state violation there is an emergency trigger", "[parity]") {
   TempDir dir;
   std::string log = dir.Write("p.log", "ERROR:coinjecture.legacy_compat:" + GenesisDriftRecord());
   std::string metrics = dir.Write("m.prom",
@@ -480,7 +480,7 @@ TEST_CASE("runbook thresholds: above 1% is an emergency, any drift blocks the ro
   CHECK(none.verdict == "inconclusive");
 }
 
-TEST_CASE("nothing readable at all is an error; one unreadable file among others is a warning", "[parity]") {
+TEST_CASE("nothing readable at all is an error, one unreadable file among others is a warning", "[parity]") {
   ParityDriftOptions o;
   o.log_files = {"/nonexistent/parity.log"};
   CHECK_FALSE(AnalyzeParityDrift(o).has_value());
@@ -492,7 +492,7 @@ TEST_CASE("nothing readable at all is an error; one unreadable file among others
   CHECK_FALSE(r->warnings.empty());
 }
 
-TEST_CASE("since and until keep only records inside the window; --year dates journald lines", "[parity]") {
+TEST_CASE("since and until keep only records inside the window, --year dates journald lines", "[parity]") {
   auto headers = SyntheticCoreV4Headers(4, 8);
   ParityGenOptions g;
   g.styles = {ParityPrefix::kJournaldShort};
@@ -552,7 +552,7 @@ TEST_CASE("a large incident still fits GitHub's body limit, with coarser chart b
 
 // --- Explanations, unexplained and not-in-chain drifts ---------------------------------------
 
-TEST_CASE("with --chain every header drift is tied to its block; unexplained ones come first", "[parity]") {
+TEST_CASE("with --chain every header drift is tied to its block, unexplained ones come first", "[parity]") {
   auto headers = SyntheticCoreV4Headers(16, 5);
   ParityGenOptions g;
   g.header_drifts = 16;

@@ -359,7 +359,7 @@ TEST_CASE("bad export lines are errors naming file, line and field", "[state_vio
   }
 }
 
-TEST_CASE("upstream spellings: Go [32]byte arrays and aliases give the same result", "[state_violation]") {
+TEST_CASE("upstream spellings: Go 32-byte arrays and aliases give the same result", "[state_violation]") {
   TempDir dir;
   GenerateOptions g = Chain(dir.File("a.ndjson"), 30);
   g.faults = {Fault{FaultKind::kTxRoot, 12}};

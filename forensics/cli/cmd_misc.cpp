@@ -7,15 +7,31 @@
 namespace forensics::cli {
 
 int RunGenerate(const GenerateCommand& c) {
-  auto stats = GenerateChain(c.options);
+  const GenerateOptions& o = c.options;
+  auto stats = GenerateChain(o);
   if (!stats) return ReportError(stats.error());
-  fmt::print("wrote {}: {} blocks, {} transactions, {} accounts\n", c.options.out_path, stats->blocks,
-             stats->transactions, stats->accounts);
-  for (const Fault& f : c.options.faults) {
+  fmt::print("wrote {}: {} blocks, {} transactions, {} accounts{}\n", o.out_path, stats->blocks, stats->transactions,
+             stats->accounts, o.snapshot_every ? fmt::format(", {} snapshots", stats->snapshots) : "");
+  for (const Fault& f : o.faults) {
     const Hash32& h = stats->hashes[f.height].second;
     fmt::print("  fault {}@{} (block {})\n", FaultName(f.kind), f.height, h.Hex());
   }
-  if (c.options.logs_path) fmt::print("wrote {}\n", *c.options.logs_path);
+  if (o.logs_path) fmt::print("wrote {}\n", *o.logs_path);
+  // What the chain holds where it differs from what was asked.
+  if (stats->short_blocks > 0) {
+    const uint64_t above_genesis = stats->blocks - 1;
+    fmt::print(stderr,
+               "forensics: warning: asked for {} transactions per block, made {} in {} blocks above genesis ({:.1f} "
+               "per block, {} of them short of the ask): the sender drawn for {} transfers held less than {} BEANS, "
+               "the funds being spread over {} accounts (more --accounts or a smaller --new-account-share keep "
+               "blocks fuller)\n",
+               o.txs_per_block, stats->transactions, above_genesis,
+               static_cast<double>(stats->transactions) / static_cast<double>(above_genesis), stats->short_blocks,
+               stats->skipped_transfers, kMinSenderBalance / kWeiPerBeans, stats->accounts);
+  }
+  for (const Fault& f : stats->faults_not_injected)
+    fmt::print(stderr, "forensics: warning: fault {}@{} not injected: block {} holds no transaction for it to act on\n",
+               FaultName(f.kind), f.height, f.height);
   return kExitClean;
 }
 

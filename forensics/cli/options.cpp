@@ -3,6 +3,9 @@
 
 #include <boost/program_options.hpp>
 
+#include <charconv>
+#include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "forensics/log_events.h"
@@ -24,6 +27,8 @@ Usage:
                      [--fault KIND@HEIGHT…] [--logs FILE]
   forensics hash-backends
   forensics --version
+
+--log and --logs are one option, spelled either way, wherever a command takes log files.
 
 Examples:
   forensics --issue state-violation --chain chain.ndjson.zst --out incident/
@@ -68,6 +73,57 @@ std::optional<T> Opt(const po::variables_map& vm, const char* name) {
   return vm[name].as<T>();
 }
 
+// Numeric options are read as text and converted here: Boost's own conversion reads "--blocks -5"
+// as 2^64 - 5. A sign on an unsigned option, a fraction, trailing characters, nan, inf or a value
+// out of [lo, hi] is a usage error naming the option and its range (`range` says it in words where
+// the bounds would not); an absent option leaves *out as it was (its default).
+template <typename T>
+Status Number(const po::variables_map& vm, const char* name, T lo, T hi, T* out, const char* range = nullptr) {
+  if (!vm.count(name)) return Status::Ok();
+  const std::string& text = vm[name].as<std::string>();
+  T v{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  bool ok = ec == std::errc() && end == text.data() + text.size() && v >= lo && v <= hi;
+  if constexpr (std::is_floating_point_v<T>) ok = ok && std::isfinite(v);
+  if (ok) {
+    *out = v;
+    return Status::Ok();
+  }
+  const std::string expected =
+      range ? range : fmt::format("{} from {} to {}", std::is_floating_point_v<T> ? "a number" : "a whole number", lo, hi);
+  return Status::InvalidArgument(fmt::format("--{} {}: expected {}", name, text, expected));
+}
+
+template <typename T>
+Status Number(const po::variables_map& vm, const char* name, T lo, T hi, std::optional<T>* out) {
+  if (!vm.count(name)) return Status::Ok();
+  T v{};
+  FORENSICS_RETURN_IF_ERROR(Number(vm, name, lo, hi, &v));
+  *out = v;
+  return Status::Ok();
+}
+
+// Parses argv[first..] into *vm. A word that belongs to no option is a usage error (Boost would
+// drop it without a word).
+Status Store(int argc, char** argv, const po::options_description& d, po::variables_map* vm) {
+  po::parsed_options parsed = po::command_line_parser(argc, argv).options(d).run();
+  for (const po::option& o : parsed.options)
+    if (o.string_key.empty())
+      return Status::InvalidArgument(fmt::format("unexpected argument '{}'", o.original_tokens.front()));
+  po::store(parsed, *vm);
+  po::notify(*vm);
+  return Status::Ok();
+}
+
+// --log and --logs are one option: the files of both, --log's first.
+std::vector<std::string> LogFiles(const po::variables_map& vm) {
+  std::vector<std::string> files = Opt<std::vector<std::string>>(vm, "log").value_or(std::vector<std::string>{});
+  for (const auto& f : Opt<std::vector<std::string>>(vm, "logs").value_or(std::vector<std::string>{})) files.push_back(f);
+  return files;
+}
+
+constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
+
 std::string Help(const po::options_description& d, const char* usage) {
   std::ostringstream os;
   os << usage << "\n" << d;
@@ -82,27 +138,29 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
       ("issue", po::value<std::string>(), "state-violation or parity-drift")
       ("chain", po::value<std::string>(), "RocksDB chain store directory or NDJSON export (.ndjson, .zst, .gz)")
       ("block", po::value<std::string>(), "focus on a block: full hash or the 16-hex prefix daemon logs print")
-      ("from", po::value<uint64_t>(), "start at the nearest snapshot at or below this height")
-      ("to", po::value<uint64_t>(), "stop after this height")
-      ("logs", po::value<std::vector<std::string>>()->multitoken(), "daemon logs (plain, .zst, .gz, journald) for a timeline")
-      ("log", po::value<std::vector<std::string>>()->multitoken(), "parity logs (parity-drift)")
+      ("from", po::value<std::string>(), "start at the nearest snapshot at or below this height")
+      ("to", po::value<std::string>(), "stop after this height")
+      ("logs", po::value<std::vector<std::string>>()->multitoken(),
+       "log files (plain, .zst, .gz, journald): daemon logs for a state-violation timeline, parity logs for "
+       "parity-drift")
+      ("log", po::value<std::vector<std::string>>()->multitoken(), "the same as --logs")
       ("metrics", po::value<std::string>(), "Prometheus metrics file (parity-drift)")
       ("profile", po::value<std::string>(), "hash profile: neta or core-v4 (default: the export's own)")
       ("out", po::value<std::string>(), "write report.md and report.json into this directory")
       ("format", po::value<std::string>()->default_value("text"), "stdout format: text, json or markdown")
       ("skip-signatures", "do not verify Ed25519 signatures (the report says so)")
-      ("threads", po::value<unsigned>(), "signature-verification threads (default: all cores)")
-      ("later-cap", po::value<size_t>()->default_value(50), "how many later findings to list (all are counted)")
-      ("timeline-events", po::value<size_t>()->default_value(25), "log events listed before and after the bad block")
+      ("threads", po::value<std::string>(), "signature-verification threads, 0 to 1024 (0 or absent: all cores)")
+      ("later-cap", po::value<std::string>()->default_value("50"), "how many later findings to list (all are counted)")
+      ("timeline-events", po::value<std::string>()->default_value("25"),
+       "log events listed before and after the bad block, 0 to 100000")
       ("since", po::value<std::string>(), "ignore log lines before this time (\"YYYY-MM-DD HH:MM:SS\" or ISO 8601, UTC)")
       ("until", po::value<std::string>(), "ignore log lines after this time")
-      ("year", po::value<int>(), "year of journald short timestamps (they carry none)")
-      ("time-budget", po::value<double>(), "stop after this many seconds; the report is marked partial")
+      ("year", po::value<std::string>(), "year of journald short timestamps (they carry none), 1970 to 9999")
+      ("time-budget", po::value<std::string>(), "stop after this many seconds (more than 0); the report is marked partial")
       ("progress", "show progress on stderr even when it is not a terminal")
       ("hash-backend", po::value<std::string>(), "force a SHA-256 backend (see forensics hash-backends)");
   po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(d).run(), vm);
-  po::notify(vm);
+  FORENSICS_RETURN_IF_ERROR(Store(argc, argv, d, &vm));
 
   Parsed p{};
   p.hash_backend = Opt<std::string>(vm, "hash-backend");
@@ -129,36 +187,37 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
 
   if (issue == "state-violation") {
     if (!vm.count("chain")) return Status::InvalidArgument("--issue state-violation needs --chain PATH");
-    if (vm.count("log") || vm.count("metrics"))
-      return Status::InvalidArgument("--log and --metrics belong to --issue parity-drift; use --logs for a timeline");
+    if (vm.count("metrics")) return Status::InvalidArgument("--metrics belongs to --issue parity-drift");
     p.kind = Parsed::Kind::kStateViolation;
     StateViolationCommand& c = p.state_violation;
     c.options.chain_path = vm["chain"].as<std::string>();
     c.options.block = Opt<std::string>(vm, "block");
-    c.options.from = Opt<uint64_t>(vm, "from");
-    c.options.to = Opt<uint64_t>(vm, "to");
+    FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "from", 0, kU64Max, &c.options.from));
+    FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "to", 0, kU64Max, &c.options.to));
     c.options.profile = *profile;
     c.options.verify_signatures = !vm.count("skip-signatures");
-    c.options.threads = Opt<unsigned>(vm, "threads").value_or(0);
-    c.options.later_cap = vm["later-cap"].as<size_t>();
-    c.options.timeline_events = vm["timeline-events"].as<size_t>();
-    c.options.time_budget_seconds = Opt<double>(vm, "time-budget").value_or(0);
+    FORENSICS_RETURN_IF_ERROR(Number<unsigned>(vm, "threads", 0, 1024, &c.options.threads));
+    FORENSICS_RETURN_IF_ERROR(Number<size_t>(vm, "later-cap", 0, std::numeric_limits<size_t>::max(), &c.options.later_cap));
+    FORENSICS_RETURN_IF_ERROR(Number<size_t>(vm, "timeline-events", 0, 100000, &c.options.timeline_events));
+    // More than 0: the library reads 0 as no budget at all.
+    FORENSICS_RETURN_IF_ERROR(Number(vm, "time-budget", std::numeric_limits<double>::denorm_min(),
+                                     std::numeric_limits<double>::max(), &c.options.time_budget_seconds,
+                                     "a finite number of seconds above 0"));
     if (c.options.from && c.options.to && *c.options.from > *c.options.to)
       return Status::InvalidArgument("--from must not be above --to");
-    c.options.log_files = Opt<std::vector<std::string>>(vm, "logs").value_or(std::vector<std::string>{});
+    c.options.log_files = LogFiles(vm);
     for (auto [name, out] : {std::pair{"since", &c.options.since_us}, std::pair{"until", &c.options.until_us}}) {
       if (!vm.count(name)) continue;
       auto t = ParseLogTime(vm[name].as<std::string>());
       if (!t) return Status::InvalidArgument(fmt::format("--{}: {}", name, t.error().message()));
       *out = *t;
     }
-    c.options.year = Opt<int>(vm, "year");
+    FORENSICS_RETURN_IF_ERROR(Number(vm, "year", 1970, 9999, &c.options.year));
     c.common = common;
     return p;
   }
   if (issue == "parity-drift") {
-    std::vector<std::string> logs = Opt<std::vector<std::string>>(vm, "log").value_or(std::vector<std::string>{});
-    for (const auto& f : Opt<std::vector<std::string>>(vm, "logs").value_or(std::vector<std::string>{})) logs.push_back(f);
+    std::vector<std::string> logs = LogFiles(vm);
     if (logs.empty()) return Status::InvalidArgument("--issue parity-drift needs --log FILE…");
     p.kind = Parsed::Kind::kParityDrift;
     ParityDriftCommand& c = p.parity_drift;
@@ -172,7 +231,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
       if (!t) return Status::InvalidArgument(fmt::format("--{}: {}", name, t.error().message()));
       *out = *t;
     }
-    c.options.year = Opt<int>(vm, "year");
+    FORENSICS_RETURN_IF_ERROR(Number(vm, "year", 1970, 9999, &c.options.year));
     c.common = common;
     return p;
   }
@@ -186,8 +245,7 @@ Result<Parsed> ParseImport(int argc, char** argv) {
       ("db", po::value<std::string>(), "RocksDB chain store directory (created if missing)")
       ("progress", "show progress on stderr even when it is not a terminal");
   po::variables_map vm;
-  po::store(po::command_line_parser(argc - 1, argv + 1).options(d).run(), vm);
-  po::notify(vm);
+  FORENSICS_RETURN_IF_ERROR(Store(argc - 1, argv + 1, d, &vm));
   Parsed p{};
   if (vm.count("help")) {
     p.kind = Parsed::Kind::kHelp;
@@ -207,20 +265,24 @@ Result<Parsed> ParseGenerate(int argc, char** argv) {
   po::options_description d("generate options");
   d.add_options()("help,h", "show this help")
       ("out", po::value<std::string>(), "export to write (.ndjson, .ndjson.zst, .ndjson.gz)")
-      ("blocks", po::value<uint64_t>()->default_value(200), "number of blocks (heights 0..N-1)")
-      ("accounts", po::value<uint64_t>()->default_value(20), "accounts funded at genesis")
-      ("txs-per-block", po::value<uint64_t>()->default_value(5), "transactions per block")
-      ("seed", po::value<uint64_t>()->default_value(1), "random seed (same seed, same bytes)")
+      ("blocks", po::value<std::string>()->default_value("200"),
+       fmt::format("number of blocks (heights 0..N-1), 1 to {}", kMaxGenerateBlocks).c_str())
+      ("accounts", po::value<std::string>()->default_value("20"),
+       fmt::format("accounts funded at genesis, 1 to {}", kMaxGenerateAccounts).c_str())
+      ("txs-per-block", po::value<std::string>()->default_value("5"),
+       fmt::format("transactions per block, 0 to {} (fewer where the drawn senders lack funds; the summary "
+                   "says how many)", kMaxTxsPerBlock).c_str())
+      ("seed", po::value<std::string>()->default_value("1"), "random seed (same seed, same bytes)")
       ("fault", po::value<std::vector<std::string>>()->multitoken(), "inject KIND@HEIGHT (repeatable)")
       ("logs", po::value<std::string>(), "also write the producing node's daemon log")
+      ("log", po::value<std::string>(), "the same as --logs")
       ("profile", po::value<std::string>()->default_value("neta"), "neta or core-v4")
       ("uncommitted-roots", "write 32 zero bytes as state roots, as upstream daemons do")
       ("no-state-changes", "leave out the per-block state_changes records")
-      ("snapshot-every", po::value<uint64_t>()->default_value(0), "write a full-state snapshot every N blocks")
-      ("new-account-share", po::value<double>()->default_value(0.2), "share of transfers to fresh accounts");
+      ("snapshot-every", po::value<std::string>()->default_value("0"), "write a full-state snapshot every N blocks (0: none)")
+      ("new-account-share", po::value<std::string>()->default_value("0.2"), "share of transfers to fresh accounts, 0 to 1");
   po::variables_map vm;
-  po::store(po::command_line_parser(argc - 1, argv + 1).options(d).run(), vm);
-  po::notify(vm);
+  FORENSICS_RETURN_IF_ERROR(Store(argc - 1, argv + 1, d, &vm));
   Parsed p{};
   if (vm.count("help")) {
     std::string kinds;
@@ -232,21 +294,22 @@ Result<Parsed> ParseGenerate(int argc, char** argv) {
     return p;
   }
   if (!vm.count("out")) return Status::InvalidArgument("generate needs --out FILE");
+  if (vm.count("log") && vm.count("logs")) return Status::InvalidArgument("--log and --logs are one option: give it once");
   p.kind = Parsed::Kind::kGenerate;
   GenerateOptions& o = p.generate.options;
   o.out_path = vm["out"].as<std::string>();
-  o.logs_path = Opt<std::string>(vm, "logs");
-  o.blocks = vm["blocks"].as<uint64_t>();
-  o.accounts = vm["accounts"].as<uint64_t>();
-  o.txs_per_block = vm["txs-per-block"].as<uint64_t>();
-  o.seed = vm["seed"].as<uint64_t>();
+  o.logs_path = vm.count("log") ? Opt<std::string>(vm, "log") : Opt<std::string>(vm, "logs");
+  FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "blocks", 1, kMaxGenerateBlocks, &o.blocks));
+  FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "accounts", 1, kMaxGenerateAccounts, &o.accounts));
+  FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "txs-per-block", 0, kMaxTxsPerBlock, &o.txs_per_block));
+  FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "seed", 0, kU64Max, &o.seed));
+  FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "snapshot-every", 0, kU64Max, &o.snapshot_every));
+  FORENSICS_RETURN_IF_ERROR(Number(vm, "new-account-share", 0.0, 1.0, &o.new_account_share));
   auto profile = ParseProfile(vm["profile"].as<std::string>());
   if (!profile) return Status::InvalidArgument("--profile: expected neta or core-v4");
   o.profile = *profile;
   o.commit_state_roots = !vm.count("uncommitted-roots");
   o.record_state_changes = !vm.count("no-state-changes");
-  o.snapshot_every = vm["snapshot-every"].as<uint64_t>();
-  o.new_account_share = vm["new-account-share"].as<double>();
   for (const auto& f : Opt<std::vector<std::string>>(vm, "fault").value_or(std::vector<std::string>{})) {
     auto fault = ParseFault(f);
     if (!fault) return fault.error();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "forensics/chain.h"
+#include "forensics/codec.h"
 #include "forensics/result.h"
 
 namespace forensics {
@@ -39,6 +40,11 @@ std::vector<std::string_view> FaultNames();
 // The finding codes a fault produces at its height (what the analyzer must report there).
 std::vector<std::string> ExpectedCodes(FaultKind k);
 
+// Bounds GenerateChain checks (the option structs are filled from the command line); txs_per_block
+// is bounded by kMaxTxsPerBlock (codec.h), new_account_share by [0, 1].
+inline constexpr uint64_t kMaxGenerateBlocks = 100'000'000;
+inline constexpr uint64_t kMaxGenerateAccounts = 10'000'000;
+
 struct GenerateOptions {
   std::string out_path;  // .ndjson, .ndjson.zst or .ndjson.gz
   std::optional<std::string> logs_path;  // the producing node's logrus log (any container)
@@ -60,9 +66,20 @@ struct GenerateOptions {
 };
 
 struct GenerateStats {
-  uint64_t blocks = 0, transactions = 0, accounts = 0;
+  uint64_t blocks = 0, transactions = 0, accounts = 0, snapshots = 0;
   std::vector<std::pair<BlockHeight, Hash32>> hashes;  // stored hash per height
+  // Where the chain holds less than was asked. A transfer is drawn per requested transaction; one
+  // whose sender holds less than kMinSenderBalance is skipped (after sender_redraws re-draws), so
+  // blocks hold fewer than txs_per_block once fresh accounts have spread the funds thin.
+  uint64_t skipped_transfers = 0;  // draws skipped for a poor sender, over the whole chain
+  uint64_t short_blocks = 0;       // blocks above genesis holding fewer drawn transfers than asked
+  // Faults that act on a block's first transaction (bad-signature, fee-too-low, invalid-nonce,
+  // inflation) at a height whose block holds none: not injected.
+  std::vector<Fault> faults_not_injected;
 };
+
+// Senders holding less than this send nothing.
+inline constexpr uint64_t kMinSenderBalance = 10 * kWeiPerBeans;
 
 // Writes the chain. Deterministic: the same options give the same bytes.
 Result<GenerateStats> GenerateChain(const GenerateOptions& options);

@@ -1,0 +1,87 @@
+// Running the forensics CLI from the tests: one process, its exit status, stdout and stderr, and on
+// request its own peak resident set.
+//
+// The peak is the CLI's VmHWM (/proc/PID/status), read while it exits: the CLI runs traced
+// (PTRACE_O_TRACEEXIT), so it stops once more after exit() with its memory still mapped. Neither
+// wait4's ru_maxrss nor RUSAGE_CHILDREN can give it: a forked child starts with the RSS of the
+// test binary it was copied from and the kernel carries that peak across execve, so the figure
+// measures whatever the tests before it left in this process.
+#ifndef FORENSICS_TESTS_CLI_RUN_H_
+#define FORENSICS_TESTS_CLI_RUN_H_
+
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "io_fixtures.h"
+
+namespace forensics::testing {
+
+struct CliRun {
+  int status = -1;  // exit status, or -1 when the process died from a signal
+  std::string out, err;
+  long peak_rss_kb = -1;  // VmHWM at exit, when asked for and readable
+};
+
+inline std::string SlurpFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The "VmHWM:" figure of /proc/PID/status in kB, or -1.
+inline long PeakRssKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// Runs FORENSICS_BINARY with `args` (shell words) through /bin/sh, which execs it. With
+// `measure_peak`, peak_rss_kb is the CLI's own peak.
+inline CliRun RunCli(const std::string& args, bool measure_peak = false) {
+  TempDir dir;
+  const std::string cmd =
+      "exec '" FORENSICS_BINARY "' " + args + " > '" + dir.File("out") + "' 2> '" + dir.File("err") + "'";
+  std::fflush(nullptr);
+  CliRun r;
+  const pid_t pid = fork();
+  if (pid < 0) return r;
+  if (pid == 0) {
+    if (measure_peak) ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int rc = 0;
+  for (;;) {
+    if (waitpid(pid, &rc, 0) != pid) return r;
+    if (!WIFSTOPPED(rc)) break;
+    // Traced: the stop after the first execve (a plain SIGTRAP, before the options are set), the
+    // exec and exit events, and signals on their way to the process, which go on to it.
+    int deliver = WSTOPSIG(rc);
+    if (deliver == SIGTRAP) {
+      const int event = rc >> 16;
+      if (event == 0)
+        ptrace(PTRACE_SETOPTIONS, pid, nullptr, PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL);
+      if (event == PTRACE_EVENT_EXIT) r.peak_rss_kb = PeakRssKb(pid);
+      deliver = 0;
+    }
+    ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(deliver)));
+  }
+  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = SlurpFile(dir.File("out"));
+  r.err = SlurpFile(dir.File("err"));
+  return r;
+}
+
+}  // namespace forensics::testing
+
+#endif  // FORENSICS_TESTS_CLI_RUN_H_
