@@ -46,7 +46,14 @@ std::string Escape(std::string_view in, size_t max_chars) {
         out.append(kReplacement);
         ++i;
       } else {
-        out.append(in.substr(i, n));
+        // C1 controls, zero-width space, line and paragraph separators and the bidirectional
+        // controls would hide or reorder text: replaced like the C0 controls.
+        const std::string_view seq = in.substr(i, n);
+        const bool invisible = (n == 2 && static_cast<unsigned char>(seq[0]) == 0xc2 &&
+                                static_cast<unsigned char>(seq[1]) <= 0x9f) ||
+                               seq == "\xe2\x80\x8b" || (seq >= "\xe2\x80\xa8" && seq <= "\xe2\x80\xae") ||
+                               (seq >= "\xe2\x81\xa6" && seq <= "\xe2\x81\xa9");
+        out.append(invisible ? kReplacement : seq);
         i += n;
       }
       continue;
@@ -84,6 +91,15 @@ std::string Escape(std::string_view in, size_t max_chars) {
         if (dangerous) out.append(kWordJoiner);
         break;
       }
+      case '.':
+        out.push_back('.');
+        // No "www." autolink.
+        if (out.size() >= 4 && (out.size() == 4 || !std::isalnum(static_cast<unsigned char>(out[out.size() - 5]))) &&
+            std::tolower(static_cast<unsigned char>(out[out.size() - 4])) == 'w' &&
+            std::tolower(static_cast<unsigned char>(out[out.size() - 3])) == 'w' &&
+            std::tolower(static_cast<unsigned char>(out[out.size() - 2])) == 'w')
+          out.append(kWordJoiner);
+        break;
       case '-':
         out.push_back('-');
         // GH-123 is an issue reference.

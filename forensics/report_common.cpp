@@ -1,41 +1,10 @@
-// What every report shares: the JSON head, the reproducibility stamp, atomic report directories and
-// the gh command line.
-#include <unistd.h>
-
+// What every report shares: the JSON head, the reproducibility stamp and the gh command line.
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "forensics/report.h"
 
 namespace forensics {
-
-Status WriteReportFiles(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IoError(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
-  for (const auto& [name, content] : files) {
-    const fs::path final_path = fs::path(dir) / name;
-    const fs::path tmp = fs::path(dir) / fmt::format(".{}.tmp-{}", name, ::getpid());
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(content.data(), static_cast<std::streamsize>(content.size()));
-      out.flush();
-      if (!out) {
-        fs::remove(tmp, ec);
-        return Status::IoError(fmt::format("{}: cannot write", final_path.string()));
-      }
-    }
-    fs::rename(tmp, final_path, ec);
-    if (ec) {
-      fs::remove(tmp, ec);
-      return Status::IoError(fmt::format("{}: cannot rename into place", final_path.string()));
-    }
-  }
-  return Status::Ok();
-}
 
 void WriteJsonHead(JsonWriter& w, std::string_view issue, std::string_view verdict, const ReportStamp& stamp,
                    const std::vector<InputFile>& inputs, const std::vector<std::string>& warnings) {

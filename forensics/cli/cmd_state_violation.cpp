@@ -1,15 +1,17 @@
 // --issue state-violation.
-#include <cstdio>
-
 #include <fmt/format.h>
 
 #include "commands.h"
 #include "forensics/report.h"
+#include "output.h"
 
 namespace forensics::cli {
 
 int RunStateViolation(const StateViolationCommand& c) {
   StateViolationOptions options = c.options;
+  std::vector<std::string> inputs = options.log_files;
+  inputs.push_back(options.chain_path);
+  if (Status s = CheckOutDir(c.common, inputs); !s.ok()) return ReportError(s);
   options.stop_requested = InstallStopSignals();
   if (ShowProgress(c.common.progress)) {
     options.progress = [](const Progress& p) {
@@ -18,19 +20,18 @@ int RunStateViolation(const StateViolationCommand& c) {
       if (p.bytes_total > 0 && p.bytes_read > 0 && p.bytes_read < p.bytes_total)
         eta = fmt::format(", ETA {:.0f} s", p.seconds * static_cast<double>(p.bytes_total - p.bytes_read) /
                                                 static_cast<double>(p.bytes_read));
-      fmt::print(stderr, "\rreplaying: height {}, {} blocks, {:.0f} blocks/s{}   ", p.height, p.blocks, rate, eta);
-      std::fflush(stderr);
+      PrintProgress(fmt::format("\rreplaying: height {}, {} blocks, {:.0f} blocks/s{}   ", p.height, p.blocks, rate, eta));
     };
   }
   auto report = AnalyzeStateViolation(options);
-  if (options.progress) fmt::print(stderr, "\r\033[K");
+  if (options.progress) PrintProgress("\r\033[K");
   if (!report) return ReportError(report.error());
 
   ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
   const int status = EmitReport(
       c.common, {report->verdict, RenderStateViolationText(*report), RenderStateViolationJson(*report, stamp),
                  RenderStateViolationMarkdown(*report, stamp), StateViolationTitle(*report), "state-violation"});
-  if (report->partial) fmt::print(stderr, "forensics: analysis stopped early: {}\n", report->stopped_reason);
+  if (report->partial) PrintError(fmt::format("forensics: analysis stopped early: {}\n", report->stopped_reason));
   return report->stopped_by == StopReason::kRequested ? StopSignalStatus(status) : status;
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "options.h"
 
@@ -19,8 +20,11 @@ int RunHashBackends();
 
 // Prints "forensics: <message>" on stderr and returns the exit status for the error.
 int ReportError(const Status& s);
+// CheckReportDir for --out DIR, if given, before any work.
+Status CheckOutDir(const Common& common, const std::vector<std::string>& inputs);
 // Writes --out DIR (report.md, report.json), prints the chosen format on stdout (and, for text, the
-// gh command to file the report), and returns the verdict's exit status.
+// gh command to file the report), and returns the verdict's exit status, also when the report could
+// not be written (that is said on stderr with the reason).
 struct RenderedReport {
   std::string verdict, text, json, markdown, title, label;
 };

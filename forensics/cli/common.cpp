@@ -1,35 +1,41 @@
 // Helpers shared by the commands.
 #include <unistd.h>
 
-#include <cstdio>
-
 #include <fmt/format.h>
 
 #include "commands.h"
 #include "forensics/report.h"
+#include "forensics/terminal_text.h"
+#include "output.h"
 
 namespace forensics::cli {
 
 int ReportError(const Status& s) {
-  fmt::print(stderr, "forensics: {}\n", s.ToString());
+  PrintError(fmt::format("forensics: {}\n", s.ToString()));
   return s.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitUnreadable;
 }
 
+Status CheckOutDir(const Common& common, const std::vector<std::string>& inputs) {
+  if (!common.out_dir) return Status::Ok();
+  return CheckReportDir(*common.out_dir, inputs);
+}
+
 int EmitReport(const Common& common, const RenderedReport& r) {
-  if (common.out_dir) {
-    Status s = WriteReportFiles(*common.out_dir, {{"report.md", r.markdown}, {"report.json", r.json}});
-    if (!s.ok()) return ReportError(s);
-  }
+  Status written = Status::Ok();
+  if (common.out_dir)
+    written = WriteReportFiles(*common.out_dir, {{"report.md", r.markdown}, {"report.json", TerminalSafeJson(r.json)}});
   switch (common.format) {
-    case Format::kJson: fmt::print("{}", r.json); break;
-    case Format::kMarkdown: fmt::print("{}", r.markdown); break;
+    case Format::kJson: PrintJson(r.json); break;
+    case Format::kMarkdown: Print(r.markdown); break;
     case Format::kText:
-      fmt::print("{}", r.text);
-      if (common.out_dir)
-        fmt::print("\nreport written to {0}/report.md and {0}/report.json; to file it:\n  {1}\n", *common.out_dir,
-                   GhIssueCommand(r.title, r.label, *common.out_dir));
+      Print(r.text);
+      if (common.out_dir && written.ok())
+        Print(fmt::format("\nreport written to {0}/report.md and {0}/report.json; to file it:\n  {1}\n",
+                          *common.out_dir, GhIssueCommand(r.title, r.label, *common.out_dir)));
       break;
   }
+  // The verdict is out either way; what could not be kept is said, and the status stays the verdict's.
+  if (!written.ok()) PrintError(fmt::format("forensics: the report was not written: {}\n", written.message()));
   return ExitStatusForVerdict(r.verdict);
 }
 

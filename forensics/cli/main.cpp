@@ -1,31 +1,31 @@
 // forensics command-line entry point: parse, dispatch to one command, exit with its status.
-#include <cstdio>
-
 #include <fmt/format.h>
 
 #include "commands.h"
 #include "forensics/sha256.h"
+#include "output.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   using namespace forensics::cli;
   auto parsed = ParseCommandLine(argc, argv);
   if (!parsed) {
-    fmt::print(stderr, "forensics: {}\nTry 'forensics --help'.\n", parsed.error().message());
+    PrintError(fmt::format("forensics: {}\nTry 'forensics --help'.\n", parsed.error().message()));
     return kExitUsage;
   }
   if (forensics::Status env = forensics::sha256::EnvironmentStatus(); !env.ok())
-    fmt::print(stderr, "forensics: warning: {}; using {}\n", env.message(),
-               forensics::sha256::Active().name);
+    PrintError(fmt::format("forensics: warning: {}; using {}\n", env.message(), forensics::sha256::Active().name));
   if (parsed->hash_backend) {
     forensics::Status s = forensics::sha256::Force(*parsed->hash_backend);
     if (!s.ok()) {
-      fmt::print(stderr, "forensics: --hash-backend: {}\n", s.message());
+      PrintError(fmt::format("forensics: --hash-backend: {}\n", s.message()));
       return kExitUsage;
     }
   }
   switch (parsed->kind) {
-    case Parsed::Kind::kHelp: fmt::print("{}", parsed->help_text); return kExitClean;
-    case Parsed::Kind::kVersion: fmt::print("forensics {}\n", FORENSICS_VERSION); return kExitClean;
+    case Parsed::Kind::kHelp: Print(parsed->help_text); return kExitClean;
+    case Parsed::Kind::kVersion: Print(fmt::format("forensics {}\n", FORENSICS_VERSION)); return kExitClean;
     case Parsed::Kind::kStateViolation: return RunStateViolation(parsed->state_violation);
     case Parsed::Kind::kParityDrift: return RunParityDrift(parsed->parity_drift);
     case Parsed::Kind::kImport: return RunImport(parsed->import);
@@ -33,4 +33,11 @@ int main(int argc, char** argv) {
     case Parsed::Kind::kHashBackends: return RunHashBackends();
   }
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  forensics::cli::InitOutput();
+  return forensics::cli::FinishOutput(Run(argc, argv));
 }

@@ -1,5 +1,5 @@
 // Rendering of analysis results: the text summary, the JSON document (schema
-// coinjecture-forensics/1) and the GitHub issue body, plus writing a report directory atomically.
+// coinjecture-forensics/1) and the GitHub issue body; writing them into a directory is report_dir.h.
 #ifndef FORENSICS_REPORT_H_
 #define FORENSICS_REPORT_H_
 
@@ -9,6 +9,7 @@
 
 #include "forensics/json_writer.h"
 #include "forensics/markdown.h"
+#include "forensics/report_dir.h"
 #include "forensics/state_violation.h"
 #include "forensics/status.h"
 
@@ -35,10 +36,6 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
 std::string RenderStateViolationMarkdown(const StateViolationReport& r, const ReportStamp& stamp);
 // The issue title for gh issue create.
 std::string StateViolationTitle(const StateViolationReport& r);
-
-// Writes each (name, content) into `dir` (created if needed) through a temporary name and a rename,
-// so a reader never sees a partial file.
-Status WriteReportFiles(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files);
 
 // `gh issue create --title '…' --label LABEL --body-file DIR/report.md`, shell-quoted.
 std::string GhIssueCommand(const std::string& title, const std::string& label, const std::string& dir);
