@@ -52,7 +52,7 @@ struct StateViolationOptions {
   std::optional<Profile> profile;
   bool verify_signatures = true;
   unsigned threads = 0;  // signature workers; 0 = all cores
-  size_t later_cap = 50;  // later findings listed (all are counted)
+  size_t later_cap = 50;  // later findings report.md lists (the JSON lists every one kept)
   double time_budget_seconds = 0;  // 0 = none; else stop cleanly and mark the result partial
   std::function<void(const Progress&)> progress;  // called about once a second
   // Daemon logs for the timeline (any container and format of logs.md), and their time window.
@@ -62,6 +62,9 @@ struct StateViolationOptions {
   size_t timeline_events = 25;                // events listed before and after the anchor
   bool measure_phases = false;  // fill StateViolationReport::phase_times (a few clock reads per block)
 };
+
+// Later findings a report keeps; beyond them they are only counted (and the JSON says how many).
+inline constexpr size_t kMaxLaterFindings = 200000;
 
 struct LaterFinding {
   Finding finding;
@@ -140,7 +143,10 @@ struct StateViolationReport {
   std::optional<BlockHeight> replay_start_snapshot;  // --from: the snapshot the replay started at
   std::optional<BadBlock> first_bad;
   std::optional<ReorgTarget> reorg;
-  std::vector<LaterFinding> later;  // capped
+  // Every later finding in order, up to kMaxLaterFindings (a memory bound); later_total and the two
+  // counts below count all of them.
+  std::vector<LaterFinding> later;
+  size_t markdown_later_cap = 50;  // how many of them report.md lists (StateViolationOptions::later_cap)
   uint64_t later_total = 0, later_consequences = 0, later_independent = 0;
   std::vector<SupplyRow> supply;  // near the break (or the last blocks when clean)
   std::optional<FocusBlock> focus;
