@@ -2,6 +2,7 @@
 // gas_used = Σ tx.gas_limit, at most 1,000 transactions.
 #include "analyzers.h"
 #include "forensics/codec.h"
+#include "forensics/json_writer.h"
 
 namespace forensics {
 namespace {
@@ -13,18 +14,21 @@ class GasAccountingAnalyzer final : public Analyzer {
   void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
     const Block& b = *ctx.block;
     const BlockHeader& h = b.header;
-    auto add = [&](std::string expected, std::string actual, std::string detail) {
+    auto add = [&](std::string expected, std::string actual, std::string detail, FindingValue value) {
       Finding f;
       f.height = h.height;
       f.code = "gas-accounting";
       f.expected = std::move(expected);
       f.actual = std::move(actual);
       f.detail = std::move(detail);
+      f.values = {std::move(value)};
       v->findings.push_back(std::move(f));
     };
+    auto dec = [](unsigned __int128 x) { return U128ToString(x); };
     if (b.txs.size() > kMaxTxsPerBlock)
       add(fmt::format("at most {} transactions", kMaxTxsPerBlock), fmt::format("{}", b.txs.size()),
-          "too many transactions in the block");
+          "too many transactions in the block",
+          {"transactions", ValueUnit::kTransactions, ValueRelation::kAtMost, dec(kMaxTxsPerBlock), dec(b.txs.size())});
     if (ctx.profile != Profile::kNeta) return;
     if (!h.gas_limit || !h.gas_used) {
       v->unverifiable.push_back("gas accounting (header lacks gas_limit or gas_used)");
@@ -32,10 +36,14 @@ class GasAccountingAnalyzer final : public Analyzer {
     }
     if (*h.gas_limit == 0 || *h.gas_limit > kMaxBlockGasLimit)
       add(fmt::format("0 < gas_limit ≤ {}", kMaxBlockGasLimit), fmt::format("{}", *h.gas_limit),
-          "block gas limit out of range");
+          "block gas limit out of range",
+          *h.gas_limit == 0 ? FindingValue{"gas_limit", ValueUnit::kGas, ValueRelation::kAtLeast, "1", "0"}
+                            : FindingValue{"gas_limit", ValueUnit::kGas, ValueRelation::kAtMost,
+                                           dec(kMaxBlockGasLimit), dec(*h.gas_limit)});
     if (*h.gas_used > *h.gas_limit)
       add(fmt::format("gas_used ≤ {}", *h.gas_limit), fmt::format("{}", *h.gas_used),
-          "gas used exceeds the block gas limit");
+          "gas used exceeds the block gas limit",
+          {"gas_used", ValueUnit::kGas, ValueRelation::kAtMost, dec(*h.gas_limit), dec(*h.gas_used)});
     if (!b.state_fields_missing.empty()) {
       v->unverifiable.push_back("gas accounting (transactions incomplete)");
       return;
@@ -44,7 +52,8 @@ class GasAccountingAnalyzer final : public Analyzer {
     for (const Transaction& tx : b.txs) sum += tx.gas_limit;
     if (sum != *h.gas_used)
       add(fmt::format("gas_used = Σ tx.gas_limit = {}", static_cast<uint64_t>(sum > UINT64_MAX ? UINT64_MAX : sum)),
-          fmt::format("{}", *h.gas_used), "gas_used is not the sum of the transactions' gas limits");
+          fmt::format("{}", *h.gas_used), "gas_used is not the sum of the transactions' gas limits",
+          {"gas_used", ValueUnit::kGas, ValueRelation::kEqual, dec(sum), dec(*h.gas_used)});
   }
 };
 

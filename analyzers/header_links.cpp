@@ -20,6 +20,7 @@ class HeaderLinksAnalyzer final : public Analyzer {
       f.code = "block-hash-mismatch";
       f.expected = ctx.computed_hash->Hex();
       f.actual = h.hash->Hex();
+      f.values = {{"block_hash", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};
       f.detail = fmt::format("the stored hash is not the {} hash of the header", ProfileName(ctx.profile));
       v->findings.push_back(std::move(f));
     }
@@ -31,6 +32,8 @@ class HeaderLinksAnalyzer final : public Analyzer {
       f.code = "height-gap";
       f.expected = fmt::format("height {}", p.height + 1);
       f.actual = fmt::format("height {}", h.height);
+      f.values = {{"height", ValueUnit::kHeight, ValueRelation::kEqual, fmt::format("{}", p.height + 1),
+                   fmt::format("{}", h.height)}};
       f.detail = fmt::format("{} block(s) missing after height {}", h.height - p.height - 1, p.height);
       v->findings.push_back(std::move(f));
       return;  // the parent is not in the input
@@ -46,6 +49,7 @@ class HeaderLinksAnalyzer final : public Analyzer {
       f.code = "parent-link-broken";
       f.expected = parent->Hex();
       f.actual = h.parent_hash->Hex();
+      f.values = {{"parent_hash", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};
       f.detail = fmt::format("parent_hash does not name block {}", p.height);
       v->findings.push_back(std::move(f));
     }

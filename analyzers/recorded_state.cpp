@@ -22,6 +22,12 @@ namespace {
 // "+5" / "-5": a signed 128-bit amount, exact (a wrap past 2^64 moves more than u64 holds).
 std::string Signed128(__int128 v) { return v > 0 ? "+" + I128ToString(v) : I128ToString(v); }
 
+// The balance and nonce of one account, replayed against the node's.
+std::vector<FindingValue> AccountValues(const Account& replayed, const Account& node) {
+  return {{"balance", ValueUnit::kWei, ValueRelation::kEqual, fmt::format("{}", replayed.balance), fmt::format("{}", node.balance)},
+          {"nonce", ValueUnit::kNonce, ValueRelation::kEqual, fmt::format("{}", replayed.nonce), fmt::format("{}", node.nonce)}};
+}
+
 class RecordedStateAnalyzer final : public Analyzer {
  public:
   std::string_view name() const override { return "recorded_state"; }
@@ -118,6 +124,7 @@ class RecordedStateAnalyzer final : public Analyzer {
       f.detail = fmt::format("account {}: balance delta {} (recorded − replayed)", a.Hex(),
                              Signed128(static_cast<__int128>(node.balance) - static_cast<__int128>(replayed.balance)));
       f.accounts = {a};
+      f.values = AccountValues(replayed, node);
       v->findings.push_back(std::move(f));
       v->diffs.push_back(std::move(d));
     }
@@ -133,6 +140,7 @@ class RecordedStateAnalyzer final : public Analyzer {
       f.upstream = std::string(UpstreamName(f.code));
       f.expected = fmt::format("Σ balances change by {} (reward {} − dust {})", Signed128(rules_delta), ex.reward, ex.shares.dust);
       f.actual = fmt::format("Σ balances change by {}", Signed128(node_delta));
+      f.values = {{"supply_delta", ValueUnit::kWei, ValueRelation::kEqual, I128ToString(rules_delta), I128ToString(node_delta)}};
       f.detail = row.surplus > 0 ? fmt::format("{} wei minted beyond the rules", I128ToString(row.surplus))
                                  : fmt::format("{} wei of minted money missing", I128ToString(-row.surplus));
       f.accounts = diverged_here;
@@ -168,6 +176,7 @@ class RecordedStateAnalyzer final : public Analyzer {
       f.actual = fmt::format("balance {}, nonce {}", n.balance, n.nonce);
       f.detail = fmt::format("account {} in the node's snapshot after block {} differs from the replay", a.Hex(), s.height);
       f.accounts = {a};
+      f.values = AccountValues(r, n);
       v->findings.push_back(std::move(f));
       v->diffs.push_back(std::move(d));
     }

@@ -34,6 +34,7 @@ class StateRootAnalyzer final : public Analyzer {
     f.upstream = std::string(UpstreamName(f.code));
     f.expected = ctx.replayed_root->Hex();
     f.actual = h.state_root->Hex();
+    f.values = {{"state_root", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};
     f.detail = ctx.profile == Profile::kNeta ? "the header's state root differs from the replayed state"
                                              : "the root the node recorded differs from the replayed state";
     for (const AccountDiff& d : v->diffs) f.accounts.push_back(d.address);

@@ -36,6 +36,7 @@ class TxRootAnalyzer final : public Analyzer {
           f.upstream = std::string(UpstreamName(f.code));
           f.expected = computed.Hex();
           f.actual = tx.hash->Hex();
+          f.values = {{"tx_hash", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};
           f.detail = fmt::format("transaction {}'s recorded hash is not H(signing message)", i);
           f.tx_index = i;
           v->findings.push_back(std::move(f));
@@ -58,6 +59,7 @@ class TxRootAnalyzer final : public Analyzer {
       f.upstream = std::string(UpstreamName(f.code));
       f.expected = root.Hex();
       f.actual = b.header.tx_root->Hex();
+      f.values = {{"tx_root", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};
       f.detail = fmt::format("the header's tx root is not the merkle root of its {} transaction(s)", b.txs.size());
       v->findings.push_back(std::move(f));
     }

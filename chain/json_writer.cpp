@@ -157,9 +157,15 @@ JsonWriter& JsonWriter::Uint128(unsigned __int128 v) {
   return *this;
 }
 
-JsonWriter& JsonWriter::Int128(__int128 v) {
+JsonWriter& JsonWriter::Amount(unsigned __int128 v) {
   BeforeValue();
-  out_.append(I128ToString(v));
+  Quoted(U128ToString(v));
+  return *this;
+}
+
+JsonWriter& JsonWriter::SignedAmount(__int128 v) {
+  BeforeValue();
+  Quoted(I128ToString(v));
   return *this;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "forensics/codec.h"
+#include "forensics/json_writer.h"
 
 namespace forensics {
 
@@ -76,6 +77,10 @@ std::vector<size_t> BlockExecution::TouchedBy(const Address& a) const {
 
 namespace {
 
+constexpr std::string_view kU64Max = "18446744073709551615";
+
+std::string Dec(unsigned __int128 v) { return U128ToString(v); }
+
 class Executor {
  public:
   Executor(const Block& block, const BlockExecutionOptions& options, AccountState* state,
@@ -122,15 +127,18 @@ class Executor {
     // Static rules: signature, gas floor, fee floor. These do not stop the application.
     if (options_.signature_ok && i < options_.signature_ok->size() && (*options_.signature_ok)[i] == 0)
       AddTx(i, tx, "bad-signature", "a valid Ed25519 signature by `from`", "signature does not verify",
-            "the signing message's Ed25519 signature fails under the sender's key");
+            "the signing message's Ed25519 signature fails under the sender's key")
+          .values = {{"signature", ValueUnit::kSignature, ValueRelation::kEqual, "valid", "invalid"}};
     const uint64_t min_gas = tx.tx_type == 1 ? kMinTransferGas : kMinOtherGas;
     if (tx.gas_limit < min_gas)
       AddTx(i, tx, "gas-limit-too-low", fmt::format("gas_limit ≥ {}", min_gas),
-            fmt::format("{}", tx.gas_limit), fmt::format("tx_type {}", tx.tx_type));
+            fmt::format("{}", tx.gas_limit), fmt::format("tx_type {}", tx.tx_type))
+          .values = {{"gas_limit", ValueUnit::kGas, ValueRelation::kAtLeast, Dec(min_gas), Dec(tx.gas_limit)}};
     unsigned __int128 fee128 = static_cast<unsigned __int128>(tx.gas_limit) * tx.gas_price;
     if (fee128 > UINT64_MAX) {
       AddTx(i, tx, "amount-overflow", "gas_limit × gas_price ≤ 2^64-1",
-            fmt::format("{} × {} overflows", tx.gas_limit, tx.gas_price), "the fee overflows u64");
+            fmt::format("{} × {} overflows", tx.gas_limit, tx.gas_price), "the fee overflows u64")
+          .values = {{"fee", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max), Dec(fee128)}};
       ++out_->txs_skipped;
       return false;
     }
@@ -138,26 +146,31 @@ class Executor {
     const uint64_t min_fee = std::max<uint64_t>(tx.amount / 10000, kMinFee);
     if (fee < min_fee)
       AddTx(i, tx, "fee-too-low", fmt::format("fee ≥ {}", min_fee), fmt::format("{}", fee),
-            "fee = gas_limit × gas_price must cover max(amount / 10000, 1000)");
+            "fee = gas_limit × gas_price must cover max(amount / 10000, 1000)")
+          .values = {{"fee", ValueUnit::kWei, ValueRelation::kAtLeast, Dec(min_fee), Dec(fee)}};
     if (tx.fee && *tx.fee != fee)
       AddTx(i, tx, "gas-accounting", fmt::format("fee {}", fee), fmt::format("fee {}", *tx.fee),
-            "the recorded fee differs from gas_limit × gas_price");
+            "the recorded fee differs from gas_limit × gas_price")
+          .values = {{"fee", ValueUnit::kWei, ValueRelation::kEqual, Dec(fee), Dec(*tx.fee)}};
 
     Account sender = Get(tx.from);
     if (tx.nonce != sender.nonce)
       AddTx(i, tx, "invalid-nonce", fmt::format("{}", sender.nonce), fmt::format("{}", tx.nonce),
-            "the transaction's nonce differs from the sender's");
+            "the transaction's nonce differs from the sender's")
+          .values = {{"nonce", ValueUnit::kNonce, ValueRelation::kEqual, Dec(sender.nonce), Dec(tx.nonce)}};
     unsigned __int128 cost = static_cast<unsigned __int128>(tx.amount) + fee;
     if (cost > UINT64_MAX) {
       AddTx(i, tx, "amount-overflow", "amount + fee ≤ 2^64-1",
-            fmt::format("{} + {} overflows", tx.amount, fee), "amount + fee overflows u64");
+            fmt::format("{} + {} overflows", tx.amount, fee), "amount + fee overflows u64")
+          .values = {{"amount_plus_fee", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max), Dec(cost)}};
       ++out_->txs_skipped;
       return false;
     }
     if (cost > sender.balance) {
       AddTx(i, tx, "insufficient-balance", fmt::format("balance ≥ {}", static_cast<uint64_t>(cost)),
             fmt::format("balance {}", sender.balance),
-            "the sender cannot pay amount + fee; the transaction was not applied");
+            "the sender cannot pay amount + fee; the transaction was not applied")
+          .values = {{"balance", ValueUnit::kWei, ValueRelation::kAtLeast, Dec(cost), Dec(sender.balance)}};
       ++out_->txs_skipped;
       return false;
     }
@@ -166,7 +179,9 @@ class Executor {
       if (recipient.balance > UINT64_MAX - tx.amount) {
         AddTx(i, tx, "balance-overflow", "recipient balance + amount ≤ 2^64-1",
               fmt::format("{} + {} overflows", recipient.balance, tx.amount),
-              "crediting the recipient would wrap past 2^64; the transaction was not applied");
+              "crediting the recipient would wrap past 2^64; the transaction was not applied")
+            .values = {{"recipient_balance_after", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max),
+                        Dec(static_cast<unsigned __int128>(recipient.balance) + tx.amount)}};
         ++out_->txs_skipped;
         return false;
       }
@@ -194,6 +209,8 @@ class Executor {
                        fmt::format("{} + {} overflows", acc.balance, amount),
                        fmt::format("crediting the {} would wrap past 2^64", what));
       f.accounts = {a};
+      f.values = {{"balance_after", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max),
+                   Dec(static_cast<unsigned __int128>(acc.balance) + amount)}};
       return false;
     }
     acc.balance += amount;
@@ -212,7 +229,8 @@ class Executor {
       fees += out_->fees - before;
     }
     if (fees > UINT64_MAX) {
-      Add("amount-overflow", "Σ fees ≤ 2^64-1", "overflows", "the block's total fees overflow u64");
+      Add("amount-overflow", "Σ fees ≤ 2^64-1", "overflows", "the block's total fees overflow u64").values = {
+          {"block_fees", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max), Dec(fees)}};
       out_->fees = UINT64_MAX;
     }
     if (h.height >= 1) {

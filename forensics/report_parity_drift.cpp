@@ -195,6 +195,10 @@ std::string RenderParityDriftText(const ParityDriftReport& r) {
   return o;
 }
 
+// Integers (cli.md): this document holds no amounts; its integers are counts (comparisons, matches,
+// drifts, failures, events), line numbers, byte offsets and heights, far below 2^53, so they stay
+// numbers. Metric values are Prometheus floats and stay doubles. An amount added here goes through
+// JsonWriter::Amount.
 std::string RenderParityDriftJson(const ParityDriftReport& r, const ReportStamp& stamp) {
   JsonWriter w;
   w.BeginObject();

@@ -8,9 +8,11 @@
 namespace forensics {
 namespace {
 
-std::string SignedDelta(uint64_t recorded, uint64_t replayed) {
-  return I128ToString(static_cast<__int128>(recorded) - static_cast<__int128>(replayed));
+__int128 Delta(uint64_t recorded, uint64_t replayed) {
+  return static_cast<__int128>(recorded) - static_cast<__int128>(replayed);
 }
+
+std::string SignedDelta(uint64_t recorded, uint64_t replayed) { return I128ToString(Delta(recorded, replayed)); }
 
 std::string TxList(const std::vector<size_t>& txs) {
   if (txs.empty()) return "—";
@@ -28,6 +30,12 @@ void WriteFinding(JsonWriter& w, const Finding& f) {
   w.Key("height").Uint(f.height);
   w.Field("expected", f.expected);
   w.Field("actual", f.actual);
+  w.Key("values").BeginArray();
+  for (const FindingValue& v : f.values) {
+    w.BeginObject().Field("name", v.name).Field("unit", ValueUnitName(v.unit)).Field("relation", ValueRelationName(v.relation));
+    w.Field("expected", v.expected).Field("actual", v.actual).EndObject();
+  }
+  w.EndArray();
   w.Field("detail", f.detail);
   w.Key("tx_index");
   if (f.tx_index) w.Uint(*f.tx_index); else w.Null();
@@ -39,15 +47,19 @@ void WriteFinding(JsonWriter& w, const Finding& f) {
   w.EndObject();
 }
 
+void WriteAccount(JsonWriter& w, const Account& a) {
+  w.BeginObject().Key("balance").Amount(a.balance).Key("nonce").Amount(a.nonce).EndObject();
+}
+
 void WriteSupplyRow(JsonWriter& w, const SupplyRow& s) {
   w.BeginObject();
   w.Key("height").Uint(s.height);
-  w.Key("supply_before").Uint128(s.supply_before);
-  w.Key("supply_after").Uint128(s.supply_after);
-  w.Key("reward").Uint(s.reward);
-  w.Key("fees").Uint(s.fees);
-  w.Key("dust").Uint(s.dust);
-  w.Key("surplus").Int128(s.surplus);
+  w.Key("supply_before").Amount(s.supply_before);
+  w.Key("supply_after").Amount(s.supply_after);
+  w.Key("reward").Amount(s.reward);
+  w.Key("fees").Amount(s.fees);
+  w.Key("dust").Amount(s.dust);
+  w.Key("surplus").SignedAmount(s.surplus);
   w.Field("source", s.recorded ? "recorded" : "replayed");
   w.EndObject();
 }
@@ -187,6 +199,10 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
   return o;
 }
 
+// Integers (cli.md): balances, nonces, supplies, rewards, fees, dust, gas and their differences can
+// pass 2^53 and are written as strings of decimal digits (JsonWriter::Amount / SignedAmount, and
+// the `values` of findings); heights, transaction indices and counts of blocks, transactions,
+// findings, events and lines stay numbers.
 std::string RenderStateViolationJson(const StateViolationReport& r, const ReportStamp& stamp) {
   JsonWriter w;
   w.BeginObject();
@@ -239,17 +255,14 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
     for (const AccountDiff& d : b.diffs) {
       w.BeginObject();
       w.Field("address", d.address.Hex());
-      w.Key("replayed").BeginObject().Key("balance").Uint(d.replayed.balance).Key("nonce").Uint(d.replayed.nonce).EndObject();
+      w.Key("replayed");
+      WriteAccount(w, d.replayed);
       w.Key("recorded");
-      if (d.recorded) {
-        w.BeginObject().Key("balance").Uint(d.recorded->balance).Key("nonce").Uint(d.recorded->nonce).EndObject();
-      } else {
-        w.Null();
-      }
-      w.Key("node_holds").BeginObject().Key("balance").Uint(d.recorded_or_previous.balance)
-          .Key("nonce").Uint(d.recorded_or_previous.nonce).EndObject();
-      w.Key("balance_delta").Raw(SignedDelta(d.recorded_or_previous.balance, d.replayed.balance));
-      w.Key("nonce_delta").Raw(SignedDelta(d.recorded_or_previous.nonce, d.replayed.nonce));
+      if (d.recorded) WriteAccount(w, *d.recorded); else w.Null();
+      w.Key("node_holds");
+      WriteAccount(w, d.recorded_or_previous);
+      w.Key("balance_delta").SignedAmount(Delta(d.recorded_or_previous.balance, d.replayed.balance));
+      w.Key("nonce_delta").SignedAmount(Delta(d.recorded_or_previous.nonce, d.replayed.nonce));
       w.Key("touched_by_txs").BeginArray();
       for (size_t t : d.touched_by) w.Uint(t);
       w.EndArray();
@@ -286,6 +299,8 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
   } else {
     w.Null();
   }
+  // Every later finding the replay kept (never cut to report.md's --later-cap); beyond
+  // kMaxLaterFindings they are only counted, and `not_listed` says how many are missing.
   w.Key("later_findings").BeginArray();
   for (const LaterFinding& lf : r.later) {
     w.BeginObject();
@@ -304,6 +319,12 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
   w.Key("later_findings_summary").BeginObject();
   w.Key("total").Uint(r.later_total).Key("consequences").Uint(r.later_consequences);
   w.Key("independent").Uint(r.later_independent).Key("listed").Uint(r.later.size());
+  w.Key("not_listed").Uint(r.later_total - r.later.size());
+  w.Key("not_listed_reason");
+  if (r.later.size() < r.later_total)
+    w.String(fmt::format("the replay keeps at most {} later findings in memory; the counts include every one", kMaxLaterFindings));
+  else
+    w.Null();
   w.EndObject();
   w.Key("supply").BeginArray();
   for (const SupplyRow& s : r.supply) WriteSupplyRow(w, s);
@@ -442,13 +463,19 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
                          "independent. The replay went on from the replayed state; a consequence names its link (an "
                          "account that still differs from the node's, or a state that has not matched it since).\n\n",
                          r.later_total, r.first_bad ? r.first_bad->height : 0, r.later_consequences, r.later_independent));
+    const size_t listed = std::min(r.later.size(), r.markdown_later_cap);
     std::vector<std::vector<std::string>> rows;
-    for (const LaterFinding& lf : r.later)
+    for (size_t i = 0; i < listed; ++i) {
+      const LaterFinding& lf = r.later[i];
       rows.push_back({fmt::format("{}", lf.finding.height), fmt::format("`{}`", lf.finding.code),
                       lf.consequence ? "consequence" : "**independent**", Cell(lf.why), Cell(lf.finding.detail)});
+    }
     doc.Table({"Height", "Finding", "Label", "Why", "Detail"}, std::move(rows));
-    if (r.later.size() < r.later_total)
-      doc.Text(fmt::format("\n_Only the first {} of {} later findings are listed._\n", r.later.size(), r.later_total));
+    if (listed < r.later_total)
+      doc.Text(fmt::format("\n_Only the first {} of {} later findings are listed here; report.json lists {}._\n", listed,
+                           r.later_total,
+                           r.later.size() == r.later_total ? "every one"
+                                                           : fmt::format("the first {} (the replay keeps no more)", r.later.size())));
   }
   if (!r.supply.empty()) {
     doc.Text("\n### Supply near the break\n\n");

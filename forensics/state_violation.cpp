@@ -208,6 +208,7 @@ class Replay {
   void Run() {
     report_->profile = profile_;
     report_->signatures_checked = options_.verify_signatures;
+    report_->markdown_later_cap = options_.later_cap;
     const unsigned threads = options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
     start_ = Clock::now();
     last_progress_ = start_;
@@ -556,7 +557,7 @@ class Replay {
       if (!lf.consequence) AddIndependent(height, id, f.code);
       ++report_->later_total;
       (lf.consequence ? report_->later_consequences : report_->later_independent) += 1;
-      if (report_->later.size() < options_.later_cap) {
+      if (report_->later.size() < kMaxLaterFindings) {
         lf.finding = std::move(f);
         report_->later.push_back(std::move(lf));
       }

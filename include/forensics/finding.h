@@ -12,6 +12,47 @@
 
 namespace forensics {
 
+// What a FindingValue measures, and so how its strings read: wei, gas, nonce, height and
+// transactions are decimal digits (a '-' first for a negative difference); hash is 64 hex digits;
+// signature is "valid" or "invalid".
+enum class ValueUnit { kWei, kGas, kNonce, kHeight, kTransactions, kHash, kSignature };
+
+// How the chain's value must relate to the rules' for the rule to hold: actual = expected,
+// actual ≥ expected (a floor) or actual ≤ expected (a ceiling).
+enum class ValueRelation { kEqual, kAtLeast, kAtMost };
+
+// One quantity a finding compares, for scripts, beside the prose of Finding::expected and ::actual.
+// The strings are exact (a sum that overflows u64 is given in full, not saturated).
+struct FindingValue {
+  std::string name;  // what is compared: "balance", "fee", "state_root", …
+  ValueUnit unit = ValueUnit::kWei;
+  ValueRelation relation = ValueRelation::kEqual;
+  std::string expected;  // what the rules (the replay) say
+  std::string actual;    // what the chain data says
+};
+
+constexpr std::string_view ValueUnitName(ValueUnit u) {
+  switch (u) {
+    case ValueUnit::kWei: return "wei";
+    case ValueUnit::kGas: return "gas";
+    case ValueUnit::kNonce: return "nonce";
+    case ValueUnit::kHeight: return "height";
+    case ValueUnit::kTransactions: return "transactions";
+    case ValueUnit::kHash: return "hash";
+    case ValueUnit::kSignature: return "signature";
+  }
+  return "";
+}
+
+constexpr std::string_view ValueRelationName(ValueRelation r) {
+  switch (r) {
+    case ValueRelation::kEqual: return "=";
+    case ValueRelation::kAtLeast: return ">=";
+    case ValueRelation::kAtMost: return "<=";
+  }
+  return "";
+}
+
 struct Finding {
   BlockHeight height = 0;
   std::string code;      // "state-root-mismatch"
@@ -22,6 +63,7 @@ struct Finding {
   std::optional<size_t> tx_index;
   std::optional<Hash32> tx_hash;
   std::vector<Address> accounts;  // accounts involved, for consequence tracking and reports
+  std::vector<FindingValue> values;  // the compared quantities, where the check has them as numbers or hashes
 };
 
 // The upstream error name and code for a finding code, or "" (chain.md §2).

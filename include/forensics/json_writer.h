@@ -1,5 +1,10 @@
 // JsonWriter: deterministic, pretty-printed JSON output (two-space indent, keys in call order,
 // strings escaped per RFC 8259, invalid UTF-8 replaced by U+FFFD).
+//
+// Integers: most JSON readers (JavaScript, jq) hold numbers as doubles, exact only up to 2^53. A value
+// that can pass that (an amount, balance, supply, fee, nonce or gas, and their signed differences) is
+// written with Amount / SignedAmount as a string of decimal digits; Uint and Int are for values that
+// stay far below it (heights, counts, indices, line numbers, byte sizes and offsets).
 #ifndef FORENSICS_JSON_WRITER_H_
 #define FORENSICS_JSON_WRITER_H_
 
@@ -24,8 +29,12 @@ class JsonWriter {
   JsonWriter& String(std::string_view s);
   JsonWriter& Uint(uint64_t v);
   JsonWriter& Int(int64_t v);
-  JsonWriter& Uint128(unsigned __int128 v);  // exact decimal; as a number
-  JsonWriter& Int128(__int128 v);
+  // "18446744073709551615": an integer that can exceed 2^53, as a string of decimal digits.
+  JsonWriter& Amount(unsigned __int128 v);
+  // "-123" / "123": a signed one (a delta, a surplus), '-' before the digits when negative.
+  JsonWriter& SignedAmount(__int128 v);
+  // A bare 128-bit decimal number, for the chain export format (chain.md §5), never in reports.
+  JsonWriter& Uint128(unsigned __int128 v);
   JsonWriter& Double(double v);  // shortest round-trip form; non-finite → null
   JsonWriter& Bool(bool v);
   JsonWriter& Null();

@@ -53,7 +53,7 @@ struct StateViolationOptions {
   std::optional<Profile> profile;
   bool verify_signatures = true;
   unsigned threads = 0;  // signature workers; 0 = all cores
-  size_t later_cap = 50;  // later findings listed (all are counted)
+  size_t later_cap = 50;  // later findings report.md lists (the JSON lists every one kept)
   double time_budget_seconds = 0;  // 0 = none; else stop cleanly and mark the result partial
   // When set and true, stop at the next block or log batch as a spent budget does (the CLI sets it on
   // SIGINT or SIGTERM). Must outlive the analysis.
@@ -66,6 +66,9 @@ struct StateViolationOptions {
   size_t timeline_events = 25;                // events listed before and after the anchor
   bool measure_phases = false;  // fill StateViolationReport::phase_times (a few clock reads per block)
 };
+
+// Later findings a report keeps; beyond them they are only counted (and the JSON says how many).
+inline constexpr size_t kMaxLaterFindings = 200000;
 
 // What ties a later finding to an earlier fault: a consequence has a link that can be checked.
 enum class CauseLink {
@@ -191,7 +194,10 @@ struct StateViolationReport {
   std::vector<FaultBlock> faults;  // the first bad block, then each later block with an independent finding
   bool faults_truncated = false;   // more than kMaxFaultBlocks blocks had one
   std::optional<ReorgTarget> reorg;
-  std::vector<LaterFinding> later;  // capped
+  // Every later finding in order, up to kMaxLaterFindings (a memory bound); later_total and the two
+  // counts below count all of them.
+  std::vector<LaterFinding> later;
+  size_t markdown_later_cap = 50;  // how many of them report.md lists (StateViolationOptions::later_cap)
   uint64_t later_total = 0, later_consequences = 0, later_independent = 0;
   std::vector<SupplyRow> supply;  // near the break (or the last blocks when clean)
   std::optional<FocusBlock> focus;
