@@ -26,6 +26,9 @@ struct RenderedReport {
 int EmitReport(const Common& common, const RenderedReport& report);
 // True when progress should be shown on stderr.
 bool ShowProgress(bool forced);
+// InvalidArgument when more than one input of the command line is "-": standard input can be
+// read as one input only.
+Status CheckStandardInputOnce(const Parsed& parsed);
 
 }  // namespace forensics::cli
 

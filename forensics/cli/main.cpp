@@ -9,8 +9,9 @@
 int main(int argc, char** argv) {
   using namespace forensics::cli;
   auto parsed = ParseCommandLine(argc, argv);
-  if (!parsed) {
-    fmt::print(stderr, "forensics: {}\nTry 'forensics --help'.\n", parsed.error().message());
+  forensics::Status usage = parsed ? CheckStandardInputOnce(*parsed) : parsed.error();
+  if (!usage.ok()) {
+    fmt::print(stderr, "forensics: {}\nTry 'forensics --help'.\n", usage.message());
     return kExitUsage;
   }
   if (forensics::Status env = forensics::sha256::EnvironmentStatus(); !env.ok())
