@@ -126,17 +126,18 @@ void CheckSameAnswer(const Run& regular, const std::vector<std::string>& regular
   }
 }
 
-// Unblocks a reader stuck opening `fifo` after 60 s (by opening it for writing once and closing it),
-// so that a reader that would wait for a second writer fails the test instead of hanging it.
+// Every 60 s, unblocks a reader stuck opening `fifo` (by opening it for writing and closing it, which
+// fails at once when nobody is reading), so that a reader that would wait for a second writer fails
+// the test instead of hanging it.
 class FifoWatchdog {
  public:
   explicit FifoWatchdog(std::string fifo)
       : thread_([this, fifo = std::move(fifo)] {
           std::unique_lock<std::mutex> lock(mu_);
-          if (cv_.wait_for(lock, std::chrono::seconds(60), [this] { return done_; })) return;
-          lock.unlock();
-          int fd = ::open(fifo.c_str(), O_WRONLY);
-          if (fd >= 0) ::close(fd);
+          while (!cv_.wait_for(lock, std::chrono::seconds(60), [this] { return done_; })) {
+            int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+            if (fd >= 0) ::close(fd);
+          }
         }) {}
   ~FifoWatchdog() {
     {
