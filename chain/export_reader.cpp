@@ -6,7 +6,6 @@
 #include <simdjson.h>
 
 #include <cstring>
-#include <filesystem>
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
@@ -484,9 +483,7 @@ class ExportReader final : public ChainSource {
   // last snapshot at or below it. Next() then skips every line before that snapshot undecoded, but
   // the line just before it, which holds the snapshot's block (its header comes with the snapshot).
   Status SeekToSnapshotAtOrBelow(BlockHeight h) override {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(lines_->path(), ec))
-      return Status::NotSupported(fmt::format("{}: not a regular file, so it cannot be read twice", lines_->path()));
+    // A pipe or FIFO was copied once to a private file (input_spool.h); opening its name again reads the copy.
     auto scan = LineReader::Open(lines_->path(), options_);
     if (!scan) return scan.error();
     std::optional<Seek> best;

@@ -23,6 +23,7 @@
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
+#include "forensics/input_spool.h"
 #include "forensics/line_reader.h"
 #include "forensics/parity.h"
 #include "forensics/sha256.h"
@@ -611,8 +612,14 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
   // 2. Metrics.
   bool metrics_read = false;
   if (options.metrics_path) {
-    std::ifstream in(*options.metrics_path, std::ios::binary);
-    if (!in) {
+    auto readable = ReadablePath(*options.metrics_path);
+    std::ifstream in;
+    if (readable) in.open(*readable, std::ios::binary);
+    if (!readable) {
+      r.warnings.push_back(fmt::format("--metrics {}: cannot be read: {}", *options.metrics_path,
+                                       readable.error().message()));
+      damaged = true;
+    } else if (!in) {
       r.warnings.push_back(fmt::format("--metrics {}: cannot be read", *options.metrics_path));
       damaged = true;
     } else {

@@ -33,6 +33,7 @@
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
+#include "forensics/input_spool.h"
 #include "forensics/state_root.h"
 
 namespace forensics {
@@ -827,7 +828,9 @@ Result<InputFile> DescribeInput(const std::string& path) {
     }
     std::sort(files.begin(), files.end());
   } else {
-    files.push_back(path);
+    auto readable = ReadablePath(path);  // the bytes a reader of a pipe or "-" read
+    if (!readable) return readable.error();
+    files.push_back(*readable);
   }
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
@@ -839,7 +842,7 @@ Result<InputFile> DescribeInput(const std::string& path) {
     if (!is && dir) continue;  // removed by the node (compaction) since the listing
     if (!is) {
       EVP_MD_CTX_free(ctx);
-      return Status::IoError(fmt::format("{}: cannot open", f.string()));
+      return Status::IoError(fmt::format("{}: cannot open", path));
     }
     while (is) {
       is.read(buf.data(), static_cast<std::streamsize>(buf.size()));

@@ -185,3 +185,28 @@ TEST_CASE("a consequence names the account that still differs, until the state m
   }
   CHECK(account_link);
 }
+
+TEST_CASE("from a snapshot through a pipe the verdict covers what it does from the file", "[scope]") {
+  TempDir dir;
+  const std::string chain = dir.File("c.ndjson");
+  REQUIRE(GenerateChain(Chain(chain, 300, {Fault{FaultKind::kInflation, 120}}, 100)).has_value());
+  auto run = [&](const std::string& input) {
+    const std::string cmd = "exec timeout 60 '" FORENSICS_BINARY "' --issue state-violation --skip-signatures --from 250 "
+                            "--format json --chain " + input + " 2>/dev/null";
+    std::string out;
+    FILE* p = popen(("/bin/bash -c \"" + cmd + "\"").c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    pclose(p);
+    return out;
+  };
+  for (const std::string& input : {"'" + chain + "'", "<(cat '" + chain + "')"}) {
+    INFO(input);
+    const std::string json = run(input);
+    CHECK_THAT(json, Catch::Contains(R"("verdict": "clean")"));
+    CHECK_THAT(json, Catch::Contains(R"("replayed": [{"first": 201, "last": 299}])") ||
+                         Catch::Contains("\"first\": 201,"));
+    CHECK_THAT(json, Catch::Contains(R"("root_check": "matches")"));
+  }
+}

@@ -21,6 +21,8 @@
 #include <new>
 #include <utility>
 
+#include "forensics/input_spool.h"
+
 namespace forensics::io {
 namespace {
 
@@ -103,7 +105,9 @@ struct FileDecoder::GzipState {
 };
 
 Result<std::unique_ptr<FileDecoder>> FileDecoder::Open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  auto readable = ReadablePath(path);
+  if (!readable) return readable.error();
+  int fd = ::open(readable->c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(path + ": " + std::strerror(errno));
   struct stat st;
   if (::fstat(fd, &st) != 0) {

@@ -55,7 +55,8 @@ MemberKind SniffMember(const unsigned char* p, size_t n);
 //     at the end of the file.
 class FileDecoder final : public ByteSource {
  public:
-  // IoError if `path` cannot be opened or is a directory.
+  // IoError if `path` cannot be opened or is a directory. An input that can be read only once
+  // (a pipe, FIFO, "-") is read from its copy (input_spool.h); issues name `path`.
   static Result<std::unique_ptr<FileDecoder>> Open(const std::string& path);
   ~FileDecoder() override;
 

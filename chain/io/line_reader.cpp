@@ -424,7 +424,6 @@ bool LineReaderImpl::NextBlock(LineBlock* block, size_t max_bytes, size_t max_li
 
 Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
                                                      const LineReaderOptions& options) {
-  if (path == "-") return Status::NotSupported("reading standard input (\"-\") is not supported");
   auto decoder = io::FileDecoder::Open(path);
   if (!decoder.has_value()) return decoder.error();
   std::unique_ptr<io::ByteSource> source = std::move(decoder).value();

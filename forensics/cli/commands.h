@@ -31,6 +31,9 @@ struct RenderedReport {
 int EmitReport(const Common& common, const RenderedReport& report);
 // True when progress should be shown on stderr.
 bool ShowProgress(bool forced);
+// InvalidArgument when more than one input of the command line is "-": standard input can be
+// read as one input only.
+Status CheckStandardInputOnce(const Parsed& parsed);
 
 // Catches SIGINT and SIGTERM once (stop_signals.cpp); the flag is set when one arrived.
 const std::atomic<bool>* InstallStopSignals();

@@ -1,9 +1,13 @@
 // Helpers shared by the commands.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "forensics/input_spool.h"
 #include "forensics/report.h"
 #include "forensics/terminal_text.h"
 #include "output.h"
@@ -40,5 +44,26 @@ int EmitReport(const Common& common, const RenderedReport& r) {
 }
 
 bool ShowProgress(bool forced) { return forced || ::isatty(STDERR_FILENO); }
+
+Status CheckStandardInputOnce(const Parsed& parsed) {
+  std::vector<std::string> inputs;
+  auto add = [&](const std::vector<std::string>& paths) { inputs.insert(inputs.end(), paths.begin(), paths.end()); };
+  switch (parsed.kind) {
+    case Parsed::Kind::kStateViolation:
+      inputs.push_back(parsed.state_violation.options.chain_path);
+      add(parsed.state_violation.options.log_files);
+      break;
+    case Parsed::Kind::kParityDrift:
+      add(parsed.parity_drift.options.log_files);
+      if (parsed.parity_drift.options.chain_path) inputs.push_back(*parsed.parity_drift.options.chain_path);
+      if (parsed.parity_drift.options.metrics_path) inputs.push_back(*parsed.parity_drift.options.metrics_path);
+      break;
+    case Parsed::Kind::kImport: add(parsed.import.exports); break;
+    default: break;
+  }
+  if (std::count(inputs.begin(), inputs.end(), kStandardInput) > 1)
+    return Status::InvalidArgument("\"-\" (standard input) is given as more than one input; it can be read once");
+  return Status::Ok();
+}
 
 }  // namespace forensics::cli

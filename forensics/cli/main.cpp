@@ -10,8 +10,9 @@ namespace {
 int Run(int argc, char** argv) {
   using namespace forensics::cli;
   auto parsed = ParseCommandLine(argc, argv);
-  if (!parsed) {
-    PrintError(fmt::format("forensics: {}\nTry 'forensics --help'.\n", parsed.error().message()));
+  forensics::Status usage = parsed ? CheckStandardInputOnce(*parsed) : parsed.error();
+  if (!usage.ok()) {
+    PrintError(fmt::format("forensics: {}\nTry 'forensics --help'.\n", usage.message()));
     return kExitUsage;
   }
   if (forensics::Status env = forensics::sha256::EnvironmentStatus(); !env.ok())

@@ -69,7 +69,8 @@ struct LineBlock {
 
 class LineReader {
  public:
-  // Opens `path` ("-" is not supported). IoError if it cannot be opened.
+  // Opens `path`; "-" is standard input, and a pipe, FIFO or "-" is read from its copy
+  // (input_spool.h), so it may be opened again. IoError if it cannot be opened.
   static Result<std::unique_ptr<LineReader>> Open(const std::string& path,
                                                   const LineReaderOptions& options = {});
   virtual ~LineReader() = default;
