@@ -16,6 +16,7 @@
 #include "forensics/codec.h"
 #include "forensics/sha256.h"
 #include "io_fixtures.h"
+#include "store/store_format.h"
 
 namespace forensics {
 namespace {
@@ -843,7 +844,8 @@ TEST_CASE("undecodable or missing records inside a store stop reading with the s
   };
   const std::string cut = GENERATE(std::string("truncated block"), std::string("garbage block"),
                                    std::string("missing transaction"), std::string("truncated transaction"),
-                                   std::string("missing snapshot chunk"), std::string("garbage state changes"));
+                                   std::string("missing snapshot chunk"), std::string("garbage state changes"),
+                                   std::string("huge transaction count"), std::string("huge snapshot account count"));
   std::string expect;
   {
     Primary p(db);
@@ -853,6 +855,20 @@ TEST_CASE("undecodable or missing records inside a store stop reading with the s
       v = cut == "truncated block" ? v.substr(0, v.size() / 2) : std::string(v.size(), '\xff');
       REQUIRE(p.db->Put({}, p.cf("blocks"), key(6), v).ok());
       expect = db + " block 6: undecodable block value";
+    } else if (cut == "huge transaction count") {
+      // The value ends with varint(2 transactions) and varint(0 missing fields): claim 2^32 - 1.
+      REQUIRE(p.db->Get({}, p.cf("blocks"), key(6), &v).ok());
+      REQUIRE(v.substr(v.size() - 2) == std::string("\x02\x00", 2));
+      v = v.substr(0, v.size() - 2) + std::string("\xff\xff\xff\xff\x0f\x00", 6);
+      REQUIRE(p.db->Put({}, p.cf("blocks"), key(6), v).ok());
+      expect = db + " block 6: transaction 2 of 4294967295 is missing";
+    } else if (cut == "huge snapshot account count") {
+      // A consistent header claiming 2^40 accounts in 2^28 chunks, over the one chunk present.
+      const uint64_t claimed = uint64_t{1} << 40;
+      REQUIRE(p.db->Put({}, p.cf("snapshots"), key(10),
+                        store::EncodeSnapshotHeader(claimed, static_cast<uint32_t>(claimed / store::kSnapshotChunkAccounts)))
+                  .ok());
+      expect = db + " snapshot 10: account chunk 1 of 268435456 is missing";
     } else if (cut == "missing transaction") {
       REQUIRE(p.db->Delete({}, p.cf("transactions"), key(6, 1)).ok());
       expect = db + " block 6: transaction 1 of 2 is missing";

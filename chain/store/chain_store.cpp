@@ -216,7 +216,8 @@ class StoreSource final : public ChainSource {
     if (n_txs > 0) {
       std::string key = U64U32Key(h, 0);
       if (!txs_->Valid() || txs_->key() != rocksdb::Slice(key)) txs_->Seek(key);
-      b->txs.resize(n_txs);
+      // The count comes from the value: memory grows with the transactions found, not with the claim.
+      b->txs.reserve(std::min<uint32_t>(n_txs, kMaxReserve));
       for (uint32_t i = 0; i < n_txs; ++i) {
         key = U64U32Key(h, i);
         if (!txs_->Valid() || txs_->key() != rocksdb::Slice(key)) {
@@ -225,7 +226,7 @@ class StoreSource final : public ChainSource {
                                                 where, i, n_txs));
         }
         FORENSICS_RETURN_IF_ERROR(
-            store::DecodeTx(ToView(txs_->value()), fmt::format("{} transaction {}", where, i), &b->txs[i]));
+            store::DecodeTx(ToView(txs_->value()), fmt::format("{} transaction {}", where, i), &b->txs.emplace_back()));
         txs_->Next();
       }
     }
@@ -252,7 +253,7 @@ class StoreSource final : public ChainSource {
     uint32_t n_chunks = 0;
     FORENSICS_RETURN_IF_ERROR(store::DecodeSnapshotHeader(ToView(snaps_->value()), where, &n_accounts, &n_chunks));
     s->height = h;
-    s->accounts.reserve(n_accounts);
+    s->accounts.reserve(std::min<uint64_t>(n_accounts, kMaxReserve));  // a claim, checked against the chunks below
     snaps_->Next();
     for (uint32_t c = 0; c < n_chunks; ++c) {
       if (!snaps_->Valid() || snaps_->key() != rocksdb::Slice(U64U32Key(h, c))) {
@@ -273,6 +274,7 @@ class StoreSource final : public ChainSource {
   }
 
   static std::string_view ToView(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+  static constexpr uint32_t kMaxReserve = 1u << 16;  // entries reserved up front for a count read from a value
 
   std::unique_ptr<store::StoreDb> db_;
   ChainMeta meta_;
