@@ -2,6 +2,9 @@
 // read-only guarantee, a concurrent writer, and damaged or foreign directories.
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -949,6 +952,53 @@ TEST_CASE("state-violation analysis of a store equals that of its export, and --
   if (faulty) {
     REQUIRE(across.first_bad.has_value());
     CHECK(across.first_bad->height == 210u);
+  }
+}
+
+}  // namespace forensics
+
+namespace forensics {
+
+TEST_CASE("a store that cannot be read is unreadable with the system's reason, an empty MANIFEST is damage",
+          "[chain_store]") {
+  TempDir tmp;
+  TestChain chain = TestChain::Make(12);
+  const std::string db = tmp.File("db");
+  REQUIRE(Import({tmp.Write("chain.ndjson", chain.Text())}, db).ok());
+  SECTION("no permission to read the directory") {
+    if (::geteuid() != 0) {
+      WARN("not root: cannot drop to another user to read without permission");
+      return;
+    }
+    REQUIRE(::chmod(fs::path(db).parent_path().c_str(), 0755) == 0);
+    REQUIRE(::chmod(db.c_str(), 0) == 0);
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      // As nobody: 0 = IoError naming the directory and the system's reason, else what went wrong.
+      if (::setuid(65534) != 0) _exit(10);
+      auto src = OpenChainStore(db, std::nullopt);
+      if (src) _exit(11);
+      const std::string m = src.error().message();
+      _exit(src.error().code() != Status::Code::kIoError ? 12
+            : m.find(db) == std::string::npos || m.find("Permission denied") == std::string::npos ? 13
+                                                                                                  : 0);
+    }
+    int rc = 0;
+    REQUIRE(waitpid(pid, &rc, 0) == pid);
+    ::chmod(db.c_str(), 0755);
+    REQUIRE(WIFEXITED(rc));
+    CHECK(WEXITSTATUS(rc) == 0);
+  }
+  SECTION("an empty MANIFEST") {
+    std::ifstream current(db + "/CURRENT");
+    std::string manifest;
+    REQUIRE(std::getline(current, manifest));
+    std::ofstream(db + "/" + manifest, std::ios::trunc);
+    auto src = OpenChainStore(db, std::nullopt);
+    REQUIRE_FALSE(src.has_value());
+    CHECK(src.error().code() == Status::Code::kCorruption);
+    CHECK_THAT(src.error().message(), Catch::Contains(manifest + " is empty"));
   }
 }
 

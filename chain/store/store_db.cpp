@@ -13,8 +13,13 @@
 #include <rocksdb/table.h>
 #include <rocksdb/file_system.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <filesystem>
 
 namespace forensics::store {
@@ -233,10 +238,41 @@ Status StoreDb::LoadMeta(bool require_chain) {
   return Status::Ok();
 }
 
+namespace {
+
+// Existence and permission as the system reports them: a directory that cannot be searched is not
+// "missing" or "not a store", it is unreadable.
+Status CheckReadableDirectory(const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) {
+    const int e = errno;
+    if (e == ENOENT) return Status::NotFound(fmt::format("{}: no such directory", dir));
+    return Status::IoError(fmt::format("{}: cannot read the store: {}", dir, std::strerror(e)));
+  }
+  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(fmt::format("{}: not a directory", dir));
+  if (::access(dir.c_str(), R_OK | X_OK) != 0)
+    return Status::IoError(fmt::format("{}: cannot read the store: {}", dir, std::strerror(errno)));
+  return Status::Ok();
+}
+
+// CURRENT names the MANIFEST; an empty one is damage, not a database of another kind.
+Status CheckManifest(const std::string& dir) {
+  std::ifstream current(fs::path(dir) / "CURRENT");
+  std::string name;
+  if (!std::getline(current, name) || name.empty()) return Status::Ok();  // RocksDB says what is wrong
+  std::error_code ec;
+  const auto size = fs::file_size(fs::path(dir) / name, ec);
+  if (!ec && size == 0)
+    return Status::Corruption(fmt::format("{}: damaged chain store: {} is empty (restore the store or re-import it)", dir, name));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<StoreDb>> StoreDb::OpenForReading(const std::string& dir) {
   std::error_code ec;
-  if (!fs::exists(dir, ec)) return Status::NotFound(fmt::format("{}: no such directory", dir));
-  if (!fs::is_directory(dir, ec)) return Status::InvalidArgument(fmt::format("{}: not a directory", dir));
+  FORENSICS_RETURN_IF_ERROR(CheckReadableDirectory(dir));
+  FORENSICS_RETURN_IF_ERROR(CheckManifest(dir));
   if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
     const bool empty = fs::is_empty(dir, ec);
     return Status::NotFound(fmt::format("{}: not a chain store: {}", dir,
