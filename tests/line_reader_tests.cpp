@@ -451,5 +451,30 @@ TEST_CASE("nonexistent file is an IoError", "[line_reader]") {
   CHECK(dir_reader.error().code() == Status::Code::kIoError);
 }
 
+TEST_CASE("an over-long CRLF line has the same length whichever buffer or chunk the CR ends", "[line_reader]") {
+  TempDir dir;
+  // Lines of 5119 bytes and their CR: at every chunk size below, some CR is the last byte of a chunk.
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += std::string(5119 + static_cast<size_t>(i), 'a') + "\r\n" + "short\n";
+  const std::string path = dir.File("crlf.log");
+  std::ofstream(path, std::ios::binary) << text;
+  LineReaderOptions plain;
+  plain.max_line_bytes = 4096;
+  const ReadAll want = ReadFile(path, plain);
+  REQUIRE(want.issues.size() == 40);
+  for (size_t i = 0; i < want.issues.size(); ++i)
+    CHECK_THAT(want.issues[i].what, Catch::StartsWith("line of " + std::to_string(5119 + i) + " bytes"));
+  for (size_t chunk : {16, 32, 48, 4096, 5120}) {
+    INFO("chunk " << chunk);
+    LineReaderOptions threaded = plain;
+    threaded.decode_in_background = true;
+    threaded.background_chunk_bytes = chunk;
+    const ReadAll got = ReadFile(path, threaded);
+    CHECK(got.lines == want.lines);
+    REQUIRE(got.issues.size() == want.issues.size());
+    for (size_t i = 0; i < got.issues.size(); ++i) CHECK(got.issues[i].what == want.issues[i].what);
+  }
+}
+
 }  // namespace
 }  // namespace forensics

@@ -166,6 +166,7 @@ class LineReaderImpl final : public LineReader {
   uint64_t skip_number_ = 0;
   uint64_t skip_offset_ = 0;
   uint64_t skip_length_ = 0;
+  bool skip_cr_ = false;  // the last byte skipped was a CR (not counted if a LF follows)
 };
 
 void LineReaderImpl::ReportTooLong(uint64_t number, uint64_t offset, uint64_t length,
@@ -293,13 +294,15 @@ bool LineReaderImpl::Next(Line* line) {
       const char* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
       if (nl != nullptr) {
         skip_length_ += static_cast<uint64_t>(nl - start);
-        if (skip_length_ > 0 && nl > start && nl[-1] == '\r') --skip_length_;
+        // The line's CR may be the last byte of the buffer before this one.
+        if (nl > start ? nl[-1] == '\r' : skip_cr_) --skip_length_;
         begin_ = scan_ = static_cast<size_t>(nl - data()) + 1;
         skipping_ = false;
         ReportTooLong(skip_number_, skip_offset_, skip_length_, false);
         continue;
       }
       skip_length_ += end_ - begin_;
+      if (end_ > begin_) skip_cr_ = data()[end_ - 1] == '\r';
       base_offset_ += end_;
       begin_ = end_ = scan_ = 0;
       if (!Refill()) {
@@ -341,6 +344,7 @@ bool LineReaderImpl::Next(Line* line) {
       skip_number_ = next_number_++;
       skip_offset_ = base_offset_ + begin_;
       skip_length_ = end_ - begin_;
+      skip_cr_ = data()[end_ - 1] == '\r';
       base_offset_ += end_;
       begin_ = end_ = scan_ = 0;
       continue;
