@@ -45,10 +45,10 @@ Run Cli(const std::string& args, const std::string& redirect = "") {
 }
 
 // Every terminal control a hostile log carried in #17.
-const std::string kHostile = std::string("title\x1b]0;forensics: CLEAN\x07 clear\x1b[2J clip\x1b]52;c;ZWNobw==\x07 "
-                                         "link\x1b]8;;http://x\x07 hide\x1b[8m c1\xc2\x9b" "31m raw\x9b" "32m "
-                                         "rlo\xe2\x80\xae lri\xe2\x81\xa6 nul", 128) +
-                             std::string("\0", 1) + " del\x7f end";
+constexpr char kHostileText[] = "title\x1b]0;forensics: CLEAN\x07 clear\x1b[2J clip\x1b]52;c;ZWNobw==\x07 "
+                                "link\x1b]8;;http://x\x07 hide\x1b[8m c1\xc2\x9b" "31m raw\x9b" "32m "
+                                "rlo\xe2\x80\xae lri\xe2\x81\xa6 nul";
+const std::string kHostile = std::string(kHostileText, sizeof kHostileText - 1) + std::string("\0", 1) + " del\x7f end";
 
 void CheckTerminalSafe(const std::string& s) {
   INFO("text: " << forensics::TerminalSafe(s));
