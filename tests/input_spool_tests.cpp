@@ -34,12 +34,7 @@ struct Run {
   std::string out, err;
 };
 
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Slurp(const std::string& p) { return forensics::testing::ReadWholeFile(p); }
 
 std::string Q(const std::string& s) { return "'" + s + "'"; }
 

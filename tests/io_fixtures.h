@@ -85,6 +85,15 @@ inline std::string GzipMember(std::string_view text, int level = 6) {
   return out;
 }
 
+// The whole content of a file ("" when it cannot be read).
+inline std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string s;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) s.append(buf, static_cast<size_t>(in.gcount()));
+  return s;
+}
+
 // `count` numbered lines "<prefix> line <i> ...", each ending in "\n".
 inline std::string NumberedLines(int first, int count, std::string_view prefix = "log") {
   std::string s;

@@ -29,12 +29,7 @@ struct Run {
   std::string out, err;
 };
 
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Slurp(const std::string& p) { return forensics::testing::ReadWholeFile(p); }
 
 // Runs the CLI with `args`; `redirect` replaces the capture of stdout (e.g. "> /dev/full").
 Run Cli(const std::string& args, const std::string& redirect = "") {

@@ -38,12 +38,7 @@ StateViolationReport Analyze(const std::string& path, std::optional<BlockHeight>
   return std::move(*r);
 }
 
-std::string ReadFile(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadFile(const std::string& p) { return forensics::testing::ReadWholeFile(p); }
 
 void WriteFile(const std::string& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 

@@ -22,12 +22,7 @@ using forensics::testing::TempDir;
 
 namespace {
 
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Slurp(const std::string& p) { return forensics::testing::ReadWholeFile(p); }
 
 // A chain whose replay with signatures takes seconds (tens of thousands of signatures).
 std::string LongChain(const TempDir& dir) {
