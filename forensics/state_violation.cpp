@@ -532,14 +532,12 @@ class Replay {
       bad.height = height;
       bad.hash = id;
       bad.source = where;
-      bad.findings = v.findings;
-      bad.diffs = v.diffs;
+      TrackDivergence(height, v);
+      bad.findings = std::move(v.findings);
+      bad.diffs = std::move(v.diffs);
       bad.supply = v.supply;
       if (bad.diffs.empty()) {
-        bool state_finding = std::any_of(bad.findings.begin(), bad.findings.end(), [](const Finding& f) {
-          return f.code == "state-root-mismatch";
-        });
-        if (state_finding)
+        if (HasRootMismatch(bad.findings))
           bad.notes.push_back("the input records no state changes or snapshot for this block, so the per-account "
                               "diff cannot be shown; only the roots differ");
       }
@@ -549,7 +547,6 @@ class Replay {
       report_->first_bad = std::move(bad);
       SetReorgTarget(height, from_snapshot);
       after_bad_rows_ = 0;
-      TrackDivergence(height, v);
       return;
     }
     // After the first bad block: each finding is a consequence through a link, or independent.
@@ -597,9 +594,12 @@ class Replay {
   }
 
   // Whether the replayed state differs from the node's after this block, and which accounts do.
+  static bool HasRootMismatch(const std::vector<Finding>& findings) {
+    return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.code == "state-root-mismatch"; });
+  }
+
   void TrackDivergence(BlockHeight height, const BlockVerdict& v) {
-    const bool root_mismatch = std::any_of(v.findings.begin(), v.findings.end(),
-                                           [](const Finding& f) { return f.code == "state-root-mismatch"; });
+    const bool root_mismatch = HasRootMismatch(v.findings);
     for (const Address& a : v.matched_again) differing_.erase(a);
     for (const AccountDiff& d : v.diffs) differing_.try_emplace(d.address, height);
     if (root_mismatch || !v.diffs.empty()) {

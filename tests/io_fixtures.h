@@ -85,6 +85,25 @@ inline std::string GzipMember(std::string_view text, int level = 6) {
   return out;
 }
 
+// `s` as a JSON string literal, as a test writes one into an export or a log line: quotes, backslashes
+// and C0 controls escaped, every other byte as it is (invalid UTF-8 included).
+inline std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 // The whole content of a file ("" when it cannot be read).
 inline std::string ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

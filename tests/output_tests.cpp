@@ -20,6 +20,7 @@
 #include "io_fixtures.h"
 
 using forensics::testing::TempDir;
+using forensics::testing::JsonString;
 namespace fs = std::filesystem;
 
 namespace {
@@ -55,23 +56,6 @@ void CheckTerminalSafe(const std::string& s) {
   CHECK(s.find('\x9b') == std::string::npos);
   CHECK(s.find("\xe2\x80\xae") == std::string::npos);
   CHECK(s.find("\xe2\x81\xa6") == std::string::npos);
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 // A chain with a violation at 20 and its daemon log.

@@ -18,6 +18,7 @@
 #include "io_fixtures.h"
 
 using forensics::testing::TempDir;
+using forensics::testing::JsonString;
 namespace md = forensics::md;
 
 namespace {
@@ -130,23 +131,6 @@ std::string Slurp(const std::string& p) {
 int Cli(const std::string& args) {
   int rc = std::system(("'" FORENSICS_BINARY "' " + args + " > /dev/null 2>&1").c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace
