@@ -14,8 +14,12 @@ void WriteJsonHead(JsonWriter& w, std::string_view issue, std::string_view verdi
   w.Field("verdict", verdict);
   w.Field("command_line", stamp.command_line);
   w.Key("inputs").BeginArray();
-  for (const InputFile& in : inputs)
-    w.BeginObject().Field("path", in.path).Field("sha256", in.sha256).Field("bytes", in.bytes).EndObject();
+  for (const InputFile& in : inputs) {
+    w.BeginObject().Field("path", in.path).Key("sha256");
+    if (in.hashed) w.String(in.sha256);
+    else w.Null();  // stopped before the end: the bytes field counts what was hashed
+    w.Field("bytes", in.bytes).EndObject();
+  }
   w.EndArray();
   w.Key("warnings").BeginArray();
   for (const auto& s : warnings) w.String(s);
@@ -33,8 +37,12 @@ std::string RenderWithStamp(const md::Document& doc, const ReportStamp& stamp, c
   std::string stamp_text = "\n---\n\n<details><summary>Reproduce</summary>\n\n";
   stamp_text += fmt::format("forensics {}\n\n", md::Escape(stamp.tool_version));
   stamp_text += fence + "sh\n" + stamp.command_line + "\n" + fence + "\n\n";
-  for (const InputFile& in : inputs)
-    stamp_text += fmt::format("- {}: sha256 `{}`, {} bytes\n", md::Escape(in.path), in.sha256, in.bytes);
+  for (const InputFile& in : inputs) {
+    if (in.hashed)
+      stamp_text += fmt::format("- {}: sha256 `{}`, {} bytes\n", md::Escape(in.path), in.sha256, in.bytes);
+    else
+      stamp_text += fmt::format("- {}: not hashed whole (stopped after {} bytes)\n", md::Escape(in.path), in.bytes);
+  }
   stamp_text += "\n</details>\n";
   return doc.Render(md::kGitHubBodyLimit - md::CharCount(stamp_text)) + stamp_text;
 }

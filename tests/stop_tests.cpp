@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -14,6 +15,7 @@
 
 #include "forensics/generate.h"
 #include "forensics/log_events.h"
+#include "forensics/report.h"
 #include "forensics/state_violation.h"
 #include "io_fixtures.h"
 
@@ -157,4 +159,37 @@ TEST_CASE("a second SIGINT ends the run at once", "[stop]") {
   } else {
     CHECK(o.signal == SIGINT);
   }
+}
+
+TEST_CASE("a time budget stops the hashing of the input too, and the report says it was not hashed whole",
+          "[stop]") {
+  TempDir dir;
+  const std::string chain = LongChain(dir);
+  const uint64_t size = std::filesystem::file_size(chain);
+  REQUIRE(size > (4u << 20));
+
+  auto whole = DescribeInput(chain);
+  REQUIRE(whole.has_value());
+  CHECK(whole->hashed);
+  CHECK(whole->bytes == size);
+
+  auto cut = DescribeInput(chain, StopCondition(1e-9, nullptr));
+  REQUIRE(cut.has_value());
+  CHECK_FALSE(cut->hashed);
+  CHECK(cut->sha256.empty());
+  CHECK(cut->bytes < size);
+
+  StateViolationOptions o;
+  o.chain_path = chain;
+  o.time_budget_seconds = 1e-9;
+  auto r = AnalyzeStateViolation(o);
+  REQUIRE(r.has_value());
+  CHECK(r->partial);
+  REQUIRE(r->inputs.size() == 1);
+  CHECK_FALSE(r->inputs[0].hashed);
+  bool warned = false;
+  for (const std::string& w : r->warnings) warned = warned || w.find("was not hashed whole") != std::string::npos;
+  CHECK(warned);
+  const std::string json = RenderStateViolationJson(*r, ReportStamp{});
+  CHECK_THAT(json, Catch::Contains("\"sha256\": null"));
 }

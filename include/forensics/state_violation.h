@@ -19,7 +19,8 @@ namespace forensics {
 struct InputFile {
   std::string path;
   std::string sha256;  // of the file's bytes; for a store directory, of its files in name order
-  uint64_t bytes = 0;
+  uint64_t bytes = 0;  // the bytes hashed: all of them unless `hashed` is false
+  bool hashed = true;  // false: a stop (time budget, signal) came first; sha256 is empty
 };
 
 struct Progress {
@@ -225,7 +226,7 @@ std::string ScopeSentence(const StateViolationReport& report);
 int ExitStatusForVerdict(const std::string& verdict);
 
 // SHA-256 and size of an input (a file, or every file of a directory in name order).
-Result<InputFile> DescribeInput(const std::string& path);
+Result<InputFile> DescribeInput(const std::string& path, const StopCondition& stop = {});
 
 // Resolves a full hash or a hex prefix against known block hashes. NotFound / InvalidArgument
 // (ambiguous, listing the candidates).
