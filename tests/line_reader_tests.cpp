@@ -476,5 +476,36 @@ TEST_CASE("an over-long CRLF line has the same length whichever buffer or chunk 
   }
 }
 
+TEST_CASE("a CRLF line of exactly max_line_bytes is read whichever buffer or chunk its CR ends", "[line_reader]") {
+  TempDir dir;
+  // Filler puts the first long line's CR at the last byte of the reader's first 1 MiB read; the lines
+  // after it, of max_line_bytes and their CRLF, put some CR at the end of a chunk at every size below.
+  const size_t max = 4096;
+  std::string text;
+  const size_t filler = (1u << 20) - 1 - max;
+  while (text.size() + 100 <= filler) text += std::string(99, 'x') + "\n";
+  text += std::string(filler - text.size() - 1, 'y') + "\n";
+  REQUIRE(text.size() == filler);
+  for (int i = 0; i < 40; ++i) text += std::string(max, 'a') + "\r\n" + std::string(static_cast<size_t>(i), 'b') + "\n";
+  const std::string path = dir.File("exact.log");
+  std::ofstream(path, std::ios::binary) << text;
+  LineReaderOptions plain;
+  plain.max_line_bytes = max;
+  const ReadAll want = ReadFile(path, plain);
+  CHECK(want.issues.empty());
+  size_t long_lines = 0;
+  for (const std::string& l : want.lines) long_lines += l.size() == max;
+  CHECK(long_lines == 40);
+  for (size_t chunk : {16, 48, 4097, 4098, 4099, 8195}) {
+    INFO("chunk " << chunk);
+    LineReaderOptions threaded = plain;
+    threaded.decode_in_background = true;
+    threaded.background_chunk_bytes = chunk;
+    const ReadAll got = ReadFile(path, threaded);
+    CHECK(got.issues.empty());
+    CHECK(got.lines == want.lines);
+  }
+}
+
 }  // namespace
 }  // namespace forensics

@@ -264,9 +264,10 @@ bool LineReaderImpl::Refill() {
     Rebase(data(), cap_);
   }
   if (end_ == cap_) {
-    // Room for a partial line of max_line_bytes + 1 bytes, the least that proves it too long.
+    // Room for a partial line of max_line_bytes + 1 bytes, the least that proves it too long, and
+    // one more for a CR that may end a line of max_line_bytes.
     size_t want = std::max(cap_ * 2, cap_ + 1);
-    size_t limit = options_.max_line_bytes == SIZE_MAX ? SIZE_MAX : options_.max_line_bytes + 1;
+    size_t limit = options_.max_line_bytes >= SIZE_MAX - 2 ? SIZE_MAX : options_.max_line_bytes + 2;
     size_t new_cap = std::max(cap_ + 1, std::min(want, limit));
     // No block points into the buffer here (handed_end_ is 0), so it may move.
     char* bigger = static_cast<char*>(std::realloc(data(), new_cap));
@@ -339,7 +340,10 @@ bool LineReaderImpl::Next(Line* line) {
       Deliver(len, len, line);
       return true;
     }
-    if (end_ - begin_ > max) {
+    // A trailing CR may be the line's own, its LF still to come: a line of max bytes and its CRLF fits.
+    size_t partial = end_ - begin_;
+    if (partial > 0 && data()[end_ - 1] == '\r') --partial;
+    if (partial > max) {
       skipping_ = true;
       skip_number_ = next_number_++;
       skip_offset_ = base_offset_ + begin_;
