@@ -9,7 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include "forensics/state_root.h"
 #include "forensics/types.h"
 
 namespace forensics {

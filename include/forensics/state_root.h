@@ -16,12 +16,6 @@
 
 namespace forensics {
 
-struct AccountEntry {
-  Address address;
-  Amount balance = 0;
-  uint64_t nonce = 0;
-};
-
 // The 48-byte leaf message of one account.
 void EncodeStateLeaf(const Address& address, Amount balance, uint64_t nonce, uint8_t out[48]);
 

@@ -52,6 +52,13 @@ using Hash32 = Bytes<32>;
 using Address = Bytes<32>;
 using Signature = Bytes<64>;
 
+// One account's values: what chain data records and what the state root commits to.
+struct AccountEntry {
+  Address address;
+  Amount balance = 0;
+  uint64_t nonce = 0;
+};
+
 // Lowercase hex of any byte range.
 std::string ToHex(std::span<const uint8_t> bytes);
 // Parses even-length hex (upper or lower case, optional "0x"). Returns false on any other character.
