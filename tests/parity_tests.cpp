@@ -357,9 +357,12 @@ TEST_CASE("zstd (multi-frame) and gzip logs give the same counts as plain text",
     CHECK(r->comparisons == sum.matches + sum.drifts);
     CHECK(r->fallbacks == 3);
     CHECK(r->legacy_failures == 2);
+    // As upstream's does once a drift was counted, the final log_parity_report() raised.
     REQUIRE(r->report_blocks.size() == 1);
-    CHECK(r->report_blocks[0].drifts == sum.drifts);
+    CHECK(r->report_blocks[0].error);
     r->inputs.clear();
+    for (std::string& w : r->warnings)
+      for (size_t p = w.find(f); p != std::string::npos; p = w.find(f)) w.replace(p, f.size(), "x");
     for (Drift& d : r->drifts_list) d.file = "x";
     r->first_drift->file = "x";
     for (auto& c : r->clusters) c.first_file = "x";
@@ -791,6 +794,7 @@ TEST_CASE("regenerate samples/parity", "[.regen-parity-sample]") {
   ParityGenOptions g;
   g.styles = {ParityPrefix::kPythonAsctime};
   g.matches = 240;
+  g.warmup_matches = 3;
   g.header_drifts = 8;
   g.unexplained_drifts = 1;
   g.other_drifts = 1;
