@@ -937,10 +937,10 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
   if (c.reports_seen > r.report_blocks.size())
     r.warnings.push_back(fmt::format("{} PARITY REPORT blocks; the first {} are listed", c.reports_seen, r.report_blocks.size()));
   if (c.first_failed_report)
-    r.warnings.push_back(fmt::format("{} log_parity_report() call(s) raised instead of writing the block (the first at "
-                                     "{}:{}: {}); their counts are not in the log",
-                                     c.reports_failed, c.first_failed_report->file, c.first_failed_report->line,
-                                     *c.first_failed_report->error));
+    r.warnings.push_back(fmt::format("{}:{}: log_parity_report() raised ({}) instead of writing the PARITY REPORT "
+                                     "block; {} report(s) raised in all, their counts are not in the log",
+                                     c.first_failed_report->file, c.first_failed_report->line,
+                                     *c.first_failed_report->error, c.reports_failed));
 
   // Counts: parity ✓ lines, else the PARITY REPORT blocks, else metrics.
   if (logged_matches > 0) {
