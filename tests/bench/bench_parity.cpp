@@ -23,8 +23,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "bench.h"
 #include "forensics/line_reader.h"
@@ -61,6 +63,18 @@ Timing Measure(const std::function<void()>& fn, int runs, bool child) {
     best.cpu = std::min(best.cpu, CpuSeconds(who) - cpu0);
   }
   return best;
+}
+
+// The zstd row, then each timing with its ratios to it.
+void PrintTimings(double raw_mb, const Timing& zstd, std::initializer_list<std::pair<const char*, Timing>> rows) {
+  Table table({"what", "wall s", "CPU s", "MB/s (wall)", "× zstd -d (wall)", "× zstd -d (CPU)"});
+  auto row = [&](const char* what, const Timing& t) {
+    table.Add({what, Fmt("%.3f", t.wall), Fmt("%.3f", t.cpu), Fmt("%.0f", raw_mb / t.wall), Fmt("%.2f", t.wall / zstd.wall),
+               Fmt("%.2f", t.cpu / zstd.cpu)});
+  };
+  row("zstd -d -c FILE > /dev/null", zstd);
+  for (const auto& [what, t] : rows) row(what, t);
+  table.Print();
 }
 
 // Writes the generated log as zstd frames of ~8 MB (a rotated, appended log). False on failure.
@@ -148,14 +162,7 @@ bool DriftHeavy(const std::filesystem::path& dir, std::span<const CoreV4Header> 
               r->report_blocks.size() == sum.report_blocks + sum.failed_reports;
   }, 2, false);
   if (rc != 0) std::printf("  (zstd CLI not available: its row is meaningless)\n");
-  Table table({"what", "wall s", "CPU s", "MB/s (wall)", "× zstd -d (wall)", "× zstd -d (CPU)"});
-  auto row = [&](const char* what, const Timing& t) {
-    table.Add({what, Fmt("%.3f", t.wall), Fmt("%.3f", t.cpu), Fmt("%.0f", raw_mb / t.wall), Fmt("%.2f", t.wall / t_zstd.wall),
-               Fmt("%.2f", t.cpu / t_zstd.cpu)});
-  };
-  row("zstd -d -c FILE > /dev/null", t_zstd);
-  row("AnalyzeParityDrift (+ --chain)", t_analyze);
-  table.Print();
+  PrintTimings(raw_mb, t_zstd, {{"AnalyzeParityDrift (+ --chain)", t_analyze}});
   const double ratio = t_analyze.wall / t_zstd.wall;
   std::printf("  ratio AnalyzeParityDrift / zstd -d: %.2f wall (target <= 1.5: %s), %.2f CPU; peak RSS %.1f MB "
               "(target <= 64: %s)\n",
@@ -226,15 +233,7 @@ int RunParity() {
               r->unexplained == sum.unexplained + sum.other && r->matches == sum.matches && r->problem_count == 0;
   }, runs, false);
   if (rc != 0) std::printf("  (zstd CLI not available: its row is meaningless)\n");
-  Table table({"what", "wall s", "CPU s", "MB/s (wall)", "× zstd -d (wall)", "× zstd -d (CPU)"});
-  auto row = [&](const char* what, const Timing& t) {
-    table.Add({what, Fmt("%.3f", t.wall), Fmt("%.3f", t.cpu), Fmt("%.0f", raw_mb / t.wall), Fmt("%.2f", t.wall / t_zstd.wall),
-               Fmt("%.2f", t.cpu / t_zstd.cpu)});
-  };
-  row("zstd -d -c FILE > /dev/null", t_zstd);
-  row("LineReader alone (lines only)", t_read);
-  row("AnalyzeParityDrift (+ --chain)", t_analyze);
-  table.Print();
+  PrintTimings(raw_mb, t_zstd, {{"LineReader alone (lines only)", t_read}, {"AnalyzeParityDrift (+ --chain)", t_analyze}});
   std::printf("  ratio AnalyzeParityDrift / zstd -d: %.2f wall, %.2f CPU (the analysis decodes on a second thread)\n",
               t_analyze.wall / t_zstd.wall, t_analyze.cpu / t_zstd.cpu);
   std::filesystem::remove(log);
