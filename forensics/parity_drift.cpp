@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <tuple>
 #include <unordered_map>
@@ -121,151 +120,6 @@ bool SplitMap(std::string_view s, std::vector<std::pair<std::string, std::string
   return i == s.size();
 }
 
-// --- collection -------------------------------------------------------------------------------
-
-struct MatchKey {
-  int64_t second;  // floor(time / 1 s); for yearless times, in year 2000
-  bool yearless;
-  uint32_t function;
-  friend bool operator<(const MatchKey& a, const MatchKey& b) {
-    return std::tie(a.second, a.yearless, a.function) < std::tie(b.second, b.yearless, b.function);
-  }
-  friend bool operator==(const MatchKey&, const MatchKey&) = default;
-};
-
-struct MatchKeyHash {
-  size_t operator()(const MatchKey& k) const {
-    uint64_t h = static_cast<uint64_t>(k.second) * 0x9e3779b97f4a7c15ULL ^ (uint64_t{k.function} << 1 | k.yearless);
-    return static_cast<size_t>(h ^ (h >> 29));
-  }
-};
-
-struct Collector {
-  std::vector<std::string> functions;
-  std::unordered_map<std::string, uint32_t> function_ids;
-  std::unordered_map<MatchKey, uint64_t, MatchKeyHash> timed_matches;  // sorted when read
-  std::map<uint32_t, uint64_t> untimed_matches;
-  uint64_t file_matches = 0;  // matches of the file being read
-  std::map<std::string, uint64_t> matches_by_file;
-  // The last match's function, to skip the name lookup when it repeats.
-  std::string last_function;
-  uint32_t last_function_id = 0;
-  std::vector<Drift> drifts;
-  std::vector<bool> drift_yearless;
-  std::vector<FailureRecord> failures;
-  std::vector<bool> failure_yearless;
-  std::vector<ParityReportBlock> reports;
-  std::vector<bool> report_yearless;
-  std::vector<ParityProblem> problems;
-  uint64_t problem_count = 0;
-  std::map<int, uint64_t> years;
-  bool any_yearless = false;
-
-  // Matches of the second being read, by function id: most lines fall in the same second as the
-  // previous one, so the hash table is touched once per second and function, not once per line.
-  bool current_valid = false;
-  int64_t current_second = 0;
-  bool current_yearless = false;
-  std::vector<uint64_t> current_counts;
-
-  void FlushCurrentSecond() {
-    for (uint32_t id = 0; id < current_counts.size(); ++id) {
-      if (current_counts[id] == 0) continue;
-      timed_matches[MatchKey{current_second, current_yearless, id}] += current_counts[id];
-      current_counts[id] = 0;
-    }
-    current_valid = false;
-  }
-
-  uint32_t FunctionId(const std::string& f) {
-    auto it = function_ids.find(f);
-    if (it != function_ids.end()) return it->second;
-    uint32_t id = static_cast<uint32_t>(functions.size());
-    functions.push_back(f);
-    function_ids.emplace(f, id);
-    return id;
-  }
-
-  void Problem(ParityProblem&& p) {
-    ++problem_count;
-    if (problems.size() < kMaxProblems) problems.push_back(std::move(p));
-  }
-
-  void Add(const std::string& file, ParityRecord& rec) {
-    if (rec.yearless) any_yearless = true;
-    switch (rec.kind) {
-      case ParityRecordKind::kMatch: {
-        ++file_matches;
-        uint32_t id;
-        if (!last_function.empty() && rec.function == last_function) {
-          id = last_function_id;
-        } else {
-          id = last_function_id = FunctionId(rec.function);
-          last_function = rec.function;
-        }
-        if (rec.time_us) {
-          const int64_t second = FloorDiv(*rec.time_us, kUsPerSec);
-          if (!current_valid || second != current_second || rec.yearless != current_yearless) {
-            FlushCurrentSecond();
-            current_valid = true;
-            current_second = second;
-            current_yearless = rec.yearless;
-          }
-          if (id >= current_counts.size()) current_counts.resize(id + 1, 0);
-          ++current_counts[id];
-        } else {
-          ++untimed_matches[id];
-        }
-        return;
-      }
-      case ParityRecordKind::kDrift: {
-        Drift d;
-        d.function = std::move(rec.function);
-        d.file = file;
-        d.line = rec.line;
-        d.offset = rec.offset;
-        d.time_us = rec.time_us;
-        d.prefix = rec.prefix;
-        d.legacy_repr = std::move(rec.legacy_repr);
-        d.refactored_repr = std::move(rec.refactored_repr);
-        if (rec.legacy_ms && *rec.legacy_ms >= 0) d.legacy_ms = rec.legacy_ms;
-        if (rec.refactored_ms && *rec.refactored_ms >= 0) d.refactored_ms = rec.refactored_ms;
-        FunctionId(d.function);
-        drifts.push_back(std::move(d));
-        drift_yearless.push_back(rec.yearless);
-        return;
-      }
-      case ParityRecordKind::kReport: {
-        ParityReportBlock b;
-        b.file = file;
-        b.line = rec.line;
-        b.time_us = rec.time_us;
-        b.codec_mode = rec.codec_mode;
-        b.rust_available = rec.rust_available;
-        b.matches = rec.report_matches;
-        b.drifts = rec.report_drifts;
-        b.closed = rec.report_closed;
-        reports.push_back(std::move(b));
-        report_yearless.push_back(rec.yearless);
-        return;
-      }
-      default: {
-        FailureRecord f;
-        f.kind = rec.kind;
-        f.function = std::move(rec.function);
-        f.error = std::move(rec.error);
-        f.file = file;
-        f.line = rec.line;
-        f.time_us = rec.time_us;
-        FunctionId(f.function);
-        failures.push_back(std::move(f));
-        failure_yearless.push_back(rec.yearless);
-        return;
-      }
-    }
-  }
-};
-
 bool IsHashFunction(std::string_view f) { return f.find("hash") != std::string_view::npos; }
 
 // A logged value as a 32-byte hash: bytes of length 32, or a str of 64 hex digits.
@@ -294,19 +148,21 @@ struct ChainBlock {
   std::string source;
 };
 
+// Every block of --chain by both its hashes: the chain is read before the logs, so that each
+// drift is classified as it is read and not kept. Its memory grows with the chain, not the logs.
 struct ChainIndex {
   bool loaded = false;
-  std::map<std::string, ChainBlock> by_core_v4;  // raw 32-byte hash → block (only wanted ones)
-  std::map<std::string, BlockHeight> legacy_to_height;  // raw legacy hash → height (only wanted ones)
+  std::unordered_map<std::string, ChainBlock> by_core_v4;       // raw 32-byte hash → block
+  std::unordered_map<std::string, BlockHeight> legacy_to_height;  // raw legacy hash → height
   std::optional<int> first_year;
 };
 
-ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, const std::set<std::string>& wanted,
-                     ParityDriftReport* r) {
+ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, ParityDriftReport* r,
+                     std::vector<std::string>* warnings) {
   ChainIndex idx;
   auto src = OpenChain(path, profile);
   if (!src) {
-    r->warnings.push_back(fmt::format("--chain {}: cannot be read: {}", path, src.error().message()));
+    warnings->push_back(fmt::format("--chain {}: cannot be read: {}", path, src.error().message()));
     return idx;
   }
   idx.loaded = true;
@@ -317,7 +173,7 @@ ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, co
   while (true) {
     auto more = (*src)->Next(&rec);
     if (!more) {
-      r->warnings.push_back(fmt::format("--chain {}: reading stopped: {}", path, more.error().message()));
+      warnings->push_back(fmt::format("--chain {}: reading stopped: {}", path, more.error().message()));
       break;
     }
     if (!*more) break;
@@ -337,15 +193,14 @@ ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, co
     }
     Hash32 core = sha256::Hash(EncodeCoreV4Header(*c, ExtraDataEncoding::kArray));
     std::string core_raw(reinterpret_cast<const char*>(core.data()), 32);
-    if (wanted.count(core_raw)) idx.by_core_v4[core_raw] = ChainBlock{b->header.height, *c, b->source + ":" + std::to_string(b->line)};
+    idx.by_core_v4[core_raw] = ChainBlock{b->header.height, *c, b->source + ":" + std::to_string(b->line)};
     Hash32 legacy = sha256::Hash(EncodeCoreV4Header(*c, ExtraDataEncoding::kBin));
-    std::string legacy_raw(reinterpret_cast<const char*>(legacy.data()), 32);
-    if (wanted.count(legacy_raw)) idx.legacy_to_height[legacy_raw] = b->header.height;
+    idx.legacy_to_height[std::string(reinterpret_cast<const char*>(legacy.data()), 32)] = b->header.height;
   }
   for (const ReadIssue& issue : (*src)->read_issues())
-    r->warnings.push_back(fmt::format("--chain {} at byte {}: {}", issue.file, issue.offset, issue.what));
+    warnings->push_back(fmt::format("--chain {} at byte {}: {}", issue.file, issue.offset, issue.what));
   if (missing)
-    r->warnings.push_back(fmt::format("--chain: {} block(s) lack core-v4 header fields and cannot be hashed ({}); "
+    warnings->push_back(fmt::format("--chain: {} block(s) lack core-v4 header fields and cannot be hashed ({}); "
                                       "header drifts cannot be tied to them",
                                       missing, first_missing));
   return idx;
@@ -393,10 +248,16 @@ std::string FieldNames(const std::vector<FieldDifference>& fields) {
   return s.empty() ? "none" : s;
 }
 
-// Classifies one drift; sets status, cause, cluster and explanation. Adds problems for bad input.
-void Classify(Drift* d, const ChainIndex* chain, Collector* c) {
+// What a drift's values say about the input: the same for every drift with those values.
+struct ValueProblem {
+  std::string what;
+  std::string excerpt;
+};
+
+// Classifies one drift; sets status, cause, cluster and explanation, and *problem for bad input.
+void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* value_problem) {
   auto problem = [&](std::string what, std::string_view excerpt) {
-    c->Problem(ParityProblem{d->file, d->line, d->offset, std::move(what), std::string(excerpt.substr(0, 120))});
+    *value_problem = ValueProblem{std::move(what), std::string(excerpt.substr(0, 120))};
   };
   if (!d->legacy_repr || !d->refactored_repr) {
     d->status = DriftStatus::kNoValues;
@@ -527,15 +388,6 @@ int StatusRank(DriftStatus s) {
   return 6;
 }
 
-bool Before(const Drift& a, const Drift& b, const std::map<std::string, size_t>& file_order) {
-  // By time (unknown last), then file order, then line.
-  if (a.time_us.has_value() != b.time_us.has_value()) return a.time_us.has_value();
-  if (a.time_us && *a.time_us != *b.time_us) return *a.time_us < *b.time_us;
-  size_t fa = file_order.at(a.file), fb = file_order.at(b.file);
-  if (fa != fb) return fa < fb;
-  return a.line < b.line;
-}
-
 std::string Percent(double rate) { return fmt::format("{:.2f}%", rate * 100.0); }
 
 }  // namespace
@@ -568,17 +420,368 @@ std::vector<FieldDifference> CompareHeaderEncodings(std::string_view legacy, std
   return out;
 }
 
-Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) {
-  ParityDriftReport r;
-  Collector c;
+namespace {
+
+constexpr size_t kMaxCachedValues = 16384;  // distinct drift values classified and remembered
+constexpr size_t kMaxReportsListed = 1000;
+
+// A drift's place in the listing: unexplained first (then the other doubtful ones), then by time
+// (unknown last), file order and line.
+struct ListKey {
+  int rank = 0;
+  bool no_time = false;
+  int64_t time = 0;
+  size_t file = 0;
+  uint64_t line = 0;
+  friend bool operator<(const ListKey& a, const ListKey& b) {
+    return std::tie(a.rank, a.no_time, a.time, a.file, a.line) < std::tie(b.rank, b.no_time, b.time, b.file, b.line);
+  }
+};
+
+// A drift kept for the report (listed, or the first): what the record said, classified again at
+// the end for its explanation.
+struct HeldDrift {
+  ListKey key;
+  std::string function;
+  uint64_t offset = 0;
+  std::optional<int64_t> time_us;
+  ParityPrefix prefix = ParityPrefix::kNone;
+  std::optional<std::string> legacy_repr, refactored_repr;
+  std::optional<double> legacy_ms, refactored_ms;
+};
+
+// The classification of one distinct (function, legacy, refactored) value.
+struct ValueClass {
+  DriftStatus status = DriftStatus::kUnexplained;
+  DriftCluster* cluster = nullptr;
+  std::optional<BlockHeight> height;
+  std::optional<ValueProblem> problem;
+};
+
+struct FunctionStats {
+  bool seen = false, has_matches = false;
+  uint64_t drifts = 0, unexplained = 0, matches = 0;
+  uint64_t legacy_failures = 0, refactored_failures = 0, fallbacks = 0, fallback_successes = 0;
+};
+
+// One reading of the logs. Each record is counted and classified as it arrives and then dropped:
+// memory holds the report's own aggregates (per minute, per cluster, per function), the drifts it
+// lists (at most kMaxDriftsListed, kept in a heap), the first drift, and a cache of value
+// classifications; never the drifts or lines themselves.
+class Pass {
+ public:
+  Pass(const ParityDriftOptions& o, const ChainIndex& chain, std::optional<int> year, ParityDriftReport* r)
+      : o_(o), chain_(chain), forced_year_(year), r_(*r) {}
+
   std::map<std::string, size_t> file_order;
+  std::map<int, uint64_t> years;
+  bool any_yearless = false;
+  std::optional<int> year_used;  // the year given to journald times, once one was met
+  uint64_t logged_matches = 0;
+  std::vector<uint64_t> matches_by_file, drifts_by_file;
+  std::map<int64_t, MinuteBucket> minutes;
+  std::map<std::string, DriftCluster> clusters;
+  std::vector<std::string> functions;
+  std::vector<FunctionStats> fn;
+  std::vector<HeldDrift> listed;  // a max-heap by key
+  std::optional<HeldDrift> first;
+  std::vector<FailureRecord> failures;
+  std::vector<ParityReportBlock> reports;
+  std::map<size_t, ParityReportBlock> last_report;  // by file: the last block with both counts
+  uint64_t reports_seen = 0, reports_failed = 0;
+  std::optional<ParityReportBlock> first_failed_report;
+  std::vector<ParityProblem> problems, value_problems;
+  uint64_t problem_count = 0;
+
+  void BeginFile(const std::string& path, const ParityLogParser* parser) {
+    file_ = file_order.at(path);
+    path_ = &path;
+    parser_ = parser;
+    if (matches_by_file.size() <= file_) {
+      matches_by_file.resize(file_ + 1, 0);
+      drifts_by_file.resize(file_ + 1, 0);
+    }
+  }
+  void EndFile() {
+    FlushMinute();
+    for (const auto& [y, n] : parser_->years_seen()) years[y] += n;
+    parser_ = nullptr;
+  }
+
+  void Problem(ParityProblem&& p) {
+    ++problem_count;
+    if (problems.size() < kMaxProblems) problems.push_back(std::move(p));
+  }
+
+  void Add(ParityRecord& rec) {
+    switch (rec.kind) {
+      case ParityRecordKind::kMatch: return AddMatch(rec);
+      case ParityRecordKind::kDrift: return AddDrift(rec);
+      case ParityRecordKind::kReport:
+      case ParityRecordKind::kReportFailed: return AddReport(rec);
+      default: return AddFailure(rec);
+    }
+  }
+
+  std::string Path(size_t file) const {
+    for (const auto& [path, i] : file_order)
+      if (i == file) return path;
+    return "";
+  }
+
+  // The year of journald times: fixed at the first one met, from --year (or the year a first
+  // reading settled on), else the years of the lines read so far, else the chain's, else 1970.
+  int Year() {
+    if (year_used) return *year_used;
+    if (forced_year_) return *(year_used = forced_year_);
+    if (o_.year) return *(year_used = o_.year);
+    std::map<int, uint64_t> so_far = years;
+    if (parser_)
+      for (const auto& [y, n] : parser_->years_seen()) so_far[y] += n;
+    if (!so_far.empty())
+      return *(year_used = std::max_element(so_far.begin(), so_far.end(), [](auto& a, auto& b) { return a.second < b.second; })->first);
+    return *(year_used = chain_.first_year.value_or(1970));
+  }
+
+  FunctionStats& Fn(const std::string& f) {
+    if (f == last_function_ && !last_function_.empty()) return fn[last_function_id_];
+    auto it = function_ids_.find(f);
+    uint32_t id;
+    if (it != function_ids_.end()) {
+      id = it->second;
+    } else {
+      id = static_cast<uint32_t>(functions.size());
+      functions.push_back(f);
+      fn.emplace_back();
+      function_ids_.emplace(f, id);
+    }
+    last_function_ = f;
+    last_function_id_ = id;
+    return fn[id];
+  }
+
+  void FlushMinute() {
+    if (minute_matches_) minutes[minute_].matches += minute_matches_;
+    minute_matches_ = 0;
+  }
+
+ private:
+  std::optional<int64_t> Time(const ParityRecord& rec) {
+    if (rec.yearless) any_yearless = true;
+    if (!rec.time_us || !rec.yearless) return rec.time_us;
+    return ResolveYearlessTime(*rec.time_us, Year());
+  }
+  bool InWindow(const std::optional<int64_t>& t) const {
+    if (!t) return true;
+    if (o_.since_us && *t < *o_.since_us) return false;
+    if (o_.until_us && *t > *o_.until_us) return false;
+    return true;
+  }
+
+  void AddMatch(ParityRecord& rec) {
+    ++matches_by_file[file_];
+    FunctionStats& f = Fn(rec.function);
+    std::optional<int64_t> t = Time(rec);
+    if (t) {
+      // A second is kept when any part of it is inside the window.
+      const int64_t a = FloorDiv(*t, kUsPerSec) * kUsPerSec, b = a + kUsPerSec - 1;
+      if ((o_.since_us && b < *o_.since_us) || (o_.until_us && a > *o_.until_us)) return;
+      const int64_t minute = FloorDiv(*t, kUsPerMinute);
+      if (minute != minute_) {
+        FlushMinute();
+        minute_ = minute;
+      }
+      ++minute_matches_;
+    }
+    ++logged_matches;
+    f.seen = f.has_matches = true;
+    ++f.matches;
+  }
+
+  const ValueClass& Classified(const ParityRecord& rec) {
+    key_.assign(rec.function);
+    key_.push_back('\0');
+    if (rec.legacy_repr) key_.append("L").append(*rec.legacy_repr);
+    key_.push_back('\0');
+    if (rec.refactored_repr) key_.append("R").append(*rec.refactored_repr);
+    auto it = cache_.find(key_);
+    if (it != cache_.end()) return it->second;
+    if (cache_.size() >= kMaxCachedValues) cache_.clear();
+    Drift d;
+    d.function = rec.function;
+    d.legacy_repr = rec.legacy_repr;
+    d.refactored_repr = rec.refactored_repr;
+    ValueClass v;
+    Classify(&d, o_.chain_path ? &chain_ : nullptr, &v.problem);
+    v.status = d.status;
+    if (d.explanation) v.height = d.explanation->height;
+    DriftCluster& cl = clusters[d.cluster];
+    if (cl.key.empty()) {
+      cl.key = d.cluster;
+      cl.function = d.function;
+      cl.status = d.status;
+      cl.cause = ClusterCause(d);
+    }
+    v.cluster = &cl;
+    return cache_.emplace(key_, std::move(v)).first->second;
+  }
+
+  HeldDrift Hold(const ParityRecord& rec, const ListKey& key, const std::optional<int64_t>& t) const {
+    HeldDrift h;
+    h.key = key;
+    h.function = rec.function;
+    h.offset = rec.offset;
+    h.time_us = t;
+    h.prefix = rec.prefix;
+    h.legacy_repr = rec.legacy_repr;
+    h.refactored_repr = rec.refactored_repr;
+    if (rec.legacy_ms && *rec.legacy_ms >= 0) h.legacy_ms = rec.legacy_ms;
+    if (rec.refactored_ms && *rec.refactored_ms >= 0) h.refactored_ms = rec.refactored_ms;
+    return h;
+  }
+
+  void AddDrift(ParityRecord& rec) {
+    std::optional<int64_t> t = Time(rec);
+    if (!InWindow(t)) return;
+    const ValueClass& v = Classified(rec);
+    if (v.problem && value_problems.size() < kMaxProblems)
+      value_problems.push_back(ParityProblem{*path_, rec.line, rec.offset, v.problem->what, v.problem->excerpt});
+    if (v.problem) ++problem_count;
+    ++r_.drifts;
+    ++drifts_by_file[file_];
+    FunctionStats& f = Fn(rec.function);
+    f.seen = true;
+    ++f.drifts;
+    switch (v.status) {
+      case DriftStatus::kUnexplained: ++r_.unexplained; ++f.unexplained; break;
+      case DriftStatus::kExplained: ++r_.explained; break;
+      case DriftStatus::kNotInChain: ++r_.not_in_chain; break;
+      case DriftStatus::kNotVerified: ++r_.not_verified; break;
+      case DriftStatus::kNoValues: ++r_.no_values; break;
+      case DriftStatus::kMalformed: ++r_.malformed; break;
+    }
+    DriftCluster& cl = *v.cluster;
+    if (cl.count++ == 0) {
+      cl.first_file = *path_;
+      cl.first_line = rec.line;
+    }
+    if (t) {
+      if (!cl.first_time_us || *t < *cl.first_time_us) cl.first_time_us = t;
+      if (!cl.last_time_us || *t > *cl.last_time_us) cl.last_time_us = t;
+      ++minutes[FloorDiv(*t, kUsPerMinute)].drifts;
+    } else {
+      ++r_.drifts_without_time;
+    }
+    if (v.height) {
+      if (!cl.min_height || *v.height < *cl.min_height) cl.min_height = v.height;
+      if (!cl.max_height || *v.height > *cl.max_height) cl.max_height = v.height;
+    }
+    ListKey key{StatusRank(v.status), !t.has_value(), t.value_or(0), file_, rec.line};
+    ListKey when = key;
+    when.rank = 0;
+    if (!first || when < first->key) {
+      first = Hold(rec, when, t);
+    }
+    auto by_key = [](const HeldDrift& a, const HeldDrift& b) { return a.key < b.key; };
+    if (listed.size() < kMaxDriftsListed) {
+      listed.push_back(Hold(rec, key, t));
+      std::push_heap(listed.begin(), listed.end(), by_key);
+    } else if (key < listed.front().key) {
+      std::pop_heap(listed.begin(), listed.end(), by_key);
+      listed.back() = Hold(rec, key, t);
+      std::push_heap(listed.begin(), listed.end(), by_key);
+    }
+  }
+
+  void AddFailure(ParityRecord& rec) {
+    std::optional<int64_t> t = Time(rec);
+    if (!InWindow(t)) return;
+    FunctionStats& fc = Fn(rec.function);
+    fc.seen = true;
+    switch (rec.kind) {
+      case ParityRecordKind::kLegacyFailed: ++fc.legacy_failures; ++r_.legacy_failures; break;
+      case ParityRecordKind::kRefactoredFailed: ++fc.refactored_failures; ++r_.refactored_failures; break;
+      case ParityRecordKind::kRefactoredFallback:
+        ++fc.refactored_failures;
+        ++r_.refactored_failures;
+        ++fc.fallbacks;
+        ++r_.fallbacks;
+        break;
+      case ParityRecordKind::kFallingBack: ++fc.fallbacks; ++r_.fallbacks; break;
+      case ParityRecordKind::kFallbackSuccess: ++fc.fallback_successes; ++r_.fallback_successes; break;
+      default: break;
+    }
+    if (t) ++minutes[FloorDiv(*t, kUsPerMinute)].failures;
+    if (failures.size() < kMaxFailuresListed) {
+      FailureRecord f;
+      f.kind = rec.kind;
+      f.function = rec.function;
+      f.error = std::move(rec.error);
+      f.file = *path_;
+      f.line = rec.line;
+      f.time_us = t;
+      failures.push_back(std::move(f));
+    }
+  }
+
+  void AddReport(ParityRecord& rec) {
+    std::optional<int64_t> t = Time(rec);
+    if (!InWindow(t)) return;
+    ParityReportBlock b;
+    b.file = *path_;
+    b.line = rec.line;
+    b.time_us = t;
+    b.codec_mode = rec.codec_mode;
+    b.rust_available = rec.rust_available;
+    b.matches = rec.report_matches;
+    b.drifts = rec.report_drifts;
+    b.closed = rec.report_closed;
+    if (rec.kind == ParityRecordKind::kReportFailed) {
+      b.error = rec.error;
+      if (reports_failed++ == 0) first_failed_report = b;
+    }
+    ++reports_seen;
+    if (b.matches && b.drifts) last_report[file_] = b;
+    if (reports.size() < kMaxReportsListed) reports.push_back(std::move(b));
+  }
+
+  const ParityDriftOptions& o_;
+  const ChainIndex& chain_;
+  std::optional<int> forced_year_;
+  ParityDriftReport& r_;
+  size_t file_ = 0;
+  const std::string* path_ = nullptr;
+  const ParityLogParser* parser_ = nullptr;
+  std::unordered_map<std::string, uint32_t> function_ids_;
+  std::string last_function_;
+  uint32_t last_function_id_ = 0;
+  int64_t minute_ = 0;
+  uint64_t minute_matches_ = 0;
+  std::string key_;
+  std::unordered_map<std::string, ValueClass> cache_;
+};
+
+// One reading of every input with journald times dated in `year` (when set).
+Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::optional<int> year,
+                                      std::optional<int>* year_wanted) {
+  ParityDriftReport r;
   size_t opened = 0;
   bool damaged = false;
   std::vector<std::string> open_errors;
 
+  // The chain first: drifts are classified as they are read. Its input entry and warnings follow
+  // those of the logs and the metrics.
+  ChainIndex chain;
+  std::vector<std::string> chain_warnings;
+  if (options.chain_path) {
+    chain = LoadChain(*options.chain_path, options.profile, &r, &chain_warnings);
+    if (!chain.loaded) damaged = true;
+  }
+
   // 1. Logs.
+  Pass c(options, chain, year, &r);
+  for (const std::string& path : options.log_files) c.file_order.emplace(path, c.file_order.size());
   for (const std::string& path : options.log_files) {
-    file_order.emplace(path, file_order.size());
     auto reader = LineReader::Open(path, LineReaderOptions{.decode_in_background = true});
     if (!reader) {
       open_errors.push_back(reader.error().message());
@@ -589,18 +792,15 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
     ++opened;
     if (auto in = DescribeInput(path)) r.inputs.push_back(*in);
     ParityLogParser parser(
-        path, [&](ParityRecord&& rec) { c.Add(path, rec); },
-        [&](ParityProblem&& p) { c.Problem(std::move(p)); });
+        path, [&](ParityRecord&& rec) { c.Add(rec); }, [&](ParityProblem&& p) { c.Problem(std::move(p)); });
+    c.BeginFile(path, &parser);
     Line line;
     while ((*reader)->Next(&line)) {
       parser.AddLine(line.text, line.number, line.offset);
       ++r.lines_read;
     }
     parser.Finish();
-    c.FlushCurrentSecond();
-    c.matches_by_file[path] += c.file_matches;
-    c.file_matches = 0;
-    for (const auto& [y, n] : parser.years_seen()) c.years[y] += n;
+    c.EndFile();
     for (const ReadIssue& issue : (*reader)->issues()) {
       damaged = damaged || issue.kind == ReadIssue::Kind::kTruncatedFrame || issue.kind == ReadIssue::Kind::kCorruptFrame ||
                 issue.kind == ReadIssue::Kind::kIoError;
@@ -657,164 +857,75 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
     std::string why = open_errors.empty() ? "no log file was given" : open_errors.front();
     return Status::IoError(fmt::format("nothing could be read: {}", why));
   }
-
-  // 4a. Which hashes the chain lookup needs.
-  std::set<std::string> wanted;
-  for (const Drift& d : c.drifts) {
-    if (!d.legacy_repr || !d.refactored_repr) continue;
-    auto lv = DecodePyRepr(*d.legacy_repr);
-    auto rv = DecodePyRepr(*d.refactored_repr);
-    std::string why;
-    if (lv) if (auto h = AsHash(*lv, &why)) wanted.insert(*h);
-    if (rv) if (auto h = AsHash(*rv, &why)) wanted.insert(*h);
-  }
-  ChainIndex chain;
-  if (options.chain_path) {
+  if (options.chain_path)
     if (auto in = DescribeInput(*options.chain_path)) r.inputs.push_back(*in);
-    chain = LoadChain(*options.chain_path, options.profile, wanted, &r);
-    if (!chain.loaded) damaged = true;
-  }
+  for (std::string& w : chain_warnings) r.warnings.push_back(std::move(w));
 
-  // 3. Years for journald short times, then the time window.
+  // 3. The year of journald times: --year, else the other log lines, else the chain's blocks. A
+  // reading that dated them before all years were seen is done again with the year settled on.
   if (c.any_yearless) {
-    int year = 1970;
+    int y = 1970;
     if (options.year) {
-      year = *options.year;
+      y = *options.year;
     } else if (!c.years.empty()) {
-      year = std::max_element(c.years.begin(), c.years.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
-      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the other log lines (use --year to set it)", year));
+      y = std::max_element(c.years.begin(), c.years.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
+      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the other log lines (use --year to set it)", y));
     } else if (chain.first_year) {
-      year = *chain.first_year;
-      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the chain's block timestamps (use --year to set it)", year));
+      y = *chain.first_year;
+      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the chain's block timestamps (use --year to set it)", y));
     } else {
       r.warnings.push_back("journald times carry no year and no input tells it; 1970 is shown (use --year)");
     }
-    r.year_used = year;
-    for (size_t i = 0; i < c.drifts.size(); ++i)
-      if (c.drift_yearless[i] && c.drifts[i].time_us) c.drifts[i].time_us = ResolveYearlessTime(*c.drifts[i].time_us, year);
-    for (size_t i = 0; i < c.failures.size(); ++i)
-      if (c.failure_yearless[i] && c.failures[i].time_us) c.failures[i].time_us = ResolveYearlessTime(*c.failures[i].time_us, year);
-    for (size_t i = 0; i < c.reports.size(); ++i)
-      if (c.report_yearless[i] && c.reports[i].time_us) c.reports[i].time_us = ResolveYearlessTime(*c.reports[i].time_us, year);
-    std::unordered_map<MatchKey, uint64_t, MatchKeyHash> resolved;
-    for (const auto& [k, n] : c.timed_matches) {
-      MatchKey nk = k;
-      if (k.yearless) nk = MatchKey{FloorDiv(ResolveYearlessTime(k.second * kUsPerSec, year), kUsPerSec), false, k.function};
-      resolved[nk] += n;
+    r.year_used = y;
+    if (c.year_used && *c.year_used != y) {
+      *year_wanted = y;
+      return r;
     }
-    c.timed_matches = std::move(resolved);
-  }
-  auto in_window = [&](const std::optional<int64_t>& t) {
-    if (!t) return true;
-    if (options.since_us && *t < *options.since_us) return false;
-    if (options.until_us && *t > *options.until_us) return false;
-    return true;
-  };
-  if (options.since_us || options.until_us) {
-    std::erase_if(c.drifts, [&](const Drift& d) { return !in_window(d.time_us); });
-    std::erase_if(c.failures, [&](const FailureRecord& f) { return !in_window(f.time_us); });
-    std::erase_if(c.reports, [&](const ParityReportBlock& b) { return !in_window(b.time_us); });
-    std::erase_if(c.timed_matches, [&](const auto& kv) {
-      // A second is kept when any part of it is inside the window.
-      int64_t a = kv.first.second * kUsPerSec, b = a + kUsPerSec - 1;
-      return (options.since_us && b < *options.since_us) || (options.until_us && a > *options.until_us);
-    });
   }
 
-  // 5. Classify, cluster, count.
-  for (Drift& d : c.drifts) Classify(&d, options.chain_path ? &chain : nullptr, &c);
-  r.drifts = c.drifts.size();
-  std::map<std::string, FunctionCounts> fns;
-  auto fn = [&](const std::string& name) -> FunctionCounts& {
-    FunctionCounts& f = fns[name];
-    f.function = name;
-    return f;
-  };
-  std::map<std::string, DriftCluster> clusters;
-  std::map<int64_t, MinuteBucket> minutes;
-  for (const Drift& d : c.drifts) {
-    FunctionCounts& f = fn(d.function);
-    ++f.drifts;
-    switch (d.status) {
-      case DriftStatus::kUnexplained: ++r.unexplained; ++f.unexplained; break;
-      case DriftStatus::kExplained: ++r.explained; break;
-      case DriftStatus::kNotInChain: ++r.not_in_chain; break;
-      case DriftStatus::kNotVerified: ++r.not_verified; break;
-      case DriftStatus::kNoValues: ++r.no_values; break;
-      case DriftStatus::kMalformed: ++r.malformed; break;
-    }
-    DriftCluster& cl = clusters[d.cluster];
-    if (cl.count == 0) {
-      cl.key = d.cluster;
-      cl.function = d.function;
-      cl.status = d.status;
-      cl.cause = ClusterCause(d);
-      cl.first_file = d.file;
-      cl.first_line = d.line;
-    }
-    ++cl.count;
-    if (d.time_us) {
-      if (!cl.first_time_us || *d.time_us < *cl.first_time_us) cl.first_time_us = d.time_us;
-      if (!cl.last_time_us || *d.time_us > *cl.last_time_us) cl.last_time_us = d.time_us;
-      MinuteBucket& m = minutes[FloorDiv(*d.time_us, kUsPerMinute)];
-      ++m.drifts;
-    } else {
-      ++r.drifts_without_time;
-    }
-    if (d.explanation) {
-      BlockHeight h = d.explanation->height;
-      if (!cl.min_height || h < *cl.min_height) cl.min_height = h;
-      if (!cl.max_height || h > *cl.max_height) cl.max_height = h;
-    }
-  }
-  uint64_t logged_matches = 0;
-  std::vector<std::pair<MatchKey, uint64_t>> timed(c.timed_matches.begin(), c.timed_matches.end());
-  std::sort(timed.begin(), timed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [k, n] : timed) {
-    logged_matches += n;
-    FunctionCounts& f = fn(c.functions[k.function]);
-    f.matches = f.matches.value_or(0) + n;
-    minutes[FloorDiv(k.second * kUsPerSec, kUsPerMinute)].matches += n;
-  }
-  for (const auto& [id, n] : c.untimed_matches) {
-    logged_matches += n;
-    FunctionCounts& f = fn(c.functions[id]);
-    f.matches = f.matches.value_or(0) + n;
-  }
-  for (const FailureRecord& f : c.failures) {
-    FunctionCounts& fc = fn(f.function);
-    switch (f.kind) {
-      case ParityRecordKind::kLegacyFailed: ++fc.legacy_failures; ++r.legacy_failures; break;
-      case ParityRecordKind::kRefactoredFailed: ++fc.refactored_failures; ++r.refactored_failures; break;
-      case ParityRecordKind::kRefactoredFallback:
-        ++fc.refactored_failures;
-        ++r.refactored_failures;
-        ++fc.fallbacks;
-        ++r.fallbacks;
-        break;
-      case ParityRecordKind::kFallingBack: ++fc.fallbacks; ++r.fallbacks; break;
-      case ParityRecordKind::kFallbackSuccess: ++fc.fallback_successes; ++r.fallback_successes; break;
-      default: break;
-    }
-    if (f.time_us) ++minutes[FloorDiv(*f.time_us, kUsPerMinute)].failures;
+  // 4. Counts.
+  for (size_t id = 0; id < c.functions.size(); ++id) {
+    const FunctionStats& s = c.fn[id];
+    if (!s.seen) continue;
+    FunctionCounts f;
+    f.function = c.functions[id];
+    f.drifts = s.drifts;
+    f.unexplained = s.unexplained;
+    if (s.has_matches) f.matches = s.matches;
+    f.legacy_failures = s.legacy_failures;
+    f.refactored_failures = s.refactored_failures;
+    f.fallbacks = s.fallbacks;
+    f.fallback_successes = s.fallback_successes;
+    r.by_function.push_back(std::move(f));
   }
   if (r.metrics) {
-    for (const auto& [name, v] : r.metrics->drifts_by_function)
-      if (!name.empty()) fn(name).metrics_drifts = static_cast<uint64_t>(std::llround(v));
+    for (const auto& [name, v] : r.metrics->drifts_by_function) {
+      if (name.empty()) continue;
+      auto it = std::find_if(r.by_function.begin(), r.by_function.end(), [&](const FunctionCounts& f) { return f.function == name; });
+      if (it == r.by_function.end()) {
+        r.by_function.emplace_back();
+        it = r.by_function.end() - 1;
+        it->function = name;
+      }
+      it->metrics_drifts = static_cast<uint64_t>(std::llround(v));
+    }
   }
-  for (auto& [name, f] : fns) {
+  std::sort(r.by_function.begin(), r.by_function.end(),
+            [](const FunctionCounts& a, const FunctionCounts& b) { return a.function < b.function; });
+  const uint64_t logged_matches = c.logged_matches;
+  for (FunctionCounts& f : r.by_function) {
     if (logged_matches > 0) {
       f.matches = f.matches.value_or(0);
       f.comparisons = *f.matches + f.drifts;
       if (*f.comparisons > 0) f.drift_rate = static_cast<double>(f.drifts) / static_cast<double>(*f.comparisons);
     }
-    r.by_function.push_back(f);
   }
-  for (auto& [k, m] : minutes) {
+  for (auto& [k, m] : c.minutes) {
     m.minute_us = k * kUsPerMinute;
     r.per_minute.push_back(m);
   }
-  for (auto& [k, cl] : clusters) r.clusters.push_back(cl);
+  for (auto& [k, cl] : c.clusters)
+    if (cl.count) r.clusters.push_back(cl);
   std::stable_sort(r.clusters.begin(), r.clusters.end(), [](const DriftCluster& a, const DriftCluster& b) {
     if (StatusRank(a.status) != StatusRank(b.status)) return StatusRank(a.status) < StatusRank(b.status);
     if (a.count != b.count) return a.count > b.count;
@@ -822,22 +933,26 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
   });
 
   // Report blocks: the last one of each file holds that process's cumulative counts.
-  r.report_blocks = c.reports;
-  std::map<std::string, const ParityReportBlock*> last_report;
-  for (const ParityReportBlock& b : c.reports)
-    if (b.matches && b.drifts) last_report[b.file] = &b;
+  r.report_blocks = std::move(c.reports);
+  if (c.reports_seen > r.report_blocks.size())
+    r.warnings.push_back(fmt::format("{} PARITY REPORT blocks; the first {} are listed", c.reports_seen, r.report_blocks.size()));
+  if (c.first_failed_report)
+    r.warnings.push_back(fmt::format("{}:{}: log_parity_report() raised ({}) instead of writing the PARITY REPORT "
+                                     "block; {} report(s) raised in all, their counts are not in the log",
+                                     c.first_failed_report->file, c.first_failed_report->line,
+                                     *c.first_failed_report->error, c.reports_failed));
 
   // Counts: parity ✓ lines, else the PARITY REPORT blocks, else metrics.
   if (logged_matches > 0) {
     r.counts_source = "parity ✓ lines";
     r.matches = logged_matches;
     r.source_drifts = r.drifts;
-  } else if (!last_report.empty()) {
+  } else if (!c.last_report.empty()) {
     r.counts_source = "PARITY REPORT block";
     uint64_t m = 0, d = 0;
-    for (const auto& [file, b] : last_report) {
-      m += *b->matches;
-      d += *b->drifts;
+    for (const auto& [file, b] : c.last_report) {
+      m += *b.matches;
+      d += *b.drifts;
     }
     r.matches = m;
     r.source_drifts = d;
@@ -851,11 +966,9 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
     if (*r.comparisons > 0) r.drift_rate = static_cast<double>(*r.source_drifts) / static_cast<double>(*r.comparisons);
   }
   if (r.counts_source == "parity ✓ lines") {
-    std::set<std::string> files_with_matches;
-    for (const auto& [file, n] : c.matches_by_file)
-      if (n) files_with_matches.insert(file);
     uint64_t outside = 0;
-    for (const Drift& d : c.drifts) outside += files_with_matches.count(d.file) ? 0 : 1;
+    for (size_t f = 0; f < c.drifts_by_file.size(); ++f)
+      if (c.matches_by_file[f] == 0) outside += c.drifts_by_file[f];
     if (outside)
       r.warnings.push_back(fmt::format("{} drift(s) come from logs without parity ✓ lines; the drift rate counts them "
                                        "against the matches of the other logs",
@@ -872,22 +985,35 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
     r.warnings.push_back(fmt::format("metrics count {} drift(s) since the process started; the logs hold {}",
                                      static_cast<uint64_t>(std::llround(*r.metrics->drifts_total)), r.drifts));
 
-  // Drifts listed: unexplained first (then the other doubtful ones), by time within a status.
-  std::vector<Drift> all = std::move(c.drifts);
-  for (const Drift& d : all)
-    if (!r.first_drift || Before(d, *r.first_drift, file_order)) r.first_drift = d;
-  std::stable_sort(all.begin(), all.end(), [&](const Drift& a, const Drift& b) {
-    if (StatusRank(a.status) != StatusRank(b.status)) return StatusRank(a.status) < StatusRank(b.status);
-    return Before(a, b, file_order);
-  });
-  if (all.size() > kMaxDriftsListed) {
-    r.drifts_listed_cap = kMaxDriftsListed;
-    all.resize(kMaxDriftsListed);
-  }
-  r.drifts_list = std::move(all);
+  // The drifts kept, classified again for their explanations (each only once).
+  auto full = [&](const HeldDrift& h) {
+    Drift d;
+    d.function = h.function;
+    d.file = c.Path(h.key.file);
+    d.line = h.key.line;
+    d.offset = h.offset;
+    d.time_us = h.time_us;
+    d.prefix = h.prefix;
+    d.legacy_repr = h.legacy_repr;
+    d.refactored_repr = h.refactored_repr;
+    d.legacy_ms = h.legacy_ms;
+    d.refactored_ms = h.refactored_ms;
+    std::optional<ValueProblem> ignored;
+    Classify(&d, options.chain_path ? &chain : nullptr, &ignored);
+    return d;
+  };
+  if (c.first) r.first_drift = full(*c.first);
+  std::sort(c.listed.begin(), c.listed.end(), [](const HeldDrift& a, const HeldDrift& b) { return a.key < b.key; });
+  if (r.drifts > kMaxDriftsListed) r.drifts_listed_cap = kMaxDriftsListed;
+  r.drifts_list.reserve(c.listed.size());
+  for (const HeldDrift& h : c.listed) r.drifts_list.push_back(full(h));
   r.failures = std::move(c.failures);
-  if (r.failures.size() > kMaxFailuresListed) r.failures.resize(kMaxFailuresListed);
+  // Problems of the input's form first, then those of drift values, as read.
   r.problems = std::move(c.problems);
+  for (ParityProblem& p : c.value_problems) {
+    if (r.problems.size() >= kMaxProblems) break;
+    r.problems.push_back(std::move(p));
+  }
   r.problem_count = c.problem_count;
   if (r.problem_count > r.problems.size())
     r.warnings.push_back(fmt::format("{} input problem(s); the first {} are listed", r.problem_count, r.problems.size()));
@@ -896,7 +1022,7 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
   if (r.malformed) r.warnings.push_back(fmt::format("{} drift record(s) hold a value that cannot be used", r.malformed));
 
   // Verdict and advice (runbook thresholds).
-  const bool any_parity = r.drifts > 0 || logged_matches > 0 || !c.reports.empty() || !r.failures.empty() ||
+  const bool any_parity = r.drifts > 0 || logged_matches > 0 || !r.report_blocks.empty() || !r.failures.empty() ||
                           (r.metrics && (r.metrics->matches_total || r.metrics->drifts_total));
   const bool drift_seen = r.drifts > 0 || (r.source_drifts && *r.source_drifts > 0) ||
                           (r.metrics && r.metrics->drifts_total && *r.metrics->drifts_total > 0);
@@ -946,6 +1072,15 @@ Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) 
                                     "the right unit and time window were collected.");
   if (r.verdict == "violation")
     r.advice.push_back("File this report as a GitHub issue labelled `parity-drift` (the command is printed by forensics).");
+  return r;
+}
+
+}  // namespace
+
+Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) {
+  std::optional<int> year;
+  auto r = AnalyzeOnce(options, std::nullopt, &year);
+  if (r && year) return AnalyzeOnce(options, year, &year);
   return r;
 }
 

@@ -2,6 +2,8 @@
 // a splitmix64 stream, so the same options always give the same bytes.
 #include "forensics/parity_gen.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "forensics/chain_source.h"
@@ -57,34 +59,87 @@ std::string JsonString(std::string_view s) {
   return o + "\"";
 }
 
+// Python's json.dumps (ensure_ascii): non-ASCII as \uXXXX, surrogate pairs above U+FFFF.
+std::string PyJsonString(std::string_view s) {
+  std::string o = "\"";
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == '"') o += "\\\"";
+      else if (c == '\\') o += "\\\\";
+      else if (c == '\n') o += "\\n";
+      else if (c == '\r') o += "\\r";
+      else if (c == '\t') o += "\\t";
+      else if (c == '\b') o += "\\b";
+      else if (c == '\f') o += "\\f";
+      else if (c < 0x20) o += fmt::format("\\u{:04x}", c);
+      else o.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    // The generator writes valid UTF-8 only.
+    const size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    uint32_t cp = c & (n == 4 ? 0x07 : n == 3 ? 0x0f : 0x1f);
+    for (size_t k = 1; k < n && i + k < s.size(); ++k) cp = cp << 6 | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      o += fmt::format("\\u{:04x}\\u{:04x}", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else {
+      o += fmt::format("\\u{:04x}", cp);
+    }
+    i += n;
+  }
+  return o + "\"";
+}
+
+constexpr std::string_view kShimLogger = "coinjecture.legacy_compat";
+
 class Writer {
  public:
   Writer(const ParityGenOptions& o, const std::function<void(std::string_view)>& sink, ParityGenSummary* s)
       : o_(o), sink_(sink), s_(s) {}
 
-  // One record: `lines[0]` is the message's first line, the rest its continuation lines.
-  void Record(int64_t t, std::string_view level, const std::vector<std::string>& lines) {
+  // One record: `lines[0]` is the message's first line, the rest its continuation lines; `exc` the
+  // lines of a traceback logged with it (logger.exception).
+  void Record(int64_t t, std::string_view level, const std::vector<std::string>& lines,
+              std::string_view logger = kShimLogger, const std::vector<std::string>& exc = {}) {
     ParityPrefix style = o_.styles.empty() ? ParityPrefix::kNone : o_.styles[n_++ % o_.styles.size()];
     Civil c = ToCivil(t);
     std::string first;
+    auto asctime = [&] {
+      return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02},{:03}", c.y, c.m, c.d, c.sec_of_day / 3600,
+                         c.sec_of_day / 60 % 60, c.sec_of_day % 60, c.us / 1000);
+    };
     switch (style) {
       case ParityPrefix::kNone: first = lines[0]; break;
-      case ParityPrefix::kPythonDefault: first = fmt::format("{}:coinjecture.legacy_compat:{}", level, lines[0]); break;
-      case ParityPrefix::kPythonAsctime:
-        first = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02},{:03} - coinjecture.legacy_compat - {} - {}", c.y, c.m, c.d,
-                            c.sec_of_day / 3600, c.sec_of_day / 60 % 60, c.sec_of_day % 60, c.us / 1000, level, lines[0]);
-        break;
+      case ParityPrefix::kPythonDefault: first = fmt::format("{}:{}:{}", level, logger, lines[0]); break;
+      case ParityPrefix::kPythonAsctime: first = fmt::format("{} - {} - {} - {}", asctime(), logger, level, lines[0]); break;
+      case ParityPrefix::kPythonJson: {
+        std::string msg;
+        for (size_t i = 0; i < lines.size(); ++i) msg += (i ? "\n" : "") + lines[i];
+        std::string line = fmt::format("{{\"asctime\": \"{}\", \"name\": {}, \"levelname\": \"{}\", \"message\": {}", asctime(),
+                                       PyJsonString(logger), level, PyJsonString(msg));
+        if (!exc.empty()) {
+          std::string tb;
+          for (size_t i = 0; i < exc.size(); ++i) tb += (i ? "\n" : "") + exc[i];
+          line += ", \"exc_info\": " + PyJsonString(tb);
+        }
+        Emit(line + "}");
+        return;
+      }
       case ParityPrefix::kJournaldShort: {
         std::string prefix = fmt::format("{} {:02} {:02}:{:02}:{:02} {} coinjectured[{}]: ", kMonths[c.m - 1], c.d,
                                          c.sec_of_day / 3600, c.sec_of_day / 60 % 60, c.sec_of_day % 60, o_.host, o_.pid);
         Emit(prefix + lines[0]);
         std::string indent(prefix.size(), ' ');
         for (size_t i = 1; i < lines.size(); ++i) Emit(indent + lines[i]);
+        for (const std::string& l : exc) Emit(indent + l);
         return;
       }
       case ParityPrefix::kJournalJson: {
         std::string msg;
         for (size_t i = 0; i < lines.size(); ++i) msg += (i ? "\n" : "") + lines[i];
+        for (const std::string& l : exc) msg += "\n" + l;
         int prio = level == "ERROR" ? 3 : level == "WARNING" ? 4 : level == "INFO" ? 6 : 7;
         Emit(fmt::format("{{\"__REALTIME_TIMESTAMP\":\"{}\",\"_HOSTNAME\":{},\"SYSLOG_IDENTIFIER\":\"coinjectured\","
                          "\"_PID\":\"{}\",\"PRIORITY\":\"{}\",\"MESSAGE\":{}}}",
@@ -94,6 +149,7 @@ class Writer {
     }
     Emit(first);
     for (size_t i = 1; i < lines.size(); ++i) Emit(lines[i]);
+    for (const std::string& l : exc) Emit(l);
   }
 
   void Flush() {
@@ -125,6 +181,41 @@ std::vector<std::string> DriftLines(std::string_view function, const std::string
   return {fmt::format("{}: PARITY DRIFT ✗", function), fmt::format("  Legacy:      {}", legacy_repr),
           fmt::format("  Refactored:  {}", refactored_repr), fmt::format("  Legacy time: {}", Ms(lms)),
           fmt::format("  Refactored time: {}", Ms(rms))};
+}
+
+// str() of a Python float holding a count: "4.0", "1e+16" from 10^16 on.
+std::string PyFloatCount(uint64_t n) {
+  if (n < 10000000000000000ULL) return fmt::format("{}.0", n);
+  std::string s = fmt::format("{:.16e}", static_cast<double>(n));  // d.dddde+XX: trim the mantissa's zeros
+  size_t e = s.find('e');
+  std::string mant = s.substr(0, e), exp = s.substr(e + 1);
+  while (mant.back() == '0') mant.pop_back();
+  if (mant.back() == '.') mant.pop_back();
+  return mant + "e+" + exp.substr(exp[0] == '+' ? 1 : 0);
+}
+
+// What upstream's log_parity_report() writes: with no drift counted yet, the block (its message
+// starts with a newline, so the prefix stands alone on its line; matches are a float, drifts the
+// int 0 of an empty sum); once a drift was counted it raises (an int plus a Counter), and the
+// caller logs the exception.
+void LogParityReport(Writer& w, int64_t t, ParityGenSummary& s) {
+  if (s.drifts == 0) {
+    ++s.report_blocks;
+    w.Record(t, "INFO",
+             {"", "========== PARITY REPORT ==========", "Codec Mode:      shadow", "Rust Available:  True",
+              "Parity Matches:  " + PyFloatCount(s.matches), "Parity Drifts:   0", "===================================",
+              ""});
+    return;
+  }
+  ++s.failed_reports;
+  w.Record(t, "ERROR", {"parity report failed"}, "coinjecture.node",
+           {"Traceback (most recent call last):", "  File \"/srv/coinjecture/shadow_run.py\", line 79, in <module>",
+            "    lc.log_parity_report()",
+            "  File \"/srv/coinjecture/python/src/coinjecture/legacy_compat.py\", line 302, in log_parity_report",
+            "    stats = get_parity_stats()", "            ^^^^^^^^^^^^^^^^^^",
+            "  File \"/srv/coinjecture/python/src/coinjecture/legacy_compat.py\", line 294, in get_parity_stats",
+            "    \"parity_drifts\": sum(", "                     ^^^^",
+            "TypeError: unsupported operand type(s) for +: 'int' and 'Counter'"});
 }
 
 constexpr std::string_view kMatchFunctions[] = {"verify_subset_sum", "compute_merkle_root", "verify_signature"};
@@ -210,7 +301,26 @@ Status GenerateParityLog(std::span<const CoreV4Header> headers, const ParityGenO
   int64_t t = o.start_time_us;
   size_t next_header = 0;
   auto ms = [&]() { return static_cast<double>(5 + rng.Below(400)) / 100.0; };
+  // Warm-up matches first, then a report (a block: no drift yet).
+  const uint64_t warmup = std::min(o.warmup_matches, left[kMatch]);
+  for (uint64_t i = 0; i < warmup; ++i) {
+    t += o.step_us / 2 + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(o.step_us) + 1));
+    ++s->matches;
+    --left[kMatch];
+    --total;
+    if (!o.log_matches) continue;
+    std::string_view f = kMatchFunctions[0];
+    w.Record(t, "DEBUG", {fmt::format("{}: parity ✓ (legacy={}, refactored={})", f, Ms(ms()), Ms(ms()))});
+  }
+  if (warmup && o.report_block) {
+    t += o.step_us;
+    LogParityReport(w, t, *s);
+  }
   for (uint64_t done = 0; done < total; ++done) {
+    if (o.report_every && done && done % o.report_every == 0) {
+      t += o.step_us / 2;
+      LogParityReport(w, t, *s);
+    }
     uint64_t pick = rng.Below(total - done);
     int kind = 0;
     while (pick >= left[kind]) pick -= left[kind++];
@@ -274,10 +384,7 @@ Status GenerateParityLog(std::span<const CoreV4Header> headers, const ParityGenO
   }
   if (o.report_block) {
     t += o.step_us;
-    w.Record(t, "INFO",
-             {"========== PARITY REPORT ==========", "Codec Mode: shadow", "Rust Available: True",
-              fmt::format("Parity Matches: {}", s->matches), fmt::format("Parity Drifts: {}", s->drifts),
-              "==================================="});
+    LogParityReport(w, t, *s);
   }
   w.Flush();
   return Status::Ok();

@@ -327,6 +327,7 @@ std::string RenderParityDriftJson(const ParityDriftReport& r, const ReportStamp&
     OptU(w, "matches", b.matches);
     OptU(w, "drifts", b.drifts);
     w.Field("closed", b.closed);
+    OptS(w, "error", b.error);
     w.EndObject();
   }
   w.EndArray();
@@ -572,7 +573,7 @@ std::string RenderParityDriftMarkdown(const ParityDriftReport& r, const ReportSt
     for (const ParityReportBlock& b : r.report_blocks)
       rows.push_back({Cell(Where(b.file, b.line)), TimeOr(b.time_us), b.codec_mode ? Cell(*b.codec_mode, 40) : "—",
                       b.rust_available ? (*b.rust_available ? "True" : "False") : "—", opt(b.matches), opt(b.drifts),
-                      b.closed ? "yes" : "no"});
+                      b.error ? "no: raised " + Cell(*b.error, 200) : b.closed ? "yes" : "no"});
     doc.Table({"Where", "Time (UTC)", "Codec mode", "Rust available", "Matches", "Drifts", "Complete"}, std::move(rows));
     doc.Text("\n");
   }

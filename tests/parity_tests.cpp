@@ -19,11 +19,14 @@
 #include "forensics/parity_gen.h"
 #include "forensics/sha256.h"
 #include "io_fixtures.h"
+#include "parity_fixtures.h"
 
 namespace forensics {
 namespace {
 
 using testing::GzipMember;
+using testing::Parsed;
+using testing::ParseText;
 using testing::TempDir;
 using testing::ZstdFrame;
 
@@ -36,29 +39,6 @@ std::string Bytes(std::initializer_list<int> v) {
 std::string Hex(std::string_view s) { return ToHex({reinterpret_cast<const uint8_t*>(s.data()), s.size()}); }
 
 std::string Raw(const Hash32& h) { return std::string(reinterpret_cast<const char*>(h.data()), 32); }
-
-struct Parsed {
-  std::vector<ParityRecord> records;
-  std::vector<ParityProblem> problems;
-  uint64_t other = 0;
-};
-
-Parsed ParseText(std::string_view text) {
-  Parsed p;
-  ParityLogParser parser(
-      "t.log", [&](ParityRecord&& r) { p.records.push_back(std::move(r)); },
-      [&](ParityProblem&& pr) { p.problems.push_back(std::move(pr)); });
-  uint64_t line = 0, offset = 0;
-  while (offset < text.size()) {
-    size_t nl = text.find('\n', offset);
-    std::string_view l = text.substr(offset, nl == std::string_view::npos ? std::string_view::npos : nl - offset);
-    parser.AddLine(l, ++line, offset);
-    offset = nl == std::string_view::npos ? text.size() : nl + 1;
-  }
-  parser.Finish();
-  p.other = parser.other_lines();
-  return p;
-}
 
 CoreV4Header Genesis() {
   CoreV4Header h;
@@ -357,9 +337,12 @@ TEST_CASE("zstd (multi-frame) and gzip logs give the same counts as plain text",
     CHECK(r->comparisons == sum.matches + sum.drifts);
     CHECK(r->fallbacks == 3);
     CHECK(r->legacy_failures == 2);
+    // As upstream's does once a drift was counted, the final log_parity_report() raised.
     REQUIRE(r->report_blocks.size() == 1);
-    CHECK(r->report_blocks[0].drifts == sum.drifts);
+    CHECK(r->report_blocks[0].error);
     r->inputs.clear();
+    for (std::string& w : r->warnings)
+      for (size_t p = w.find(f); p != std::string::npos; p = w.find(f)) w.replace(p, f.size(), "x");
     for (Drift& d : r->drifts_list) d.file = "x";
     r->first_drift->file = "x";
     for (auto& c : r->clusters) c.first_file = "x";
@@ -791,6 +774,7 @@ TEST_CASE("regenerate samples/parity", "[.regen-parity-sample]") {
   ParityGenOptions g;
   g.styles = {ParityPrefix::kPythonAsctime};
   g.matches = 240;
+  g.warmup_matches = 3;
   g.header_drifts = 8;
   g.unexplained_drifts = 1;
   g.other_drifts = 1;

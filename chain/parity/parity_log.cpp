@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -147,11 +148,11 @@ bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
   return true;
 }
 
-// journalctl -o short-iso: "YYYY-MM-DDTHH:MM:SS[.ffffff]±HHMM host ident[pid]: " (or ±HH:MM, Z).
-bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_view* msg) {
+// "YYYY-MM-DD[T ]HH:MM:SS[.ffffff]" with an optional zone (Z, ±HHMM, ±HH:MM) → UTC.
+bool ParseIsoTime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
   size_t n;
   int64_t local;
-  if (s.size() < 20 || s[10] != 'T' || !ParseAsctime(s, &local, year, &n)) return false;
+  if (!ParseAsctime(s, &local, year, &n)) return false;
   int64_t zone = 0;
   if (s[n - 1] != 'Z' && n < s.size() && (s[n] == '+' || s[n] == '-')) {
     int hh, mm;
@@ -163,8 +164,18 @@ bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_vie
     zone = (static_cast<int64_t>(hh) * 3600 + mm * 60) * kUsPerSec * (s[n] == '-' ? -1 : 1);
     n = p + 2;
   }
-  if (!HostIdent(s, n, msg)) return false;
   *t = local - zone;
+  *consumed = n;
+  return true;
+}
+
+// journalctl -o short-iso: "YYYY-MM-DDTHH:MM:SS[.ffffff]±HHMM host ident[pid]: " (or ±HH:MM, Z).
+bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_view* msg) {
+  size_t n;
+  int64_t utc;
+  if (s.size() < 20 || s[10] != 'T' || !ParseIsoTime(s, &utc, year, &n)) return false;
+  if (!HostIdent(s, n, msg)) return false;
+  *t = utc;
   return true;
 }
 
@@ -230,6 +241,23 @@ std::optional<double> ParseMs(std::string_view s) {
   s = Trim(s);
   if (s.size() >= 2 && s.substr(s.size() - 2) == "ms") s.remove_suffix(2);
   if (s.empty()) return std::nullopt;
+  // The shims' `{:.2f}`: digits, a point, digits. Their integer over a power of ten is the double
+  // from_chars gives (both exact, one correctly rounded division), at a fraction of its cost.
+  if (s.size() <= 15) {
+    uint64_t v = 0, scale = 1;
+    size_t i = 0, point = std::string_view::npos;
+    for (; i < s.size(); ++i) {
+      if (s[i] >= '0' && s[i] <= '9') {
+        v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+        if (point != std::string_view::npos) scale *= 10;
+      } else if (s[i] == '.' && point == std::string_view::npos && i > 0 && i + 1 < s.size()) {
+        point = i;
+      } else {
+        break;
+      }
+    }
+    if (i == s.size()) return static_cast<double>(v) / static_cast<double>(scale);
+  }
   double v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
@@ -242,6 +270,44 @@ std::optional<uint64_t> ParseU64(std::string_view s) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
   return v;
+}
+
+// A count as the report block prints it: prometheus_client's counters are floats, so upstream
+// writes `4.0` (and `1e+16` from 10^16 on); an integer is read as well. A value with a fraction,
+// a sign or beyond 2^53 (where floats stop counting one by one) is no count.
+std::optional<uint64_t> ParseCount(std::string_view s) {
+  if (auto v = ParseU64(s)) return v;
+  s = Trim(s);
+  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
+  double d = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  if (!(d >= 0 && d <= 9007199254740992.0) || d != static_cast<double>(static_cast<uint64_t>(d))) return std::nullopt;
+  return static_cast<uint64_t>(d);
+}
+
+// A line that starts a parity record is never part of a traceback.
+bool ParityMarker(std::string_view s) {
+  for (std::string_view m : {": PARITY DRIFT", ": parity ", ": legacy failed", ": refactored failed", ": falling back",
+                             ": legacy fallback", "PARITY REPORT"})
+    if (s.find(m) != std::string_view::npos) return true;
+  return false;
+}
+
+// `  File "…", line N, in FUNC` of a Python traceback: FUNC.
+std::string_view TracebackFrameFunction(std::string_view s) {
+  s = Trim(s);
+  if (s.substr(0, 6) != "File \"") return {};
+  size_t in = s.rfind(", in ");
+  return in == std::string_view::npos ? std::string_view() : s.substr(in + 5);
+}
+
+// The last line of a traceback: `TypeError: …`, `module.Error: …` or a bare exception name.
+bool ExceptionLine(std::string_view s) {
+  if (s.empty() || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
+  size_t end = 0;
+  while (end < s.size() && IsIdentChar(s[end])) ++end;
+  return end == s.size() || s[end] == ':';
 }
 
 bool AllEquals(std::string_view s) {
@@ -283,6 +349,7 @@ std::string_view ParityRecordKindName(ParityRecordKind k) {
     case ParityRecordKind::kRefactoredFallback: return "refactored-failed-fallback";
     case ParityRecordKind::kFallbackSuccess: return "fallback-success";
     case ParityRecordKind::kReport: return "report";
+    case ParityRecordKind::kReportFailed: return "report-failed";
   }
   return "";
 }
@@ -294,6 +361,7 @@ std::string_view ParityPrefixName(ParityPrefix p) {
     case ParityPrefix::kPythonAsctime: return "python-asctime";
     case ParityPrefix::kJournaldShort: return "journald-short";
     case ParityPrefix::kJournalJson: return "journal-json";
+    case ParityPrefix::kPythonJson: return "python-json";
   }
   return "";
 }
@@ -334,6 +402,24 @@ struct ParityLogParser::Impl {
   ParityRecord rec;
   int drift_lines = 0;   // continuation lines attached to an open drift
   int report_lines = 0;  // value lines attached to an open report
+
+  // The logging record the last prefixed line began: an unprefixed line right after it is part of
+  // the same message (the report block after its empty first line, a traceback after its message).
+  struct RecordStart {
+    uint64_t line = 0, offset = 0;
+    std::optional<int64_t> time_us;
+    bool yearless = false;
+    ParityPrefix prefix = ParityPrefix::kNone;
+    bool empty = false;  // the message's first line is empty (`log_parity_report()` starts with "\n")
+  };
+  std::optional<RecordStart> last_record;
+  uint64_t last_record_end = 0;  // the last physical line known to belong to last_record
+
+  // A Python traceback being read past. One through log_parity_report() is that report's failure.
+  bool in_traceback = false;
+  bool traceback_in_report = false;
+  std::string traceback_exception;  // the last `Type: message` line
+  RecordStart traceback_owner;
 
   void Problem(uint64_t line, uint64_t offset, std::string what, std::string_view text) {
     on_problem(ParityProblem{file, line, offset, std::move(what), Excerpt(text)});
@@ -427,10 +513,10 @@ struct ParityLogParser::Impl {
       else if (value == "False" || value == "false") rec.rust_available = false;
       else Problem(line, offset, "PARITY REPORT: Rust Available is neither True nor False", body);
     } else if (key == "Parity Matches") {
-      rec.report_matches = ParseU64(value);
+      rec.report_matches = ParseCount(value);
       if (!rec.report_matches) Problem(line, offset, "PARITY REPORT: Parity Matches is not a count", body);
     } else if (key == "Parity Drifts") {
-      rec.report_drifts = ParseU64(value);
+      rec.report_drifts = ParseCount(value);
       if (!rec.report_drifts) Problem(line, offset, "PARITY REPORT: Parity Drifts is not a count", body);
     }
     ++report_lines;
@@ -526,13 +612,53 @@ struct ParityLogParser::Impl {
     return false;
   }
 
-  // One line of message text (after any container prefix).
+  // Ends the traceback being read: one through log_parity_report() becomes a kReportFailed record
+  // at the logging record that carried it.
+  void EndTraceback() {
+    if (!in_traceback) return;
+    in_traceback = false;
+    if (!traceback_in_report) return;
+    const RecordStart& o = traceback_owner;
+    Begin(ParityRecordKind::kReportFailed, o.prefix, o.time_us, o.yearless, o.line, o.offset);
+    rec.function = "log_parity_report";
+    rec.error = traceback_exception.empty() ? "(no exception line)" : traceback_exception;
+    Emit();
+  }
+
+  // A line inside a traceback (no logging prefix of its own). False when the traceback has ended
+  // and the line is to be read as any other.
+  bool TracebackLine(std::string_view body) {
+    std::string_view s = Trim(body);
+    if (s == "Traceback (most recent call last):") {  // a chained exception's traceback
+      traceback_exception.clear();
+      return true;
+    }
+    if (s.substr(0, 6) == "File \"") {
+      std::string_view fn = TracebackFrameFunction(s);
+      if (fn == "log_parity_report" || fn == "get_parity_stats") traceback_in_report = true;
+      traceback_exception.clear();  // what looked like the exception was a source line
+      return true;
+    }
+    if (s.empty() || s == "During handling of the above exception, another exception occurred:" ||
+        s == "The above exception was the direct cause of the following exception:")
+      return true;
+    if (!traceback_exception.empty()) return false;  // the traceback ended with its exception line
+    if (ExceptionLine(s) && !ParityMarker(s)) {
+      traceback_exception.assign(s);
+      return true;
+    }
+    return !body.empty() && (body.front() == ' ' || body.front() == '\t');  // a source line, carets
+  }
+
+  // One line of message text (after any container prefix). `record_start`: the line begins a
+  // logging record although it carries no text prefix (the message of a JSON formatter).
   void Message(std::string_view msg, std::optional<int64_t> t, bool yearless, ParityPrefix prefix, uint64_t line,
-               uint64_t offset, std::string_view raw) {
+               uint64_t offset, std::string_view raw, bool record_start = false) {
     bool stripped = false;
     std::optional<int64_t> pt;
     std::optional<int> py;
     ParityPrefix pkind = prefix;
+    const bool container = prefix != ParityPrefix::kNone;  // a journal entry's own line
     std::string_view body = StripPython(msg, &pt, &py, &stripped, &pkind);
     if (pt) {
       t = pt;
@@ -540,10 +666,44 @@ struct ParityLogParser::Impl {
       ++years[*py];
     }
     if (prefix == ParityPrefix::kNone) prefix = pkind;  // the container's prefix names the style first
+    const bool starts_record = stripped || record_start;
+    // The record this line continues, when it is the next line of a message begun just before.
+    std::optional<RecordStart> owner;
+    if (!starts_record && last_record && (last_record_end == line || last_record_end + 1 == line)) owner = last_record;
+    // A line with a prefix of its own may begin one (journalctl writes the rest of a multi-line
+    // entry on indented lines without a prefix).
+    if (starts_record || container) {
+      last_record = RecordStart{line, offset, t, yearless, prefix, Trim(body).empty()};
+      last_record_end = line;
+    } else if (owner) {
+      last_record_end = line;
+    }
+    if (in_traceback) {
+      if (!starts_record && TracebackLine(body)) {
+        ++other_lines;
+        return;
+      }
+      EndTraceback();
+    }
     if (open) {
       if (rec.kind == ParityRecordKind::kDrift && DriftContinuation(body, raw, line, offset)) return;
       if (open && rec.kind == ParityRecordKind::kReport && ReportContinuation(body, line, offset)) return;
       Close(false);
+    }
+    if (!starts_record && Trim(body) == "Traceback (most recent call last):") {
+      in_traceback = true;
+      traceback_in_report = false;
+      traceback_exception.clear();
+      traceback_owner = owner ? *owner : RecordStart{line, offset, t, yearless, prefix, false};
+      ++other_lines;
+      return;
+    }
+    // The report block's opener on the line after its record's empty first line: the record's
+    // prefix dates it.
+    if (owner && owner->empty && !t) {
+      t = owner->time_us;
+      yearless = owner->yearless;
+      if (prefix == ParityPrefix::kNone) prefix = owner->prefix;
     }
     if (!Start(body, t, yearless, prefix, line, offset, raw)) ++other_lines;
   }
@@ -551,11 +711,17 @@ struct ParityLogParser::Impl {
   void Line(std::string_view text, uint64_t line, uint64_t offset) {
     std::string_view s = text;
     if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
-    // journalctl -o json
+    // journalctl -o json; a Python JSON formatter (python-json-logger)
     std::string_view lt = TrimLeft(s);
-    if (!lt.empty() && lt.front() == '{' && lt.find("\"MESSAGE\"") != std::string_view::npos) {
-      JournalJson(lt, line, offset, text);
-      return;
+    if (!lt.empty() && lt.front() == '{') {
+      if (lt.find("\"MESSAGE\"") != std::string_view::npos) {
+        JournalJson(lt, line, offset, text);
+        return;
+      }
+      if (lt.find("\"message\"") != std::string_view::npos) {
+        PythonJson(lt, line, offset, text);
+        return;
+      }
     }
     // journald short
     int64_t t;
@@ -571,6 +737,67 @@ struct ParityLogParser::Impl {
       return;
     }
     Message(s, std::nullopt, false, ParityPrefix::kNone, line, offset, text);
+  }
+
+  // Feeds a multi-line message line by line; the first line begins the record when `record_start`.
+  void MessageLines(std::string_view message, std::optional<int64_t> t, ParityPrefix prefix, uint64_t line,
+                    uint64_t offset, std::string_view raw, bool record_start) {
+    std::string_view rest = message;
+    bool first = true;
+    while (true) {
+      size_t nl = rest.find('\n');
+      std::string_view one = rest.substr(0, nl);
+      if (!one.empty() && one.back() == '\r') one.remove_suffix(1);
+      Message(one, t, false, prefix, line, offset, raw, record_start && first);
+      first = false;
+      if (nl == std::string_view::npos) break;
+      rest.remove_prefix(nl + 1);
+    }
+  }
+
+  // python-json-logger: one object a line; the record's whole text is in "message" (a drift's five
+  // lines, the report block), its time in "asctime" (or "timestamp", "created"), a traceback in
+  // "exc_info".
+  void PythonJson(std::string_view s, uint64_t line, uint64_t offset, std::string_view raw) {
+    simdjson::padded_string padded(s);
+    simdjson::dom::element doc;
+    if (json.parse(padded).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+      if (open) Close(false);
+      EndTraceback();
+      Problem(line, offset, "JSON log line does not parse", raw);
+      return;
+    }
+    std::string_view message;
+    if (doc["message"].get_string().get(message) != simdjson::SUCCESS) {
+      ++other_lines;
+      return;
+    }
+    std::optional<int64_t> t;
+    std::string_view ts;
+    int64_t v = 0;
+    int year = 0;
+    size_t n = 0;
+    double created = 0;
+    if ((doc["asctime"].get_string().get(ts) == simdjson::SUCCESS ||
+         doc["timestamp"].get_string().get(ts) == simdjson::SUCCESS) &&
+        ParseIsoTime(ts, &v, &year, &n)) {
+      t = v;
+      ++years[year];
+    } else if (doc["created"].get_double().get(created) == simdjson::SUCCESS && std::isfinite(created) &&
+               std::fabs(created) < 1e12) {
+      t = static_cast<int64_t>(std::llround(created * 1e6));
+      int64_t y;
+      unsigned mo, d;
+      CivilFromDays(*t >= 0 ? *t / kUsPerDay : (*t - kUsPerDay + 1) / kUsPerDay, &y, &mo, &d);
+      ++years[static_cast<int>(y)];
+    }
+    // The message is copied: the parser's buffer is reused for the next line.
+    std::string text(message);
+    std::string_view exc;
+    std::string exc_text;
+    if (doc["exc_info"].get_string().get(exc) == simdjson::SUCCESS) exc_text.assign(exc);
+    MessageLines(text, t, ParityPrefix::kPythonJson, line, offset, raw, true);
+    if (!exc_text.empty()) MessageLines(exc_text, t, ParityPrefix::kPythonJson, line, offset, raw, false);
   }
 
   void JournalJson(std::string_view s, uint64_t line, uint64_t offset, std::string_view raw) {
@@ -622,15 +849,7 @@ struct ParityLogParser::Impl {
       }
     }
     // The message may hold several lines (a whole record).
-    std::string_view rest = message;
-    while (true) {
-      size_t nl = rest.find('\n');
-      std::string_view one = rest.substr(0, nl);
-      if (!one.empty() && one.back() == '\r') one.remove_suffix(1);
-      Message(one, t, false, ParityPrefix::kJournalJson, line, offset, raw);
-      if (nl == std::string_view::npos) break;
-      rest.remove_prefix(nl + 1);
-    }
+    MessageLines(message, t, ParityPrefix::kJournalJson, line, offset, raw, false);
   }
 };
 
@@ -645,7 +864,10 @@ ParityLogParser::~ParityLogParser() = default;
 
 void ParityLogParser::AddLine(std::string_view text, uint64_t line, uint64_t offset) { impl_->Line(text, line, offset); }
 
-void ParityLogParser::Finish() { impl_->Close(true); }
+void ParityLogParser::Finish() {
+  impl_->EndTraceback();
+  impl_->Close(true);
+}
 
 uint64_t ParityLogParser::other_lines() const { return impl_->other_lines; }
 

@@ -61,11 +61,12 @@ enum class ParityRecordKind {
   kRefactoredFallback,   // {f}: refactored failed ({e}), falling back to legacy
   kFallbackSuccess,      // {f}: legacy fallback success ({ms}ms)
   kReport,               // ========== PARITY REPORT ========== block
+  kReportFailed,         // a traceback through log_parity_report(): the report raised (error: the exception)
 };
 std::string_view ParityRecordKindName(ParityRecordKind k);
 
 // Which prefix the first line of a record carried.
-enum class ParityPrefix { kNone, kPythonDefault, kPythonAsctime, kJournaldShort, kJournalJson };
+enum class ParityPrefix { kNone, kPythonDefault, kPythonAsctime, kJournaldShort, kJournalJson, kPythonJson };
 std::string_view ParityPrefixName(ParityPrefix p);
 
 struct ParityRecord {
@@ -257,6 +258,9 @@ struct ParityReportBlock {
   std::optional<bool> rust_available;
   std::optional<uint64_t> matches, drifts;
   bool closed = false;
+  // log_parity_report() raised instead of writing the block: the exception line of its traceback
+  // ("TypeError: unsupported operand type(s) for +: 'int' and 'Counter'").
+  std::optional<std::string> error;
 };
 
 struct ParityMetrics {

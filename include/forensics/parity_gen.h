@@ -2,6 +2,7 @@
 // logs.md in any prefix style, with explained header drifts (both encodings recomputed from real
 // headers), unexplained drifts, matches, failures, fallbacks and PARITY REPORT blocks, plus a
 // matching Prometheus metrics file and a core-v4 chain export. Deterministic for a given seed.
+// Reports and failures are written the way upstream's shims write them (shared/real/parity/).
 #ifndef FORENSICS_PARITY_GEN_H_
 #define FORENSICS_PARITY_GEN_H_
 
@@ -29,7 +30,12 @@ struct ParityGenOptions {
   uint64_t fallbacks = 1;             // refactored failed → falling back → legacy fallback success
   uint64_t legacy_failures = 0;       // `legacy failed: …`
   bool log_matches = true;            // false: the matches are counted (report, metrics) but not logged
-  bool report_block = true;           // a PARITY REPORT block at the end
+  uint64_t warmup_matches = 0;        // of `matches`: logged first, then (with report_block) a report
+  // log_parity_report() at the end, and after the warm-up; as upstream behaves, it writes the
+  // PARITY REPORT block while no drift was counted and raises once one was (the application logs
+  // the traceback: ERROR `parity report failed` on coinjecture.node).
+  bool report_block = true;
+  uint64_t report_every = 0;          // log_parity_report() also after every this many records (0: never)
   bool grep_only = false;             // keep only lines holding "PARITY" (the runbook's grep)
   int64_t start_time_us = 1762263420000000;  // 2025-11-04T13:37:00Z
   int64_t step_us = 250000;           // mean time between records
@@ -42,6 +48,7 @@ struct ParityGenSummary {
   uint64_t matches = 0;  // comparisons that matched (logged or not)
   uint64_t drifts = 0, explained = 0, unexplained = 0, other = 0, not_in_chain = 0;
   uint64_t fallbacks = 0, legacy_failures = 0;
+  uint64_t report_blocks = 0, failed_reports = 0;  // log_parity_report() calls that wrote the block / raised
   uint64_t lines = 0, bytes = 0;
   std::vector<BlockHeight> explained_heights;  // block of each explained drift, in log order
 };

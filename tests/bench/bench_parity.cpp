@@ -1,8 +1,18 @@
-// AnalyzeParityDrift on a generated shadow-mode parity log compressed with zstd, against the zstd CLI
+// AnalyzeParityDrift on generated shadow-mode parity logs compressed with zstd, against the zstd CLI
 // in the same run: `zstd -d -c FILE > /dev/null`, then the full analysis with --chain (wall and CPU
-// time, best of 2 each; on a shared machine compare the CPU column). FORENSICS_BENCH_PARITY_MB sets
-// the uncompressed size (default 300), FORENSICS_BENCH_PARITY_RUNS the number of analysis runs
-// (default 2; raise it to profile the analysis).
+// time, best of 2 each; on a shared machine compare the CPU column).
+//
+// Two cases:
+//   - match-heavy: DEBUG logging, 0.5% of comparisons drift. FORENSICS_BENCH_PARITY_MB sets the
+//     uncompressed size (default 300), FORENSICS_BENCH_PARITY_RUNS the number of analysis runs
+//     (default 2; raise it to profile the analysis).
+//   - drift-heavy, as shadow mode really is: every header drifts (legacy packs extra_data as bin),
+//     1% of the drifts are subset-sum drifts, half the comparisons are verify_subset_sum matches, and
+//     log_parity_report() writes its block before the first drift and its traceback after (every
+//     50,000 records). Run at FORENSICS_BENCH_PARITY_DRIFTS drifts (default 636,510, the volume of
+//     a 300 MB real log) and at a tenth of that, with the peak RSS of each analysis: the targets are
+//     wall <= 1.5x zstd -d and a peak <= 64 MB at both sizes.
+#include <malloc.h>
 #include <zstd.h>
 
 #include <sys/resource.h>
@@ -11,8 +21,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <initializer_list>
+#include <span>
 #include <string>
+#include <utility>
 
 #include "bench.h"
 #include "forensics/line_reader.h"
@@ -51,6 +65,114 @@ Timing Measure(const std::function<void()>& fn, int runs, bool child) {
   return best;
 }
 
+// The zstd row, then each timing with its ratios to it.
+void PrintTimings(double raw_mb, const Timing& zstd, std::initializer_list<std::pair<const char*, Timing>> rows) {
+  Table table({"what", "wall s", "CPU s", "MB/s (wall)", "× zstd -d (wall)", "× zstd -d (CPU)"});
+  auto row = [&](const char* what, const Timing& t) {
+    table.Add({what, Fmt("%.3f", t.wall), Fmt("%.3f", t.cpu), Fmt("%.0f", raw_mb / t.wall), Fmt("%.2f", t.wall / zstd.wall),
+               Fmt("%.2f", t.cpu / zstd.cpu)});
+  };
+  row("zstd -d -c FILE > /dev/null", zstd);
+  for (const auto& [what, t] : rows) row(what, t);
+  table.Print();
+}
+
+// Writes the generated log as zstd frames of ~8 MB (a rotated, appended log). False on failure.
+bool WriteZstdLog(const std::string& path, std::span<const CoreV4Header> headers, const ParityGenOptions& g,
+                  ParityGenSummary* sum) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) return false;
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+  std::string pending, out;
+  auto compress = [&] {
+    out.resize(ZSTD_compressBound(pending.size()));
+    size_t n = ZSTD_compress2(cctx, out.data(), out.size(), pending.data(), pending.size());
+    if (!ZSTD_isError(n)) std::fwrite(out.data(), 1, n, f);
+    pending.clear();
+  };
+  Status st = GenerateParityLog(headers, g, [&](std::string_view s) {
+    pending.append(s);
+    if (pending.size() >= (8u << 20)) compress();
+  }, sum);
+  if (!pending.empty()) compress();
+  ZSTD_freeCCtx(cctx);
+  std::fclose(f);
+  return st.ok();
+}
+
+// The process's peak resident set since the last ResetPeakRss, in kB (-1 when unknown).
+long PeakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// Returns freed memory to the system and starts the peak over from the current resident set
+// (Linux: "5" to /proc/self/clear_refs).
+void ResetPeakRss() {
+  malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+// One drift-heavy run at `drifts` drifts. Returns false when the analysis is wrong.
+bool DriftHeavy(const std::filesystem::path& dir, std::span<const CoreV4Header> headers, const std::string& chain,
+                uint64_t drifts) {
+  const std::string log = (dir / "shadow.log.zst").string();
+  ParityGenOptions g;
+  g.styles = {ParityPrefix::kPythonAsctime};
+  g.other_drifts = drifts / 100;
+  g.header_drifts = drifts - g.other_drifts;
+  g.unexplained_drifts = 0;
+  g.matches = drifts;
+  g.warmup_matches = 3;
+  g.fallbacks = 100;
+  g.legacy_failures = 0;
+  g.report_every = 50000;
+  g.step_us = 5000;
+  g.seed = 13;
+  ParityGenSummary sum;
+  auto gen_start = Clock::now();
+  if (!WriteZstdLog(log, headers, g, &sum)) return false;
+  double gen_s = std::chrono::duration<double>(Clock::now() - gen_start).count();
+  const double raw_mb = static_cast<double>(sum.bytes) / 1048576.0;
+  std::printf("  drift-heavy log: %.0f MB uncompressed, %.1f MB zstd, %llu lines, %llu drifts in %llu comparisons, "
+              "%llu report block(s), %llu traceback(s) (generated in %.1f s)\n",
+              raw_mb, static_cast<double>(std::filesystem::file_size(log)) / 1048576.0,
+              static_cast<unsigned long long>(sum.lines), static_cast<unsigned long long>(sum.drifts),
+              static_cast<unsigned long long>(sum.drifts + sum.matches), static_cast<unsigned long long>(sum.report_blocks),
+              static_cast<unsigned long long>(sum.failed_reports), gen_s);
+  const std::string zstd_cmd = "zstd -q -d -c '" + log + "' > /dev/null";
+  int rc = std::system(zstd_cmd.c_str());  // warms the page cache
+  Timing t_zstd = Measure([&] { rc |= std::system(zstd_cmd.c_str()); }, 2, true);
+  ParityDriftOptions o;
+  o.log_files = {log};
+  o.chain_path = chain;
+  bool correct = true;
+  long peak_kb = 0;
+  Timing t_analyze = Measure([&] {
+    ResetPeakRss();
+    auto r = AnalyzeParityDrift(o);
+    peak_kb = std::max(peak_kb, PeakRssKb());
+    correct = r.has_value() && r->drifts == sum.drifts && r->explained == sum.explained &&
+              r->unexplained == sum.other && r->matches == sum.matches && r->problem_count == 0 &&
+              r->report_blocks.size() == sum.report_blocks + sum.failed_reports;
+  }, 2, false);
+  if (rc != 0) std::printf("  (zstd CLI not available: its row is meaningless)\n");
+  PrintTimings(raw_mb, t_zstd, {{"AnalyzeParityDrift (+ --chain)", t_analyze}});
+  const double ratio = t_analyze.wall / t_zstd.wall;
+  std::printf("  ratio AnalyzeParityDrift / zstd -d: %.2f wall (target <= 1.5: %s), %.2f CPU; peak RSS %.1f MB "
+              "(target <= 64: %s)\n",
+              ratio, ratio <= 1.5 ? "met" : "MISSED", t_analyze.cpu / t_zstd.cpu, static_cast<double>(peak_kb) / 1024.0,
+              peak_kb > 0 && peak_kb <= 64 * 1024 ? "met" : "MISSED");
+  std::filesystem::remove(log);
+  if (!correct) std::printf("  WRONG: the analysis did not reproduce the generated counts\n");
+  return correct;
+}
+
 }  // namespace
 
 int RunParity() {
@@ -82,28 +204,9 @@ int RunParity() {
   g.step_us = 20000;
   g.seed = 11;
   auto gen_start = Clock::now();
-  std::FILE* f = std::fopen(log.c_str(), "wb");
-  if (f == nullptr) return 1;
-  ZSTD_CCtx* cctx = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
-  ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
-  std::string pending, out;
-  auto compress = [&] {
-    out.resize(ZSTD_compressBound(pending.size()));
-    size_t n = ZSTD_compress2(cctx, out.data(), out.size(), pending.data(), pending.size());
-    if (!ZSTD_isError(n)) std::fwrite(out.data(), 1, n, f);
-    pending.clear();
-  };
   ParityGenSummary sum;
-  Status st = GenerateParityLog(headers, g, [&](std::string_view s) {
-    pending.append(s);
-    if (pending.size() >= (8u << 20)) compress();  // frames of ~8 MB, as a rotated, appended log
-  }, &sum);
-  if (!pending.empty()) compress();
-  ZSTD_freeCCtx(cctx);
-  std::fclose(f);
+  if (!WriteZstdLog(log, headers, g, &sum)) return 1;
   double gen_s = std::chrono::duration<double>(Clock::now() - gen_start).count();
-  if (!st.ok()) return 1;
   const double raw_mb = static_cast<double>(sum.bytes) / 1048576.0;
   std::printf("  log: %.0f MB uncompressed, %.1f MB zstd, %llu lines, %llu drifts (generated in %.1f s)\n", raw_mb,
               static_cast<double>(std::filesystem::file_size(log)) / 1048576.0,
@@ -130,20 +233,17 @@ int RunParity() {
               r->unexplained == sum.unexplained + sum.other && r->matches == sum.matches && r->problem_count == 0;
   }, runs, false);
   if (rc != 0) std::printf("  (zstd CLI not available: its row is meaningless)\n");
-  Table table({"what", "wall s", "CPU s", "MB/s (wall)", "× zstd -d (wall)", "× zstd -d (CPU)"});
-  auto row = [&](const char* what, const Timing& t) {
-    table.Add({what, Fmt("%.3f", t.wall), Fmt("%.3f", t.cpu), Fmt("%.0f", raw_mb / t.wall), Fmt("%.2f", t.wall / t_zstd.wall),
-               Fmt("%.2f", t.cpu / t_zstd.cpu)});
-  };
-  row("zstd -d -c FILE > /dev/null", t_zstd);
-  row("LineReader alone (lines only)", t_read);
-  row("AnalyzeParityDrift (+ --chain)", t_analyze);
-  table.Print();
+  PrintTimings(raw_mb, t_zstd, {{"LineReader alone (lines only)", t_read}, {"AnalyzeParityDrift (+ --chain)", t_analyze}});
   std::printf("  ratio AnalyzeParityDrift / zstd -d: %.2f wall, %.2f CPU (the analysis decodes on a second thread)\n",
               t_analyze.wall / t_zstd.wall, t_analyze.cpu / t_zstd.cpu);
-  std::filesystem::remove_all(dir);
+  std::filesystem::remove(log);
   if (read_lines != sum.lines) correct = false;
   if (!correct) std::printf("  WRONG: the analysis did not reproduce the generated counts\n");
+
+  uint64_t drifts = 636510;
+  if (const char* env = std::getenv("FORENSICS_BENCH_PARITY_DRIFTS")) drifts = std::strtoull(env, nullptr, 10);
+  for (uint64_t n : {drifts / 10, drifts}) correct = DriftHeavy(dir, headers, chain, n) && correct;
+  std::filesystem::remove_all(dir);
   return correct ? 0 : 1;
 }
 
