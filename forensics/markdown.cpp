@@ -12,13 +12,18 @@ namespace {
 constexpr std::string_view kWordJoiner = "\xe2\x81\xa0";  // U+2060
 constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
 
+// The length of the well-formed UTF-8 sequence at s[i] (Unicode table 3-7: no overlong form, no
+// surrogate, nothing above U+10FFFF), 0 if there is none.
 size_t Utf8Seq(std::string_view s, size_t i) {
   unsigned char c = static_cast<unsigned char>(s[i]);
   size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
     if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
+  const unsigned char c1 = n > 1 ? static_cast<unsigned char>(s[i + 1]) : 0;
   if (n == 2 && c < 0xc2) return 0;
+  if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f)) return 0;
+  if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f) || c > 0xf4) return 0;
   return n;
 }
 
@@ -46,13 +51,17 @@ std::string Escape(std::string_view in, size_t max_chars) {
         out.append(kReplacement);
         ++i;
       } else {
-        // C1 controls, zero-width space, line and paragraph separators and the bidirectional
-        // controls would hide or reorder text: replaced like the C0 controls.
+        // C1 controls, line and paragraph separators, the bidirectional controls and marks
+        // (U+061C, U+200E-F, U+202A-E, U+2066-9) and the zero-width characters (U+180E,
+        // U+200B-D, U+2060-4, U+FEFF) would hide or reorder text: replaced like the C0
+        // controls. The only word joiners left are those added below.
         const std::string_view seq = in.substr(i, n);
         const bool invisible = (n == 2 && static_cast<unsigned char>(seq[0]) == 0xc2 &&
                                 static_cast<unsigned char>(seq[1]) <= 0x9f) ||
-                               seq == "\xe2\x80\x8b" || (seq >= "\xe2\x80\xa8" && seq <= "\xe2\x80\xae") ||
-                               (seq >= "\xe2\x81\xa6" && seq <= "\xe2\x81\xa9");
+                               seq == "\xd8\x9c" || seq == "\xe1\xa0\x8e" || seq == "\xef\xbb\xbf" ||
+                               (seq >= "\xe2\x80\x8b" && seq <= "\xe2\x80\x8f") ||
+                               (seq >= "\xe2\x80\xa8" && seq <= "\xe2\x80\xae") ||
+                               (seq >= "\xe2\x81\xa0" && seq <= "\xe2\x81\xa9");
         out.append(invisible ? kReplacement : seq);
         i += n;
       }
@@ -92,13 +101,14 @@ std::string Escape(std::string_view in, size_t max_chars) {
         break;
       }
       case '.':
-        out.push_back('.');
-        // No "www." autolink.
-        if (out.size() >= 4 && (out.size() == 4 || !std::isalnum(static_cast<unsigned char>(out[out.size() - 5]))) &&
-            std::tolower(static_cast<unsigned char>(out[out.size() - 4])) == 'w' &&
+        // No "www." autolink: the joiner goes before the dot, since GitHub's autolinker takes any
+        // character after "www." for part of the domain, a joiner included.
+        if (out.size() >= 3 && (out.size() == 3 || !std::isalnum(static_cast<unsigned char>(out[out.size() - 4]))) &&
             std::tolower(static_cast<unsigned char>(out[out.size() - 3])) == 'w' &&
-            std::tolower(static_cast<unsigned char>(out[out.size() - 2])) == 'w')
+            std::tolower(static_cast<unsigned char>(out[out.size() - 2])) == 'w' &&
+            std::tolower(static_cast<unsigned char>(out[out.size() - 1])) == 'w')
           out.append(kWordJoiner);
+        out.push_back('.');
         break;
       case '-':
         out.push_back('-');

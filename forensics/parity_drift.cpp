@@ -409,12 +409,13 @@ std::vector<FieldDifference> CompareHeaderEncodings(std::string_view legacy, std
   std::vector<FieldDifference> out;
   if (!SplitMap(legacy, &a) || !SplitMap(core_v4, &b)) return out;
   for (const auto& [key, value] : a) {
-    auto it = std::find_if(b.begin(), b.end(), [&](const auto& p) { return p.first == key; });
+    // key captured by name: clang 14 (the fuzz build) cannot capture a structured binding.
+    auto it = std::find_if(b.begin(), b.end(), [&key = key](const auto& p) { return p.first == key; });
     std::string_view other = it == b.end() ? std::string_view() : it->second;
     if (it == b.end() || other != value) out.push_back(FieldDifference{key, HexOf(value), HexOf(other)});
   }
   for (const auto& [key, value] : b) {
-    auto it = std::find_if(a.begin(), a.end(), [&](const auto& p) { return p.first == key; });
+    auto it = std::find_if(a.begin(), a.end(), [&key = key](const auto& p) { return p.first == key; });
     if (it == a.end()) out.push_back(FieldDifference{key, "", HexOf(value)});
   }
   return out;

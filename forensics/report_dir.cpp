@@ -216,7 +216,10 @@ Status WriteReportFiles(const std::string& dir, const std::vector<std::pair<std:
   };
   Fd p(::openat(d.get(), pair.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (p.get() < 0) return abandon(w.Error("cannot open directory", pair));
-  for (const auto& [name, content] : files) {
+  for (const auto& file : files) {
+    // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+    const std::string& name = file.first;
+    const std::string& content = file.second;
     const std::string path = pair + "/" + name;
     Fd f(w.Step([&] {
       return ::openat(p.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);

@@ -1003,3 +1003,39 @@ TEST_CASE("a store that cannot be read is unreadable with the system's reason, a
 }
 
 }  // namespace forensics
+
+namespace forensics {
+
+// A varint has one spelling in the store, the shortest: a longer one, or one with bits beyond 64,
+// is damage (found by tests/fuzz/fuzz_store_values, which re-encodes what decodes).
+TEST_CASE("store values decode only as their encoder spells them: no overlong or overflowing varint",
+          "[chain_store]") {
+  using std::string_literals::operator""s;
+  uint64_t accounts = 0;
+  uint32_t chunks = 0;
+  REQUIRE(store::DecodeSnapshotHeader("\x01\x00\x00"s, "DIR snapshot 1", &accounts, &chunks).ok());
+  for (const std::string& v : {"\x01\x80\x00\x00"s, "\x01\x00\x80\x00"s, "\x01\x81\x80\x00\x01"s}) {
+    Status s = store::DecodeSnapshotHeader(v, "DIR snapshot 1", &accounts, &chunks);
+    CHECK(s.code() == Status::Code::kCorruption);
+    CHECK_THAT(s.message(), Catch::StartsWith("DIR snapshot 1: undecodable snapshot header value"));
+  }
+  std::vector<AccountEntry> list;
+  REQUIRE(store::DecodeAccounts("\x00"s, "DIR state changes", &list).ok());
+  CHECK(store::DecodeAccounts("\x80\x00"s, "DIR state changes", &list).code() == Status::Code::kCorruption);
+  // 2^64 + 1 in ten bytes: the tenth byte may only hold bit 63.
+  const std::string ten = "\x81\x80\x80\x80\x80\x80\x80\x80\x80\x02"s;
+  CHECK(store::DecodeAccounts(ten, "DIR state changes", &list).code() == Status::Code::kCorruption);
+  // A header's chunk count is checked without overflow: 2^64 - 1 accounts are not in 0 chunks.
+  const std::string max = store::EncodeSnapshotHeader(UINT64_MAX, 0);
+  REQUIRE(max.size() == 12);
+  CHECK(store::DecodeSnapshotHeader(max, "DIR snapshot 1", &accounts, &chunks).code() == Status::Code::kCorruption);
+  const std::string big = store::EncodeSnapshotHeader(5000, 2);
+  REQUIRE(store::DecodeSnapshotHeader(big, "DIR snapshot 1", &accounts, &chunks).ok());
+  CHECK((accounts == 5000 && chunks == 2));
+  Block b;
+  uint32_t n_txs = 0;
+  REQUIRE(store::DecodeBlock("\x01\x00\x00\x00"s, "DIR block 1", &b, &n_txs).ok());
+  CHECK(store::DecodeBlock("\x01\x80\x00\x00\x00"s, "DIR block 1", &b, &n_txs).code() == Status::Code::kCorruption);
+}
+
+}  // namespace forensics

@@ -507,5 +507,39 @@ TEST_CASE("a CRLF line of exactly max_line_bytes is read whichever buffer or chu
   }
 }
 
+TEST_CASE("a small line buffer reads the same lines, offsets and issues as the default one", "[line_reader]") {
+  TempDir dir;
+  // Short lines, lines longer than the buffer, an over-long one, CRLF, no final newline; plain,
+  // zstd, gzip and a truncated frame.
+  std::string text;
+  for (int i = 0; i < 300; ++i)
+    text += std::to_string(i) + std::string(static_cast<size_t>(i * 7 % 700), 'x') + (i % 3 ? "\n" : "\r\n");
+  text += std::string(5000, 'y') + "\nlast";
+  const std::string zst = ZstdFrame(text);
+  const std::string damaged = ZstdFrame(NumberedLines(1, 50)) + zst.substr(0, zst.size() / 2);
+  for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"plain.log", text}, {"one.zst", zst}, {"one.gz", GzipMember(text)}, {"cut.zst", damaged}}) {
+    const std::string path = dir.Write(name, bytes);
+    LineReaderOptions big;
+    big.max_line_bytes = 4096;
+    const ReadAll want = ReadFile(path, big);
+    for (size_t buffer : {1, 64, 100, 1000, 4096}) {
+      INFO(name << ", buffer " << buffer);
+      LineReaderOptions small = big;
+      small.buffer_bytes = buffer;
+      const ReadAll got = ReadFile(path, small);
+      CHECK(got.lines == want.lines);
+      CHECK(got.numbers == want.numbers);
+      CHECK(got.offsets == want.offsets);
+      REQUIRE(got.issues.size() == want.issues.size());
+      for (size_t i = 0; i < got.issues.size(); ++i) {
+        CHECK(got.issues[i].kind == want.issues[i].kind);
+        CHECK(got.issues[i].offset == want.issues[i].offset);
+        CHECK(got.issues[i].what == want.issues[i].what);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace forensics

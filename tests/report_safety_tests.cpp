@@ -160,6 +160,53 @@ TEST_CASE("md::Escape and md::Cell stay safe at every length cap", "[report_safe
   }
 }
 
+// Found by tests/fuzz/fuzz_markdown: marks that reorder text or hide between two characters.
+TEST_CASE("md::Escape replaces every bidirectional and zero-width control, keeping only its own word joiners",
+          "[report_safety]") {
+  const std::string fffd = "\xef\xbf\xbd";
+  for (const std::string& c : {"\xd8\x9c",                                      // U+061C arabic letter mark
+                                "\xe1\xa0\x8e",                                  // U+180E
+                                "\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d",  // U+200B..D
+                                "\xe2\x80\x8e", "\xe2\x80\x8f",                 // LRM, RLM
+                                "\xe2\x80\xaa", "\xe2\x80\xae",                 // LRE, RLO
+                                "\xe2\x81\xa0", "\xe2\x81\xa4",                 // word joiner, invisible plus
+                                "\xe2\x81\xa6", "\xe2\x81\xa9",                 // LRI, PDI
+                                "\xef\xbb\xbf"}) {                                // zero-width no-break space
+    INFO("control " << JsonString(c));
+    CHECK(md::Escape("a" + c + "b") == "a" + fffd + "b");
+  }
+  // The escaper's own joiner after '@' stays; one given with the text does not.
+  CHECK(md::Escape("@\xe2\x81\xa0x") == "@\xe2\x81\xa0" + fffd + "x");
+  CHECK(md::Escape("caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac") == "caf\xc3\xa9 \xe2\x80\x94 \xe2\x82\xac");  // é — € kept
+}
+
+// Found by tests/fuzz/fuzz_markdown under cmark-gfm: GitHub's autolinker takes "www." followed by
+// a word joiner and a domain for a link; a joiner before the dot leaves no "www." to link.
+TEST_CASE("md::Escape breaks a www. autolink before its dot", "[report_safety]") {
+  const std::string wj = "\xe2\x81\xa0";
+  CHECK(md::Escape("see www.example.com") == "see www" + wj + ".example.com");
+  CHECK(md::Escape("WWW.x") == "WWW" + wj + ".x");
+  CHECK(md::Escape("(www.x)") == "\\(www" + wj + ".x\\)");
+  CHECK(md::Escape("awww.x") == "awww.x");  // not an autolink: no joiner
+  CHECK(md::Escape("www.").find("www.") == std::string::npos);
+}
+
+// Found by tests/fuzz/fuzz_markdown: an overlong sequence passed through, and cmark-gfm then no
+// longer took the line for a table row.
+TEST_CASE("md::Escape lets through only well-formed UTF-8: no overlong form, surrogate or code point past U+10FFFF",
+          "[report_safety]") {
+  const std::string fffd = "\xef\xbf\xbd";
+  CHECK(md::Escape("\xe0\x9c\xba") == fffd + fffd + fffd);      // U+073A in three bytes, overlong
+  CHECK(md::Escape("\xf0\x80\x80\xa0") == fffd + fffd + fffd + fffd);  // overlong space
+  CHECK(md::Escape("\xed\xa0\x80") == fffd + fffd + fffd);      // surrogate U+D800
+  CHECK(md::Escape("\xf4\x90\x80\x80") == fffd + fffd + fffd + fffd);  // U+110000
+  CHECK(md::Escape("\xf5\x80\x80\x80") == fffd + fffd + fffd + fffd);
+  // The largest of each length are kept.
+  for (const std::string& ok : {"\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbd", "\xf0\x90\x80\x80",
+                                "\xf4\x8f\xbf\xbf"})
+    CHECK(md::Escape(ok) == ok);
+}
+
 TEST_CASE("md::Code keeps hostile text inside one code span", "[report_safety]") {
   for (const std::string& h : Hostile()) {
     INFO("hostile: " << h);

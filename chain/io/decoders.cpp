@@ -104,7 +104,7 @@ struct FileDecoder::GzipState {
   }
 };
 
-Result<std::unique_ptr<FileDecoder>> FileDecoder::Open(const std::string& path) {
+Result<std::unique_ptr<FileDecoder>> FileDecoder::Open(const std::string& path, size_t read_bytes) {
   auto readable = ReadablePath(path);
   if (!readable) return readable.error();
   int fd = ::open(readable->c_str(), O_RDONLY | O_CLOEXEC);
@@ -123,15 +123,16 @@ Result<std::unique_ptr<FileDecoder>> FileDecoder::Open(const std::string& path) 
   (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
   return std::unique_ptr<FileDecoder>(
-      new FileDecoder(fd, path, S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0));
+      new FileDecoder(fd, path, S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0,
+                      read_bytes == 0 ? kInputBufferBytes : std::clamp<size_t>(read_bytes, kTextProbeBytes, kInputBufferBytes)));
 }
 
-FileDecoder::FileDecoder(int fd, std::string path, uint64_t size)
+FileDecoder::FileDecoder(int fd, std::string path, uint64_t size, size_t read_bytes)
     : fd_(fd),
       path_(std::move(path)),
       file_size_(size),
-      in_(new unsigned char[kInputBufferBytes]),
-      in_cap_(kInputBufferBytes) {}
+      in_(new unsigned char[read_bytes]),
+      in_cap_(read_bytes) {}
 
 FileDecoder::~FileDecoder() { ::close(fd_); }
 

@@ -57,7 +57,8 @@ class FileDecoder final : public ByteSource {
  public:
   // IoError if `path` cannot be opened or is a directory. An input that can be read only once
   // (a pipe, FIFO, "-") is read from its copy (input_spool.h); issues name `path`.
-  static Result<std::unique_ptr<FileDecoder>> Open(const std::string& path);
+  // `read_bytes` (0: 256 KiB; at least 64) is the most read from the file at once.
+  static Result<std::unique_ptr<FileDecoder>> Open(const std::string& path, size_t read_bytes = 0);
   ~FileDecoder() override;
 
   size_t Read(char* out, size_t cap, std::vector<ReadIssue>* issues) override;
@@ -67,7 +68,7 @@ class FileDecoder final : public ByteSource {
  private:
   enum class State { kSniff, kPlain, kZstd, kGzip, kResync, kTrailingZeros, kDone };
 
-  FileDecoder(int fd, std::string path, uint64_t size);
+  FileDecoder(int fd, std::string path, uint64_t size, size_t read_bytes);
   // Makes at least `want` unconsumed bytes available unless the file ends first. Returns the
   // number available. On a read error records kIoError and marks the end of input.
   size_t Fill(size_t want, std::vector<ReadIssue>* issues);

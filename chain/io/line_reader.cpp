@@ -35,7 +35,8 @@
 namespace forensics {
 namespace {
 
-constexpr size_t kBaseBufferBytes = 1u << 20;
+constexpr size_t kDefaultBufferBytes = 1u << 20;
+constexpr size_t kMinBufferBytes = 64;
 // Buffers kept for reuse once the blocks handed out from them are let go.
 constexpr size_t kMaxSpareBuffers = 4;
 
@@ -107,9 +108,11 @@ class LineReaderImpl final : public LineReader {
         options_(options),
         source_(std::move(source)),
         chunks_(chunks),
-        buf_(NewStorage(kBaseBufferBytes)),
+        base_bytes_(options.buffer_bytes == 0 ? kDefaultBufferBytes
+                                              : std::max(options.buffer_bytes, kMinBufferBytes)),
+        buf_(NewStorage(base_bytes_)),
         data_(buf_->bytes.get()),
-        cap_(kBaseBufferBytes) {}
+        cap_(base_bytes_) {}
 
   bool Next(Line* line) override;
   bool NextBlock(LineBlock* block, size_t max_bytes, size_t max_lines) override;
@@ -143,6 +146,7 @@ class LineReaderImpl final : public LineReader {
   std::unique_ptr<io::ByteSource> source_;
   io::PrefetchingSource* chunks_;
   std::vector<ReadIssue> issues_;
+  const size_t base_bytes_;  // the size of a buffer of our own (LineReaderOptions::buffer_bytes)
 
   // The buffer the lines are read from: data_[0, cap_), in buf_ (ours) or in chunk_ (taken from
   // chunks_; then buf_ is null and cap_ == end_).
@@ -192,9 +196,9 @@ void LineReaderImpl::Deliver(size_t len, size_t consumed, Line* line) {
 
 void LineReaderImpl::SwitchBuffer() {
   const size_t pending = end_ - begin_;
-  const size_t cap = pending < kBaseBufferBytes / 2 ? kBaseBufferBytes
-                     : chunk_                       ? std::max(kBaseBufferBytes, pending)
-                                                    : cap_;
+  const size_t cap = pending < base_bytes_ / 2 ? base_bytes_
+                     : chunk_                  ? std::max(base_bytes_, pending)
+                                               : cap_;
   std::shared_ptr<Storage> next;
   for (auto& spare : spare_) {
     if (spare.use_count() == 1 && spare->cap == cap) {
@@ -224,7 +228,7 @@ void LineReaderImpl::Rebase(char* data, size_t cap) {
 }
 
 void LineReaderImpl::RetireBuffer() {
-  if (buf_ && cap_ == kBaseBufferBytes && spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buf_));
+  if (buf_ && cap_ == base_bytes_ && spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buf_));
   buf_.reset();
 }
 
@@ -253,12 +257,12 @@ bool LineReaderImpl::Refill() {
     // Moving the partial line to the front or reading over the bytes of a block still held
     // would change that block: go on in another buffer.
     SwitchBuffer();
-  } else if (cap_ > kBaseBufferBytes && pending < kBaseBufferBytes / 2) {
+  } else if (cap_ > base_bytes_ && pending < base_bytes_ / 2) {
     // A long line made the buffer grow; give the memory back.
-    std::shared_ptr<Storage> small = NewStorage(kBaseBufferBytes);
+    std::shared_ptr<Storage> small = NewStorage(base_bytes_);
     std::memcpy(small->bytes.get(), data() + begin_, pending);
     buf_ = std::move(small);
-    Rebase(buf_->bytes.get(), kBaseBufferBytes);
+    Rebase(buf_->bytes.get(), base_bytes_);
   } else if (begin_ > 0) {
     std::memmove(data(), data() + begin_, pending);
     Rebase(data(), cap_);
@@ -432,7 +436,7 @@ bool LineReaderImpl::NextBlock(LineBlock* block, size_t max_bytes, size_t max_li
 
 Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
                                                      const LineReaderOptions& options) {
-  auto decoder = io::FileDecoder::Open(path);
+  auto decoder = io::FileDecoder::Open(path, options.buffer_bytes);
   if (!decoder.has_value()) return decoder.error();
   std::unique_ptr<io::ByteSource> source = std::move(decoder).value();
   io::PrefetchingSource* chunks = nullptr;

@@ -57,13 +57,17 @@ class Cursor {
     *out = v;
     return true;
   }
+  // Only the shortest encoding, as PutVarint writes it: a zero last byte after the first, or bits
+  // beyond 64, mean the value was not written so (a value has one spelling in the store).
   bool Varint(uint64_t* out) {
     uint64_t v = 0;
     for (int shift = 0; shift <= 63; shift += 7) {
       if (!Need(1)) return false;
       uint8_t b = static_cast<uint8_t>(*p_++);
+      if (shift == 63 && b > 1) return Fail();
       v |= static_cast<uint64_t>(b & 0x7f) << shift;
       if (!(b & 0x80)) {
+        if (b == 0 && shift > 0) return Fail();
         *out = v;
         return true;
       }
@@ -344,7 +348,7 @@ Status DecodeSnapshotHeader(std::string_view v, std::string_view where, uint64_t
   uint64_t n_chunks;
   if (!c.U8(&version) || version != kSnapshotVersion || !c.Varint(accounts) || !c.Varint(&n_chunks) ||
       n_chunks > UINT32_MAX || !c.AtEnd() ||
-      n_chunks != (*accounts + kSnapshotChunkAccounts - 1) / kSnapshotChunkAccounts)
+      n_chunks != *accounts / kSnapshotChunkAccounts + (*accounts % kSnapshotChunkAccounts != 0))
     return Bad(where, "snapshot header");
   *chunks = static_cast<uint32_t>(n_chunks);
   return Status::Ok();

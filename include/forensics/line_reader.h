@@ -41,6 +41,9 @@ struct LineReaderOptions {
   // thread sleeps a little and asks again). Lets a pipeline on few cores use the decoder's core
   // when decoding is not the slowest step.
   std::function<bool()> background_idle_work = nullptr;
+  // The line buffer's size (0: 1 MiB; at least 64), which is also the most read from the file at
+  // once (up to 256 KiB). Smaller sizes are for tests and fuzzing: more refills, less memory.
+  size_t buffer_bytes = 0;
 };
 
 struct Line {

@@ -15,7 +15,8 @@ inline constexpr size_t kGitHubBodyLimit = 65536;
 
 // Untrusted text as inline Markdown: one line, ASCII punctuation backslash-escaped, HTML
 // characters as entities, and a word joiner (U+2060) after '@' and '#' and inside closing keywords'
-// reach so GitHub links nothing. Control characters become U+FFFD; length capped at max_chars.
+// reach so GitHub links nothing. Control characters, bidirectional controls and zero-width
+// characters become U+FFFD; length capped at max_chars.
 std::string Escape(std::string_view untrusted, size_t max_chars = 500);
 // Untrusted text in a code span (safe for hashes and hex; other text is escaped first).
 std::string Code(std::string_view text);
