@@ -9,12 +9,31 @@
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
+#include "io/decoders.h"
+#include "io/json_spans.h"
 
 namespace forensics {
 namespace {
 
 using simdjson::dom::element;
 using simdjson::dom::object;
+
+// What one record may cost in memory, whatever its line holds (README, "Hostile and broken input").
+// A decoded transaction takes about 280 bytes however few of its fields the line gives ("{}" is
+// one), so their number is bounded: 16 times what the daemon accepts in a block (4.5 MB decoded).
+constexpr size_t kMaxBlockTxs = 16 * kMaxTxsPerBlock;
+// Transactions that lack fields the money rules need are named up to this many (the block is not
+// applied either way; only the first name is shown).
+constexpr size_t kMaxMissingNames = 16;
+// Lines up to this size are parsed whole by simdjson's DOM parser, whose tape, string copy and
+// index take about 14 times the line; longer lines are walked without a tape (ParseLongLine), each
+// member and array element parsed alone.
+constexpr size_t kWholeLineBytes = 1u << 20;
+// The longest member of a long line that is parsed alone: a header field or an account (a 256-byte
+// extra_data as an array of integers with spaces is 1.3 KB) ...
+constexpr size_t kMaxMemberBytes = 64u << 10;
+// ... and a transaction (data of 1 MiB as an array of integers 0..255 is 4 MiB).
+constexpr size_t kMaxTxBytes = (4u << 20) + kMaxMemberBytes;
 
 std::string TypeName(const element& e) {
   switch (e.type()) {
@@ -147,35 +166,39 @@ class FieldDecoder {
     simdjson::dom::array arr;
     if (e.get_array().get(arr) != simdjson::SUCCESS)
       return Error(field, fmt::format("expected an array of accounts, found {}", TypeName(e)));
+    out->reserve(out->size() + arr.size());
     size_t i = 0;
-    for (element x : arr) {
-      const size_t index = i++;
-      object o;
-      if (x.get_object().get(o) != simdjson::SUCCESS) return Error(FieldName(field, index), "expected an object");
-      AccountEntry a{};
-      bool have_addr = false, have_bal = false, have_nonce = false;
-      const FieldName address(field, index, "address"), balance(field, index, "balance"),
-          nonce(field, index, "nonce");
-      for (auto [k, v] : o) {
-        if (k == "address") {
-          if (have_addr) return Error(address, "given twice");
-          have_addr = true;
-          FORENSICS_RETURN_IF_ERROR(Fixed(v, address, &a.address));
-        } else if (k == "balance") {
-          if (have_bal) return Error(balance, "given twice");
-          have_bal = true;
-          FORENSICS_RETURN_IF_ERROR(U64(v, balance, &a.balance));
-        } else if (k == "nonce") {
-          if (have_nonce) return Error(nonce, "given twice");
-          have_nonce = true;
-          FORENSICS_RETURN_IF_ERROR(U64(v, nonce, &a.nonce));
-        }
+    for (element x : arr) FORENSICS_RETURN_IF_ERROR(Account(x, field, i++, out));
+    return Status::Ok();
+  }
+
+  // Element `index` of the accounts array `field`, appended to *out.
+  Status Account(const element& x, std::string_view field, size_t index, std::vector<AccountEntry>* out) const {
+    object o;
+    if (x.get_object().get(o) != simdjson::SUCCESS) return Error(FieldName(field, index), "expected an object");
+    AccountEntry a{};
+    bool have_addr = false, have_bal = false, have_nonce = false;
+    const FieldName address(field, index, "address"), balance(field, index, "balance"),
+        nonce(field, index, "nonce");
+    for (auto [k, v] : o) {
+      if (k == "address") {
+        if (have_addr) return Error(address, "given twice");
+        have_addr = true;
+        FORENSICS_RETURN_IF_ERROR(Fixed(v, address, &a.address));
+      } else if (k == "balance") {
+        if (have_bal) return Error(balance, "given twice");
+        have_bal = true;
+        FORENSICS_RETURN_IF_ERROR(U64(v, balance, &a.balance));
+      } else if (k == "nonce") {
+        if (have_nonce) return Error(nonce, "given twice");
+        have_nonce = true;
+        FORENSICS_RETURN_IF_ERROR(U64(v, nonce, &a.nonce));
       }
-      if (!have_addr) return Error(address, "missing");
-      if (!have_bal) return Error(balance, "missing");
-      // A missing nonce means 0 (genesis allocations commonly omit it).
-      out->push_back(a);
     }
+    if (!have_addr) return Error(address, "missing");
+    if (!have_bal) return Error(balance, "missing");
+    // A missing nonce means 0 (genesis allocations commonly omit it).
+    out->push_back(a);
     return Status::Ok();
   }
 
@@ -278,7 +301,8 @@ Status ParseTx(const FieldDecoder& d, const element& e, size_t index, Transactio
       {kType, "tx_type"}, {kFrom, "from"}, {kTo, "to"}, {kAmount, "amount"},
       {kNonce, "nonce"}, {kGasLimit, "gas_limit"}, {kGasPrice, "gas_price"}};
   for (auto& [f, n] : kForState)
-    if (!seen[f]) state_missing->push_back(FieldName("transactions", index, n).str());
+    if (!seen[f] && state_missing->size() < kMaxMissingNames)
+      state_missing->push_back(FieldName("transactions", index, n).str());
   tx->message_complete = seen[kCodec] && seen[kType] && seen[kTime] && seen[kFrom] && seen[kTo] &&
                          seen[kAmount] && seen[kNonce] && seen[kGasLimit] && seen[kGasPrice];
   // Absent data is empty data only when everything else of the message is there.
@@ -286,108 +310,196 @@ Status ParseTx(const FieldDecoder& d, const element& e, size_t index, Transactio
   return Status::Ok();
 }
 
-Result<Block> ParseBlock(const FieldDecoder& d, const object& o) {
-  Block b;
-  BlockHeader& h = b.header;
-  bool seen[kFCount] = {};
-  bool have_txs = false;
-  for (auto [k, v] : o) {
-    const Alias* alias = nullptr;
+// A block record decoded one member at a time, from a line parsed whole or, for a long line, from
+// the spans of its members (ParseLongLine): aliases, duplicates and nulls are resolved the same way.
+class BlockDecoder {
+ public:
+  explicit BlockDecoder(const FieldDecoder& d) : d_(d) {}
+
+  // The canonical field of a key, or null for a key a block does not have.
+  static const Alias* Find(std::string_view k) {
     for (const Alias& a : kBlockAliases)
-      if (a.name == k) alias = &a;
-    if (alias == nullptr) continue;
-    const std::string_view name = k;
-    if (seen[alias->field]) return d.Error(name, "given twice (directly or through an alias)");
-    if (v.is_null()) continue;
-    seen[alias->field] = true;
-    // [&, &v = v]: clang 14 cannot capture a structured binding implicitly.
-    auto hash_field = [&, &v = v](std::optional<Hash32>* out) -> Status {
+      if (a.name == k) return &a;
+    return nullptr;
+  }
+
+  // Before the value of field `a` (spelled `k`): false in *take when the value is null, the same
+  // as absent; an error when the field came before.
+  Status Begin(const Alias& a, std::string_view k, bool is_null, bool* take) {
+    *take = false;
+    if (seen_[a.field]) return d_.Error(k, "given twice (directly or through an alias)");
+    if (is_null) return Status::Ok();
+    seen_[a.field] = true;
+    *take = true;
+    return Status::Ok();
+  }
+
+  // The value of a field Begin() took, whole.
+  Status Field(const Alias& a, std::string_view name, const element& v) {
+    BlockHeader& h = b_.header;
+    auto hash_field = [&](std::optional<Hash32>* out) -> Status {
       Hash32 x;
-      FORENSICS_RETURN_IF_ERROR(d.Fixed(v, name, &x));
+      FORENSICS_RETURN_IF_ERROR(d_.Fixed(v, name, &x));
       *out = x;
       return Status::Ok();
     };
-    auto u64_field = [&, &v = v](std::optional<uint64_t>* out) -> Status {
+    auto u64_field = [&](std::optional<uint64_t>* out) -> Status {
       uint64_t x;
-      FORENSICS_RETURN_IF_ERROR(d.U64(v, name, &x));
+      FORENSICS_RETURN_IF_ERROR(d_.U64(v, name, &x));
       *out = x;
       return Status::Ok();
     };
-    switch (alias->field) {
-      case kFHeight: FORENSICS_RETURN_IF_ERROR(d.U64(v, name, &h.height)); break;
-      case kFHash: FORENSICS_RETURN_IF_ERROR(hash_field(&h.hash)); break;
-      case kFParent: FORENSICS_RETURN_IF_ERROR(hash_field(&h.parent_hash)); break;
-      case kFStateRoot: FORENSICS_RETURN_IF_ERROR(hash_field(&h.state_root)); break;
-      case kFTxRoot: FORENSICS_RETURN_IF_ERROR(hash_field(&h.tx_root)); break;
-      case kFCommitment: FORENSICS_RETURN_IF_ERROR(hash_field(&h.commitment)); break;
-      case kFValidator: FORENSICS_RETURN_IF_ERROR(hash_field(&h.validator)); break;
+    switch (a.field) {
+      case kFHeight: return d_.U64(v, name, &h.height);
+      case kFHash: return hash_field(&h.hash);
+      case kFParent: return hash_field(&h.parent_hash);
+      case kFStateRoot: return hash_field(&h.state_root);
+      case kFTxRoot: return hash_field(&h.tx_root);
+      case kFCommitment: return hash_field(&h.commitment);
+      case kFValidator: return hash_field(&h.validator);
       case kFTimestamp: {
         int64_t t;
-        FORENSICS_RETURN_IF_ERROR(d.I64(v, name, &t));
+        FORENSICS_RETURN_IF_ERROR(d_.I64(v, name, &t));
         h.timestamp = t;
-        break;
+        return Status::Ok();
       }
-      case kFDifficulty: FORENSICS_RETURN_IF_ERROR(u64_field(&h.difficulty)); break;
-      case kFNonce: FORENSICS_RETURN_IF_ERROR(u64_field(&h.nonce)); break;
-      case kFGasLimit: FORENSICS_RETURN_IF_ERROR(u64_field(&h.gas_limit)); break;
-      case kFGasUsed: FORENSICS_RETURN_IF_ERROR(u64_field(&h.gas_used)); break;
+      case kFDifficulty: return u64_field(&h.difficulty);
+      case kFNonce: return u64_field(&h.nonce);
+      case kFGasLimit: return u64_field(&h.gas_limit);
+      case kFGasUsed: return u64_field(&h.gas_used);
       case kFExtra: {
         std::string x;
-        FORENSICS_RETURN_IF_ERROR(d.RawBytes(v, name, &x));
-        if (x.size() > 256) return d.Error(name, "longer than 256 bytes");
+        FORENSICS_RETURN_IF_ERROR(d_.RawBytes(v, name, &x));
+        if (x.size() > 256) return d_.Error(name, "longer than 256 bytes");
         h.extra_data = std::move(x);
-        break;
+        return Status::Ok();
       }
       case kFCodec: {
         uint8_t c;
-        FORENSICS_RETURN_IF_ERROR(d.U8(v, name, &c));
+        FORENSICS_RETURN_IF_ERROR(d_.U8(v, name, &c));
         h.codec_version = c;
-        break;
+        return Status::Ok();
       }
       case kFTxs: {
         simdjson::dom::array arr;
         if (v.get_array().get(arr) != simdjson::SUCCESS)
-          return d.Error(name, fmt::format("expected an array, found {}", TypeName(v)));
-        have_txs = true;
-        size_t i = 0;
-        for (element t : arr) {
-          Transaction tx;
-          FORENSICS_RETURN_IF_ERROR(ParseTx(d, t, i++, &tx, &b.state_fields_missing));
-          b.txs.push_back(std::move(tx));
-        }
-        break;
+          return d_.Error(name, fmt::format("expected an array, found {}", TypeName(v)));
+        FORENSICS_RETURN_IF_ERROR(StartTxs(name, arr.size()));
+        for (element t : arr) FORENSICS_RETURN_IF_ERROR(Tx(name, t));
+        return Status::Ok();
       }
       case kFStateChanges: {
         std::vector<AccountEntry> changes;
-        FORENSICS_RETURN_IF_ERROR(d.Accounts(v, name, &changes));
-        b.state_changes = std::move(changes);
-        break;
+        FORENSICS_RETURN_IF_ERROR(d_.Accounts(v, name, &changes));
+        b_.state_changes = std::move(changes);
+        return Status::Ok();
       }
       case kFCount: break;
     }
+    return Status::Ok();
   }
-  if (!seen[kFHeight]) return d.Error("height", "missing (also looked for block_number, block_index)");
-  if (!have_txs) b.state_fields_missing.insert(b.state_fields_missing.begin(), "transactions");
-  return b;
+
+  // The transactions array, element by element: StartTxs with its length, then Tx for each.
+  Status StartTxs(std::string_view name, size_t count) {
+    have_txs_ = true;
+    if (count > kMaxBlockTxs) return TooManyTxs(name, count);
+    b_.txs.reserve(count);
+    return Status::Ok();
+  }
+  Status Tx(std::string_view name, const element& t) {
+    if (b_.txs.size() == kMaxBlockTxs) return TooManyTxs(name, b_.txs.size() + 1);
+    Transaction tx;
+    FORENSICS_RETURN_IF_ERROR(ParseTx(d_, t, b_.txs.size(), &tx, &b_.state_fields_missing));
+    b_.txs.push_back(std::move(tx));
+    return Status::Ok();
+  }
+
+  // The state_changes array, element by element.
+  void StartChanges(size_t count) {
+    b_.state_changes.emplace();
+    b_.state_changes->reserve(count);
+  }
+  Status Change(std::string_view name, size_t index, const element& x) {
+    return d_.Account(x, name, index, &*b_.state_changes);
+  }
+
+  Result<Block> Finish() {
+    if (!seen_[kFHeight]) return d_.Error("height", "missing (also looked for block_number, block_index)");
+    if (!have_txs_) b_.state_fields_missing.insert(b_.state_fields_missing.begin(), "transactions");
+    return std::move(b_);
+  }
+
+ private:
+  Status TooManyTxs(std::string_view name, size_t count) const {
+    return d_.Error(name, fmt::format("{} transactions, more than the {} a block record may hold ({} times the "
+                                      "daemon's limit of {}); the block is not decoded",
+                                      count, kMaxBlockTxs, kMaxBlockTxs / kMaxTxsPerBlock, kMaxTxsPerBlock));
+  }
+
+  const FieldDecoder& d_;
+  Block b_;
+  bool seen_[kFCount] = {};
+  bool have_txs_ = false;
+};
+
+Result<Block> ParseBlock(const FieldDecoder& d, const object& o) {
+  BlockDecoder block(d);
+  for (auto [k, v] : o) {
+    const Alias* a = BlockDecoder::Find(k);
+    if (a == nullptr) continue;
+    bool take = false;
+    FORENSICS_RETURN_IF_ERROR(block.Begin(*a, k, v.is_null(), &take));
+    if (take) FORENSICS_RETURN_IF_ERROR(block.Field(*a, k, v));
+  }
+  return block.Finish();
 }
 
+// A snapshot record, one member at a time (as BlockDecoder).
+class SnapshotDecoder {
+ public:
+  explicit SnapshotDecoder(const FieldDecoder& d) : d_(d) {}
+
+  static bool IsHeight(std::string_view k) { return k == "height" || k == "block_number" || k == "block_index"; }
+
+  Status Height(std::string_view k, const element& v) {
+    if (have_height_) return d_.Error(k, "given twice");
+    have_height_ = true;
+    return d_.U64(v, k, &s_.height);
+  }
+  Status Accounts(std::string_view k, const element& v) {
+    FORENSICS_RETURN_IF_ERROR(StartAccounts(k, 0));
+    return d_.Accounts(v, "accounts", &s_.accounts);
+  }
+  Status StartAccounts(std::string_view k, size_t count) {
+    if (have_accounts_) return d_.Error(k, "given twice");
+    have_accounts_ = true;
+    s_.accounts.reserve(count);
+    return Status::Ok();
+  }
+  Status Account(size_t index, const element& x) { return d_.Account(x, "accounts", index, &s_.accounts); }
+
+  Result<Snapshot> Finish() {
+    if (!have_height_) return d_.Error("height", "missing");
+    if (!have_accounts_) return d_.Error("accounts", "missing");
+    return std::move(s_);
+  }
+
+ private:
+  const FieldDecoder& d_;
+  Snapshot s_;
+  bool have_height_ = false, have_accounts_ = false;
+};
+
 Result<Snapshot> ParseSnapshot(const FieldDecoder& d, const object& o) {
-  Snapshot s;
-  bool have_height = false, have_accounts = false;
+  SnapshotDecoder snap(d);
   for (auto [k, v] : o) {
-    if (k == "height" || k == "block_number" || k == "block_index") {
-      if (have_height) return d.Error(k, "given twice");
-      have_height = true;
-      FORENSICS_RETURN_IF_ERROR(d.U64(v, k, &s.height));
+    if (SnapshotDecoder::IsHeight(k)) {
+      FORENSICS_RETURN_IF_ERROR(snap.Height(k, v));
     } else if (k == "accounts") {
-      if (have_accounts) return d.Error(k, "given twice");
-      have_accounts = true;
-      FORENSICS_RETURN_IF_ERROR(d.Accounts(v, "accounts", &s.accounts));
+      FORENSICS_RETURN_IF_ERROR(snap.Accounts(k, v));
     }
   }
-  if (!have_height) return d.Error("height", "missing");
-  if (!have_accounts) return d.Error("accounts", "missing");
-  return s;
+  return snap.Finish();
 }
 
 // Finds what simdjson refused: the key whose number does not fit 64 bits, or the byte offset of
@@ -451,6 +563,222 @@ simdjson::dom::parser& ThreadParser() {
   thread_local simdjson::dom::parser parser;
   return parser;
 }
+
+// What a JSON value is, from its text (for a value too long to be parsed to say so).
+std::string_view KindOf(std::string_view span) {
+  switch (span.empty() ? '\0' : span.front()) {
+    case '{': return "an object";
+    case '[': return "an array";
+    case '"': return "a string";
+    case 't':
+    case 'f': return "a boolean";
+    case 'n': return "null";
+  }
+  return span.find_first_of(".eE") == std::string_view::npos ? "an integer" : "a non-integer number";
+}
+
+// A line longer than kWholeLineBytes, walked twice by JsonSpans without a tape. The first walk
+// checks the grammar of the whole line and finds the record kind and the length of its arrays;
+// the second decodes each member, and each element of the transactions, state changes and
+// accounts, with the thread's parser over that span alone, into the same decoders as a whole
+// line. Memory: the line, the record it decodes to, and the parse of one member (at most
+// kMaxTxBytes of text).
+class LongLine {
+ public:
+  LongLine(std::string_view line, const FieldDecoder& d) : line_(line), d_(d) {}
+
+  Result<ChainRecord> Decode() {
+    if (!io::IsValidUtf8(line_.data(), line_.size()))
+      return Status::Corruption(fmt::format("{}: not valid JSON ({})", d_.where(), simdjson::error_message(simdjson::UTF8_ERROR)));
+    FORENSICS_RETURN_IF_ERROR(Scan());
+    if (kind_ == "block") {
+      auto b = DecodeBlock();
+      if (!b) return b.error();
+      return ChainRecord(std::move(*b));
+    }
+    if (kind_ == "snapshot") {
+      auto s = DecodeSnapshot();
+      if (!s) return s.error();
+      return ChainRecord(std::move(*s));
+    }
+    if (kind_.empty()) return d_.Error("record", "missing (expected \"block\" or \"snapshot\")");
+    return d_.Error("record", fmt::format("unknown record kind '{}'", FieldDecoder::Clip(kind_)));
+  }
+
+ private:
+  Status SyntaxError(const io::JsonSpans& s) const {
+    return Status::Corruption(
+        fmt::format("{}: not valid JSON at byte {} of the line ({})", d_.where(), s.error_offset() + 1, s.error()));
+  }
+
+  size_t Offset(std::string_view span) const { return static_cast<size_t>(span.data() - line_.data()); }
+
+  // The value `span` of the line, parsed alone; `limit` bounds its length.
+  Result<element> Parse(std::string_view span, size_t limit, const FieldName& name) const {
+    if (span.size() > limit)
+      return d_.Error(name, fmt::format("{} bytes of JSON at byte {} of the line, more than a valid value takes "
+                                        "({} at most)",
+                                        span.size(), Offset(span) + 1, limit));
+    element e;
+    simdjson::error_code err = ThreadParser().parse(span.data(), span.size(), true).get(e);
+    if (err != simdjson::SUCCESS)
+      return Status::Corruption(
+          fmt::format("{}: at byte {} of the line: {}", d_.where(), Offset(span) + 1, DiagnoseJson(span, err)));
+    return e;
+  }
+
+  // A string's text between its quotes, unescaped (into *storage when it has escapes).
+  Result<std::string_view> Unescape(std::string_view raw, std::string* storage) const {
+    if (raw.find('\\') == std::string_view::npos) return raw;
+    auto e = Parse(std::string_view(raw.data() - 1, raw.size() + 2), SIZE_MAX, "key");
+    if (!e) return e.error();
+    std::string_view s;
+    if (e->get_string().get(s) != simdjson::SUCCESS) return d_.Error("key", "expected a string");
+    *storage = std::string(s);
+    return std::string_view(*storage);
+  }
+
+  // The elements of the array at s.pos(), each passed to element(index, span).
+  template <typename F>
+  Status Elements(io::JsonSpans& s, F element) const {
+    if (!s.Expect('[')) return SyntaxError(s);
+    for (size_t i = 0;; ++i) {
+      bool done = false;
+      if (!s.Element(i == 0, &done)) return SyntaxError(s);
+      if (done) return Status::Ok();
+      std::string_view span;
+      if (!s.Value(&span)) return SyntaxError(s);
+      FORENSICS_RETURN_IF_ERROR(element(i, span));
+    }
+  }
+
+  // The members of the object (the whole line), each passed to member(key, s) with the value
+  // at s.pos(), which member consumes.
+  template <typename F>
+  Status Members(F member) const {
+    io::JsonSpans s(line_);
+    s.SkipSpace();
+    if (s.Peek() != '{') {
+      std::string_view span;
+      if (!s.Value(&span)) return SyntaxError(s);
+      return Status::Corruption(fmt::format("{}: expected a JSON object, found {}", d_.where(), KindOf(span)));
+    }
+    (void)s.Expect('{');
+    for (bool first = true;; first = false) {
+      std::string_view raw;
+      bool done = false;
+      if (!s.Member(first, &raw, &done)) return SyntaxError(s);
+      if (done) break;
+      std::string storage;
+      auto key = Unescape(raw, &storage);
+      if (!key) return key.error();
+      s.SkipSpace();
+      FORENSICS_RETURN_IF_ERROR(member(*key, s));
+    }
+    s.SkipSpace();
+    if (!s.AtEnd())
+      return Status::Corruption(fmt::format("{}: not valid JSON at byte {} of the line (text after the object)",
+                                            d_.where(), s.pos() + 1));
+    return Status::Ok();
+  }
+
+  Status Skip(io::JsonSpans& s) const {
+    std::string_view span;
+    return s.Value(&span) ? Status::Ok() : SyntaxError(s);
+  }
+
+  // First walk: the grammar, the record kind, the length of the first array under each name.
+  Status Scan() {
+    bool have_record = false;
+    return Members([&](std::string_view key, io::JsonSpans& s) -> Status {
+      if (key == "record" && !have_record) {
+        have_record = true;
+        if (s.Peek() != '"') return Skip(s);
+        std::string_view raw;
+        if (!s.String(&raw)) return SyntaxError(s);
+        std::string storage;
+        auto kind = Unescape(raw, &storage);
+        if (!kind) return kind.error();
+        kind_ = std::string(*kind);
+        return Status::Ok();
+      }
+      std::optional<size_t>* count = key == "transactions" || key == "txs" ? &txs_
+                                     : key == "state_changes"            ? &changes_
+                                     : key == "accounts"                 ? &accounts_
+                                                                         : nullptr;
+      if (count == nullptr || count->has_value() || s.Peek() != '[') return Skip(s);
+      size_t n = 0;
+      FORENSICS_RETURN_IF_ERROR(Elements(s, [&](size_t, std::string_view) {
+        ++n;
+        return Status::Ok();
+      }));
+      *count = n;
+      return Status::Ok();
+    });
+  }
+
+  Result<Block> DecodeBlock() const {
+    BlockDecoder block(d_);
+    Status st = Members([&](std::string_view key, io::JsonSpans& s) -> Status {
+      const Alias* a = BlockDecoder::Find(key);
+      if (a == nullptr) return Skip(s);
+      bool take = false;
+      FORENSICS_RETURN_IF_ERROR(block.Begin(*a, key, s.Peek() == 'n', &take));
+      if (!take) return Skip(s);
+      if (a->field == kFTxs && s.Peek() == '[') {
+        FORENSICS_RETURN_IF_ERROR(block.StartTxs(key, txs_.value_or(0)));
+        return Elements(s, [&](size_t i, std::string_view span) -> Status {
+          auto e = Parse(span, kMaxTxBytes, FieldName("transactions", i));
+          if (!e) return e.error();
+          return block.Tx(key, *e);
+        });
+      }
+      if (a->field == kFStateChanges && s.Peek() == '[') {
+        block.StartChanges(changes_.value_or(0));
+        return Elements(s, [&](size_t i, std::string_view span) -> Status {
+          auto e = Parse(span, kMaxMemberBytes, FieldName(key, i));
+          if (!e) return e.error();
+          return block.Change(key, i, *e);
+        });
+      }
+      std::string_view span;
+      if (!s.Value(&span)) return SyntaxError(s);
+      auto e = Parse(span, kMaxMemberBytes, key);
+      if (!e) return e.error();
+      return block.Field(*a, key, *e);
+    });
+    if (!st.ok()) return st;
+    return block.Finish();
+  }
+
+  Result<Snapshot> DecodeSnapshot() const {
+    SnapshotDecoder snap(d_);
+    Status st = Members([&](std::string_view key, io::JsonSpans& s) -> Status {
+      const bool height = SnapshotDecoder::IsHeight(key);
+      if (!height && key != "accounts") return Skip(s);
+      if (!height && s.Peek() == '[') {
+        FORENSICS_RETURN_IF_ERROR(snap.StartAccounts(key, accounts_.value_or(0)));
+        return Elements(s, [&](size_t i, std::string_view span) -> Status {
+          auto e = Parse(span, kMaxMemberBytes, FieldName("accounts", i));
+          if (!e) return e.error();
+          return snap.Account(i, *e);
+        });
+      }
+      std::string_view span;
+      if (!s.Value(&span)) return SyntaxError(s);
+      auto e = Parse(span, kMaxMemberBytes, key);
+      if (!e) return e.error();
+      return height ? snap.Height(key, *e) : snap.Accounts(key, *e);
+    });
+    if (!st.ok()) return st;
+    return snap.Finish();
+  }
+
+  std::string_view line_;
+  const FieldDecoder& d_;
+  std::string kind_;
+  std::optional<size_t> txs_, changes_, accounts_;  // the length of the first array of each name
+};
 
 class ExportReader final : public ChainSource {
  public:
@@ -551,10 +879,21 @@ class ExportReader final : public ChainSource {
   std::optional<Seek> seek_;
 };
 
+Result<ChainMeta> ParseChainObject(std::string_view line, const FieldDecoder& d);
+
 }  // namespace
 
 Result<ChainMeta> ParseChainLine(std::string_view line, std::string_view where) {
   FieldDecoder d{std::string(where)};
+  auto meta = ParseChainObject(line, d);
+  // The chain line is parsed whole (README): the parser's memory for a long one is let go.
+  if (ThreadParser().capacity() > kWholeLineBytes) ThreadParser() = simdjson::dom::parser();
+  return meta;
+}
+
+namespace {
+
+Result<ChainMeta> ParseChainObject(std::string_view line, const FieldDecoder& d) {
   element root;
   auto obj = ParseObject(ThreadParser(), line, d, &root);
   if (!obj) return obj.error();
@@ -598,9 +937,17 @@ Result<ChainMeta> ParseChainLine(std::string_view line, std::string_view where) 
   return m;
 }
 
+}  // namespace
+
 Result<ChainRecord> ParseRecordLine(std::string_view line, Profile profile, std::string_view where) {
   (void)profile;
   FieldDecoder d{std::string(where)};
+  if (line.size() > kWholeLineBytes) {
+    auto r = LongLine(line, d).Decode();
+    // The parser grows to the longest member it parsed; a long line's is let go.
+    if (ThreadParser().capacity() > kWholeLineBytes) ThreadParser() = simdjson::dom::parser();
+    return r;
+  }
   element root;
   auto obj = ParseObject(ThreadParser(), line, d, &root);
   if (!obj) return obj.error();

@@ -492,8 +492,7 @@ class Replay {
 
     const Hash32 id = h.hash ? *h.hash : ctx.computed_hash.value_or(Hash32{});
     Extend(root ? &report_->scope.replayed : &report_->scope.read_only, h.height);
-    report_->block_hashes.emplace_back(h.height, id);
-    if (root) report_->replayed_roots.emplace_back(h.height, *root);
+    report_->blocks.Add(h.height, id, root);
     if (!report_->first_height) report_->first_height = h.height;
     report_->last_height = h.height;
     ++report_->blocks_checked;
@@ -676,7 +675,7 @@ class Replay {
               [](const UnverifiableCount& a, const UnverifiableCount& b) { return a.check < b.check; });
 
     if (options_.block) {
-      auto r = ResolveBlockPrefix(*options_.block, report_->block_hashes);
+      auto r = report_->blocks.Resolve(*options_.block);
       if (r) {
         FocusBlock fb;
         fb.query = *options_.block;
@@ -866,28 +865,6 @@ Result<InputFile> DescribeInput(const std::string& path, const StopCondition& st
   return in;
 }
 
-Result<std::pair<BlockHeight, Hash32>> ResolveBlockPrefix(
-    std::string_view query, const std::vector<std::pair<BlockHeight, Hash32>>& hashes) {
-  std::string q(query);
-  if (q.size() >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) q = q.substr(2);
-  for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string scratch;
-  if (q.empty() || q.size() > 64 || q.find_first_not_of("0123456789abcdef") != std::string::npos)
-    return Status::InvalidArgument(fmt::format("--block '{}' is not a hex block hash or prefix", query));
-  std::vector<std::pair<BlockHeight, Hash32>> matches;
-  for (const auto& [h, hash] : hashes)
-    if (hash.Hex().compare(0, q.size(), q) == 0) matches.emplace_back(h, hash);
-  if (matches.empty())
-    return Status::InvalidArgument(fmt::format("--block {}: no block in the input has a hash starting with it", query));
-  if (matches.size() > 1) {
-    std::string list;
-    for (size_t i = 0; i < matches.size() && i < 20; ++i)
-      list += fmt::format("\n  height {} {}", matches[i].first, matches[i].second.Hex());
-    return Status::InvalidArgument(fmt::format("--block {} is ambiguous: {} blocks match:{}", query, matches.size(), list));
-  }
-  return matches.front();
-}
-
 Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& options) {
   const StopCondition stop(options.time_budget_seconds, options.stop_requested);
   auto src = OpenChain(options.chain_path, options.profile);
@@ -913,7 +890,8 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
   Replay replay(options, stop, src->get(), &report);
   replay.Run();
   for (const ReadIssue& issue : (*src)->read_issues())
-    report.warnings.push_back(fmt::format("{} at byte {}: {}", issue.file, issue.offset, issue.what));
+    report.warnings.push_back(issue.line ? fmt::format("{}:{} at byte {}: {}", issue.file, issue.line, issue.offset, issue.what)
+                                         : fmt::format("{} at byte {}: {}", issue.file, issue.offset, issue.what));
   if (!(*src)->read_issues().empty() && report.verdict == "clean") report.verdict = "inconclusive";
   if (replay.focus_error_) return *replay.focus_error_;
   if (report.blocks_checked == 0 && report.partial && report.stopped_by == StopReason::kNone)

@@ -68,9 +68,7 @@ Status AttachTimeline(const StateViolationOptions& options, const StopCondition&
   std::map<uint64_t, std::string> roots;
   for (const LogEvent& e : scan.events) {
     if (!e.block_height || e.state_root_prefix.empty()) continue;
-    auto it = std::lower_bound(report->replayed_roots.begin(), report->replayed_roots.end(), *e.block_height,
-                               [](const auto& p, uint64_t h) { return p.first < h; });
-    if (it != report->replayed_roots.end() && it->first == *e.block_height) roots[it->first] = it->second.Hex();
+    if (auto root = report->blocks.ReplayedRoot(*e.block_height)) roots[*e.block_height] = root->Hex();
   }
   Timeline t = SelectTimeline(scan.events, anchor, roots, to);
   sum.anchor_found = t.anchor_found;
@@ -90,7 +88,7 @@ Status AttachTimeline(const StateViolationOptions& options, const StopCondition&
     if (auto err = e.Field("error")) row.msg += " — " + std::string(*err);
     row.block_height = e.block_height;
     if (!e.block_hash_prefix.empty()) {
-      auto r = ResolveBlockPrefix(e.block_hash_prefix, report->block_hashes);
+      auto r = report->blocks.Resolve(e.block_hash_prefix);
       if (r) {
         row.block_hash = r->second.Hex();
       } else {

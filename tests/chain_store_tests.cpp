@@ -940,7 +940,7 @@ TEST_CASE("state-violation analysis of a store equals that of its export, and --
     CHECK(from_store.first_bad->findings.size() == from_export.first_bad->findings.size());
     CHECK(from_store.reorg.has_value() == from_export.reorg.has_value());
   }
-  CHECK(from_store.block_hashes == from_export.block_hashes);
+  CHECK(from_store.blocks == from_export.blocks);
 
   const auto near_tip = analyze(tmp.File("db"), 270);
   CHECK(near_tip.replay_start_snapshot == 250u);

@@ -15,6 +15,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -45,12 +46,14 @@ inline long PeakRssKb(pid_t pid) {
   return -1;
 }
 
-// Runs FORENSICS_BINARY with `args` (shell words) through /bin/sh, which execs it. With
-// `measure_peak`, peak_rss_kb is the CLI's own peak.
+// Runs FORENSICS_BINARY (or $FORENSICS_TEST_CLI, to run the same cases against another build)
+// with `args` (shell words) through /bin/sh, which execs it. With `measure_peak`, peak_rss_kb is
+// the CLI's own peak.
 inline CliRun RunCli(const std::string& args, bool measure_peak = false) {
   TempDir dir;
-  const std::string cmd =
-      "exec '" FORENSICS_BINARY "' " + args + " > '" + dir.File("out") + "' 2> '" + dir.File("err") + "'";
+  const char* other = std::getenv("FORENSICS_TEST_CLI");
+  const std::string cmd = "exec '" + std::string(other != nullptr ? other : FORENSICS_BINARY) + "' " + args + " > '" +
+                          dir.File("out") + "' 2> '" + dir.File("err") + "'";
   std::fflush(nullptr);
   CliRun r;
   const pid_t pid = fork();

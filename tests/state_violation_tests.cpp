@@ -228,8 +228,9 @@ TEST_CASE("a block option resolves a 16-hex prefix, unknown and ambiguous prefix
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().code() == Status::Code::kInvalidArgument);
   // A one-character prefix matches several blocks.
-  std::vector<std::pair<BlockHeight, Hash32>> hashes = stats->hashes;
-  auto amb = ResolveBlockPrefix(hashes[5].second.Hex().substr(0, 1), hashes);
+  BlockIndex hashes;
+  for (const auto& [height, hash] : stats->hashes) hashes.Add(height, hash, std::nullopt);
+  auto amb = hashes.Resolve(stats->hashes[5].second.Hex().substr(0, 1));
   REQUIRE_FALSE(amb.has_value());
   CHECK(amb.error().message().find("ambiguous") != std::string::npos);
 }

@@ -137,6 +137,9 @@ class LineReaderImpl final : public LineReader {
   void Rebase(char* data, size_t cap);
   // Keeps our buffer as a spare when it has the base size and there is room, and lets it go.
   void RetireBuffer();
+  // A long line made our buffer grow: when what is left of it fits the base size and no block
+  // points into it, moves that to a buffer of the base size and gives the memory back.
+  bool ShrinkGrownBuffer();
   // Step 5: the partial line (at most the chunk's room) and the next chunk become the buffer.
   // Returns false at the end of the input.
   bool TakeChunk();
@@ -227,6 +230,16 @@ void LineReaderImpl::Rebase(char* data, size_t cap) {
   end_ = pending;
 }
 
+bool LineReaderImpl::ShrinkGrownBuffer() {
+  const size_t pending = end_ - begin_;
+  if (cap_ <= base_bytes_ || pending >= base_bytes_ / 2 || handed_end_ > 0 || chunk_ || !buf_) return false;
+  std::shared_ptr<Storage> small = NewStorage(base_bytes_);
+  std::memcpy(small->bytes.get(), data() + begin_, pending);
+  buf_ = std::move(small);
+  Rebase(buf_->bytes.get(), base_bytes_);
+  return true;
+}
+
 void LineReaderImpl::RetireBuffer() {
   if (buf_ && cap_ == base_bytes_ && spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(buf_));
   buf_.reset();
@@ -257,12 +270,7 @@ bool LineReaderImpl::Refill() {
     // Moving the partial line to the front or reading over the bytes of a block still held
     // would change that block: go on in another buffer.
     SwitchBuffer();
-  } else if (cap_ > base_bytes_ && pending < base_bytes_ / 2) {
-    // A long line made the buffer grow; give the memory back.
-    std::shared_ptr<Storage> small = NewStorage(base_bytes_);
-    std::memcpy(small->bytes.get(), data() + begin_, pending);
-    buf_ = std::move(small);
-    Rebase(buf_->bytes.get(), base_bytes_);
+  } else if (ShrinkGrownBuffer()) {
   } else if (begin_ > 0) {
     std::memmove(data(), data() + begin_, pending);
     Rebase(data(), cap_);
@@ -293,6 +301,8 @@ bool LineReaderImpl::Refill() {
 
 bool LineReaderImpl::Next(Line* line) {
   const size_t max = options_.max_line_bytes;
+  // The long line returned last is not held while the caller works on the ones after it.
+  if (cap_ > base_bytes_) ShrinkGrownBuffer();
   for (;;) {
     if (skipping_) {
       const char* start = data() + begin_;

@@ -1,6 +1,7 @@
 # Line reading over plain/zstd/gzip containers (io/) and the log readers built on it (logs/).
 target_sources(forensics_chain PRIVATE
   io/decoders.cpp
+  io/json_spans.cpp
   io/input_spool.cpp
   io/line_reader.cpp
   logs/arena.cpp

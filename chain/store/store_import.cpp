@@ -149,6 +149,9 @@ class Importer {
     const std::string& path = options_.exports[index];
     Line line;
     while (lines_->Next(&line)) {
+      // The batch is written here, once the record before is let go and the reader has moved past
+      // its line: a long line, its record and their batch are never all held at once.
+      if (batch_.GetDataSize() >= options_.batch_bytes) FORENSICS_RETURN_IF_ERROR(Commit());
       FORENSICS_RETURN_IF_ERROR(CheckReadIssues());
       if (IsBlank(line.text)) continue;
       ++stats_.lines;
@@ -156,11 +159,10 @@ class Importer {
       auto rec = ParseRecordLine(line.text, run_meta_->profile, where);
       if (!rec) return rec.error();
       if (auto* b = std::get_if<Block>(&*rec)) {
-        FORENSICS_RETURN_IF_ERROR(AddBlock(*b, where));
+        FORENSICS_RETURN_IF_ERROR(AddBlock(b, where));
       } else {
         FORENSICS_RETURN_IF_ERROR(AddSnapshot(std::get<Snapshot>(*rec), where));
       }
-      if (batch_.GetDataSize() >= options_.batch_bytes) FORENSICS_RETURN_IF_ERROR(Commit());
     }
     return CheckReadIssues();
   }
@@ -172,7 +174,10 @@ class Importer {
     return store::FromRocks(s, fmt::format("{}: reading {}", options_.db_dir, store::kColumnFamilies[cf]));
   }
 
-  Status AddBlock(const Block& b, const std::string& where) {
+  // Takes the transactions' data: each is let go once it is in the batch, so that a long block's
+  // data is not held twice.
+  Status AddBlock(Block* block, const std::string& where) {
+    const Block& b = *block;
     const BlockHeight h = b.header.height;
     if (last_block_ && h <= *last_block_)
       return Status::Corruption(fmt::format(
@@ -206,8 +211,10 @@ class Importer {
       }
     }
     batch_.Put(db_->cf(store::kBlocks), key, store::EncodeBlock(b));
-    for (size_t i = 0; i < b.txs.size(); ++i)
+    for (size_t i = 0; i < b.txs.size(); ++i) {
       batch_.Put(db_->cf(store::kTransactions), U64U32Key(h, static_cast<uint32_t>(i)), store::EncodeTx(b.txs[i]));
+      std::string().swap(block->txs[i].data);
+    }
     if (b.state_changes) {
       batch_.Put(db_->cf(store::kStateChanges), key,
                  store::EncodeAccounts(b.state_changes->data(), b.state_changes->size()));

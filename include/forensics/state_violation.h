@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "forensics/analyzer.h"
+#include "forensics/block_index.h"
 #include "forensics/chain.h"
 #include "forensics/finding.h"
 #include "forensics/result.h"
@@ -205,12 +206,11 @@ struct StateViolationReport {
   bool partial = false;            // stopped early (time budget, stop request or damaged input)
   std::string stopped_reason;
   StopReason stopped_by = StopReason::kNone;  // kNone when damaged input stopped it (or nothing did)
-  // Per block height → replayed state root (only near the break; for log timelines).
-  std::vector<std::pair<BlockHeight, Hash32>> replayed_roots;
   std::optional<TimelineSummary> timeline_summary;  // when logs were given
   std::vector<TimelineRow> timeline;
-  // Every block's stored (else computed) hash, by height order, for prefix resolution.
-  std::vector<std::pair<BlockHeight, Hash32>> block_hashes;
+  // Every block's stored (else computed) hash and replayed root, for prefix resolution and the
+  // timeline's root checks: the only record the replay keeps of every block (block_index.h).
+  BlockIndex blocks;
   std::optional<ReplayPhaseTimes> phase_times;  // with options.measure_phases
 };
 
@@ -228,10 +228,6 @@ int ExitStatusForVerdict(const std::string& verdict);
 // SHA-256 and size of an input (a file, or every file of a directory in name order).
 Result<InputFile> DescribeInput(const std::string& path, const StopCondition& stop = {});
 
-// Resolves a full hash or a hex prefix against known block hashes. NotFound / InvalidArgument
-// (ambiguous, listing the candidates).
-Result<std::pair<BlockHeight, Hash32>> ResolveBlockPrefix(
-    std::string_view query, const std::vector<std::pair<BlockHeight, Hash32>>& hashes);
 
 }  // namespace forensics
 
