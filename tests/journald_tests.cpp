@@ -399,10 +399,12 @@ TEST_CASE("a truncated zstd log is warned about once in the report", "[journald]
   std::string frame = ZstdFrame(Unzstd(Data("node-03.stdout.log.zst")));
   std::string cut = dir.Write("node-03.log.zst", frame.substr(0, frame.size() * 2 / 3));
   StateViolationReport r = Analyze({cut});
+  // Once as container damage, not again as a read issue of the file.
   size_t mentions = 0;
   for (const std::string& w : r.warnings)
-    if (w.find(cut) != std::string::npos && w.find("truncated") != std::string::npos) ++mentions;
+    if (w.find(cut) != std::string::npos) ++mentions;
   CHECK(mentions == 1);
+  CHECK(Contains(r.warnings, cut, "truncated data at byte 0: zstd frame cut short"));
 }
 
 TEST_CASE("an input in which no line is recognised is reported with what its first line looks like", "[journald]") {
