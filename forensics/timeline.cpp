@@ -19,7 +19,11 @@ void ResolveTxHashes(const StateViolationOptions& options, const StopCondition& 
     if (!row.tx_hash.empty() && row.block_height) heights.insert(*row.block_height);
   if (heights.empty()) return;
   auto src = OpenChain(options.chain_path, report->profile);
-  if (!src) return;  // read once already; a failure now leaves the prefixes as logged
+  if (!src) {  // read once already; now the prefixes stay as logged, and say why
+    for (TimelineRow& row : report->timeline)
+      if (!row.tx_hash.empty()) row.tx_hash_note = "not resolved: " + src.error().message();
+    return;
+  }
   ChainRecord record;
   uint64_t n = 0;
   std::map<BlockHeight, std::vector<Hash32>> hashes;
