@@ -177,9 +177,11 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
   }
   if (r.timeline_summary) {
     const TimelineSummary& t = *r.timeline_summary;
-    o += fmt::format("\nlogs: {} event(s); claimed state roots: {} match the replay, {} do not; {} reorg and {} rollback "
+    o += fmt::format("\nlogs: {} event(s); claimed state roots: {} match the replay, {} do not{}; {} reorg and {} rollback "
                      "event(s)\n",
-                     t.events, t.claims_matching, t.claims_mismatching, t.reorg_events, t.rollback_events);
+                     t.events, t.claims_matching, t.claims_mismatching,
+                     t.claims_not_committed ? fmt::format(", {} not committed (all zeros)", t.claims_not_committed) : "",
+                     t.reorg_events, t.rollback_events);
     for (const TimelineRow& e : r.timeline) {
       if (!e.anchor && !e.reorg && !e.rollback && !e.incident && e.root_check != "mismatch") continue;
       o += fmt::format("  {} {} {} {}{}\n", e.time.empty() ? "?" : e.time, e.node, e.kind,
@@ -339,6 +341,7 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
     w.Key("events").Uint(t.events).Key("unparsable_lines").Uint(t.problems).Key("read_issues").Uint(t.read_issues);
     w.Field("anchor", t.anchor).Field("anchor_found", t.anchor_found);
     w.Key("claimed_roots_matching").Uint(t.claims_matching).Key("claimed_roots_mismatching").Uint(t.claims_mismatching);
+    w.Key("claimed_roots_not_committed").Uint(t.claims_not_committed);
     w.Key("reorg_events").Uint(t.reorg_events).Key("rollback_events").Uint(t.rollback_events);
     w.Key("incident_events").Uint(t.incident_events);
     w.EndObject();
@@ -357,6 +360,8 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
     w.Key("block_hash");
     if (e.block_hash.empty()) w.Null(); else w.String(e.block_hash);
     if (!e.hash_note.empty()) w.Field("block_hash_note", e.hash_note);
+    if (!e.tx_hash.empty()) w.Field("tx_hash", e.tx_hash);
+    if (!e.tx_hash_note.empty()) w.Field("tx_hash_note", e.tx_hash_note);
     if (!e.claimed_root.empty()) {
       w.Field("claimed_state_root", e.claimed_root);
       w.Key("replayed_state_root");
@@ -490,9 +495,11 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
     const TimelineSummary& t = *r.timeline_summary;
     doc.Text(fmt::format(
         "\n### Timeline from the logs\n\n{} event(s) in {} file(s); centred on {}{}. Claimed state roots: {} match the "
-        "replay, **{}** do not. Reorg events: {}, rollback events: {}, incident markers: {}.{}\n\n",
+        "replay, **{}** do not{}. Reorg events: {}, rollback events: {}, incident markers: {}.{}\n\n",
         t.events, t.files.size(), Escape(t.anchor), t.anchor_found ? "" : " (no log line names it)", t.claims_matching,
-        t.claims_mismatching, t.reorg_events, t.rollback_events, t.incident_events,
+        t.claims_mismatching,
+        t.claims_not_committed ? fmt::format(", {} are all zeros (not committed)", t.claims_not_committed) : "",
+        t.reorg_events, t.rollback_events, t.incident_events,
         t.problems || t.read_issues ? fmt::format(" {} unparsable line(s) and {} damaged region(s) were skipped (see warnings).",
                                                   t.problems, t.read_issues)
                                     : ""));

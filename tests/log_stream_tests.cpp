@@ -219,12 +219,18 @@ TEST_CASE("batches parsed by the calling thread give the same events as those of
   std::string text = RandomLog(rng, 40000, /*journald_short=*/false, 0);
   std::string big = dir.Write("big.log", text);
   std::string big_zst = dir.Write("big.log.zst", forensics::testing::ZstdFrame(text));
-  // The same lines cut into small files, at line ends away from continuation lines.
+  // The same lines cut into small files, at line ends away from continuation lines, before an
+  // "Applying block to state" (whose height a later "Failed to apply transaction" takes).
   std::vector<std::string> parts;
   size_t start = 0, part_lines = 0;
+  auto applying_next = [&](size_t pos) {
+    size_t end = text.find('\n', pos + 1);
+    return text[pos + 1] == '{' &&
+           text.substr(pos + 1, end - pos - 1).find("\"msg\":\"Applying block to state\"") != std::string::npos;
+  };
   for (size_t pos = 0; pos < text.size(); ++pos) {
     if (text[pos] != '\n') continue;
-    if (++part_lines >= 500 && pos + 1 < text.size() && text[pos + 1] == '{') {
+    if (++part_lines >= 500 && pos + 1 < text.size() && applying_next(pos)) {
       parts.push_back(text.substr(start, pos + 1 - start));
       start = pos + 1;
       part_lines = 0;

@@ -20,6 +20,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <deque>
 #include <utility>
 #include <vector>
 
@@ -650,6 +651,16 @@ bool ParsePythonAsctimeRest(std::string_view rest, ParsedLine* e) {
   return true;
 }
 
+bool IsUnitName(std::string_view name) {
+  static constexpr std::string_view kUnitTypes[] = {".service", ".scope", ".socket", ".timer", ".mount",
+                                                    ".slice",   ".target", ".path",  ".swap",  ".device"};
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  for (std::string_view t : kUnitTypes)
+    if (name.substr(dot) == t) return true;
+  return false;
+}
+
 // "host ident[pid]: message" after a journald time. Sets node and returns the message.
 bool ParseJournalRest(std::string_view rest, ParsedLine* e, std::string_view* message) {
   if (rest.empty() || rest[0] != ' ') return false;
@@ -672,12 +683,13 @@ bool ParseJournalRest(std::string_view rest, ParsedLine* e, std::string_view* me
   if (ident.empty() || ident.find(' ') != std::string_view::npos) return false;
   e->node = host;
   size_t bracket = ident.find('[');
+  std::string_view name = ident;
   if (bracket != std::string_view::npos && ident.back() == ']') {
-    e->fields.push_back(LogField{"syslog_identifier", ident.substr(0, bracket)});
+    name = ident.substr(0, bracket);
     e->fields.push_back(LogField{"pid", ident.substr(bracket + 1, ident.size() - bracket - 2)});
-  } else {
-    e->fields.push_back(LogField{"syslog_identifier", ident});
   }
+  // with-unit names the unit ("coinjectured.service", "init.scope") where others the identifier.
+  e->fields.push_back(LogField{IsUnitName(name) ? "systemd_unit" : "syslog_identifier", name});
   return true;
 }
 
@@ -799,6 +811,11 @@ constexpr std::array<uint16_t, 256> kKnownByFirstByte = KnownByFirstByte();
 static_assert(std::size(kKnown) <= 16);
 }  // namespace
 
+// Messages of upstream's daemon that begin with one of kKnown but are messages of their own.
+constexpr std::string_view kDistinct[] = {
+    "New block produced, broadcasting to network",  // engine.go, after "New block produced"
+};
+
 void ClassifyEvent(ParsedLine* e) {
   std::string_view msg = TrimRight(e->msg);
   EventKind kind = EventKind::kOther;
@@ -810,6 +827,10 @@ void ClassifyEvent(ParsedLine* e) {
         (msg.size() == k.msg.size() || msg[k.msg.size()] == ' ' || msg[k.msg.size()] == ':' ||
          msg[k.msg.size()] == '.' || msg[k.msg.size()] == ',')) {
       kind = k.kind;
+      if (msg.size() > k.msg.size()) {
+        for (std::string_view d : kDistinct)
+          if (msg.substr(0, d.size()) == d) kind = EventKind::kOther;
+      }
       break;
     }
   }
@@ -824,6 +845,10 @@ void ClassifyEvent(ParsedLine* e) {
     kind = EventKind::kParity;
   }
   e->kind = kind;
+  // main.go names no height for the genesis block: it is block 0.
+  if (kind == EventKind::kOther && !e->block_height && msg.size() == 25 && msg == "Genesis block initialized") {
+    e->block_height = 0;
+  }
 }
 
 struct LineParser::Impl {
@@ -836,6 +861,7 @@ struct LineParser::Impl {
   std::string outer_bytes;
   std::string inner_bytes;
   std::string message;  // the journal MESSAGE, which is parsed again
+  std::string entry_text;  // a json-pretty entry, its lines joined
   std::string logfmt_storage;
 
   // The message forms (step 5). Sets format only for Python and logrus text.
@@ -903,15 +929,24 @@ struct LineParser::Impl {
       return LineOutcome::kEvent;
     }
     e->format = LogFormat::kJournalJson;
+    FillFromJournal(outer_kv, e);
+    return LineOutcome::kEvent;
+  }
+
+  // The fields of one journal entry (-o json, json-pretty, json-seq, verbose, export): the
+  // message is parsed again, and its own time, when it has one, wins over the journal's.
+  void FillFromJournal(const std::vector<KeyValue>& kv, ParsedLine* e) {
     bool have_message = false;
     LogLevel priority_level = LogLevel::kUnknown;
-    for (const auto& [key, value] : outer_kv) {
+    for (const auto& [key, value] : kv) {
       if (key == "__REALTIME_TIMESTAMP") {
         int64_t us = 0;
         auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), us);
         if (ec == std::errc() && ptr == value.data() + value.size()) e->time_us = us;
       } else if (key == "_HOSTNAME") {
         e->node = value;
+      } else if (key == "_BOOT_ID") {
+        e->boot = value;
       } else if (key == "PRIORITY") {
         priority_level = LevelFromPriority(value);
       } else if (key == "MESSAGE") {
@@ -931,8 +966,84 @@ struct LineParser::Impl {
       if (e->time_us == LogEvent::kUnknownTime) e->time_us = journal_time;
     }
     if (e->level == LogLevel::kUnknown) e->level = priority_level;
-    return LineOutcome::kEvent;
   }
+
+  // -o verbose: "    FIELD=value" lines; a value's further lines are indented deeper.
+  bool VerboseFields(std::string_view body, std::vector<KeyValue>* kv) {
+    kv->clear();
+    values.clear();
+    size_t open = std::string::npos;  // index in kv of the value being continued in `values`
+    for (size_t pos = 0; pos < body.size();) {
+      size_t nl = body.find('\n', pos);
+      if (nl == std::string_view::npos) nl = body.size();
+      std::string_view line = TrimRight(body.substr(pos, nl - pos));
+      pos = nl + 1;
+      size_t eq = line.find('=');
+      bool field = line.size() > 4 && line.substr(0, 4) == "    " && line[4] != ' ' &&
+                   eq != std::string_view::npos &&
+                   std::all_of(line.begin() + 4, line.begin() + static_cast<std::ptrdiff_t>(eq), [](char c) {
+                     return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+                   });
+      if (field) {
+        kv->emplace_back(line.substr(4, eq - 4), line.substr(eq + 1));
+        open = std::string::npos;
+        continue;
+      }
+      if (kv->empty() || TrimLeft(line).empty()) continue;
+      // journalctl indents a value's further lines under its first (4 + key + '=').
+      KeyValue& last = kv->back();
+      if (open != kv->size() - 1) {
+        values.emplace_back(last.second);
+        open = kv->size() - 1;
+      }
+      std::string& v = values.back();
+      size_t indent = 4 + last.first.size() + 1;
+      size_t blanks = line.find_first_not_of(' ');
+      v += '\n';
+      v += line.substr(std::min(indent, blanks));
+      last.second = v;
+    }
+    return true;
+  }
+
+  // -o export: "FIELD=value\n", or "FIELD\n" + 64-bit little-endian length + bytes + "\n".
+  bool ExportFields(std::string_view body, std::vector<KeyValue>* kv, std::string* error) {
+    kv->clear();
+    for (size_t pos = 0; pos < body.size();) {
+      size_t stop = body.find_first_of("=\n", pos);
+      if (stop == std::string_view::npos) stop = body.size();
+      std::string_view key = body.substr(pos, stop - pos);
+      if (stop < body.size() && body[stop] == '=') {
+        size_t nl = body.find('\n', stop);
+        if (nl == std::string_view::npos) nl = body.size();
+        kv->emplace_back(key, body.substr(stop + 1, nl - stop - 1));
+        pos = nl + 1;
+        continue;
+      }
+      if (key.empty()) {  // the blank line after the entry
+        pos = stop + 1;
+        continue;
+      }
+      if (stop + 9 > body.size()) {
+        *error = "journal export entry: binary field " + std::string(key.substr(0, 64)) + " cut short";
+        return false;
+      }
+      uint64_t n = 0;
+      for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(body[stop + 1 + static_cast<size_t>(i)]);
+      size_t data = stop + 9;
+      if (n > body.size() - data) {
+        *error = "journal export entry: binary field " + std::string(key.substr(0, 64)) + " claims " +
+                 std::to_string(n) + " bytes, " + std::to_string(body.size() - data) + " follow";
+        return false;
+      }
+      kv->emplace_back(key, body.substr(data, n));
+      pos = data + n;
+      if (pos < body.size() && body[pos] == '\n') ++pos;
+    }
+    return true;
+  }
+
+  std::deque<std::string> values;  // verbose values over several lines (stable addresses)
 };
 
 LineParser::LineParser() : impl_(std::make_unique<Impl>()) {}
@@ -948,12 +1059,26 @@ LineOutcome LineParser::Parse(std::string_view text, ParsedLine* e, std::string*
        Contains(text, "Boot ") || Contains(text, "No entries") || Contains(text, "Reboot"))) {
     return LineOutcome::kJournalMarker;
   }
+  if (text[0] == '\x1e') {  // -o json-seq (RFC 7464): an RS before each object
+    text.remove_prefix(1);
+    if (TrimLeft(text).empty()) return LineOutcome::kBlank;
+  }
   if (text[0] == '{') {
+    if (text.size() == 1) {  // -o json-pretty: the entry's members follow
+      e->format = LogFormat::kJournalJson;
+      e->entry = JournalEntry::kJsonPretty;
+      return LineOutcome::kEvent;
+    }
     outcome = impl_->ParseJsonLine(text, e, error, LogFormat::kLogrusJson);
+  } else if (text[0] == '_' && text.substr(0, 9) == "__CURSOR=") {  // -o export
+    e->format = LogFormat::kJournalExport;
+    e->entry = JournalEntry::kExport;
+    return LineOutcome::kEvent;
   } else {
     YearlessTime yt;
     size_t used = 0;
     int64_t t;
+    bool zone_known = false;
     std::string_view message;
     if (ParseYearlessPrefix(text, &yt, &used) &&
         ParseJournalRest(text.substr(used), e, &message)) {
@@ -968,6 +1093,46 @@ LineOutcome LineParser::Parse(std::string_view text, ParsedLine* e, std::string*
       e->format = LogFormat::kJournalShort;
       impl_->ParseMessage(message, e, /*top_level=*/false);
       if (e->time_us == LogEvent::kUnknownTime) e->time_us = t;
+    } else if (ParseWeekdayPrefix(text, &t, &zone_known, &used)) {
+      std::string_view rest = text.substr(used);
+      if (rest.size() > 4 && rest.substr(0, 4) == " [s=" && rest.back() == ']') {
+        // -o verbose: the entry's fields follow. Its cursor has the realtime (t=, hex µs) and
+        // the boot (b=).
+        e->format = LogFormat::kJournalVerbose;
+        e->entry = JournalEntry::kVerbose;
+        std::string_view cursor = rest.substr(2, rest.size() - 3);
+        for (size_t pos = 0; pos < cursor.size();) {
+          size_t semi = cursor.find(';', pos);
+          if (semi == std::string_view::npos) semi = cursor.size();
+          std::string_view item = cursor.substr(pos, semi - pos);
+          pos = semi + 1;
+          if (item.substr(0, 2) == "b=") e->boot = item.substr(2);
+          uint64_t us = 0;
+          if (item.substr(0, 2) == "t=" && std::from_chars(item.data() + 2, item.data() + item.size(), us, 16).ptr ==
+                                               item.data() + item.size()) {
+            t = static_cast<int64_t>(us);
+            zone_known = true;
+          }
+        }
+        if (zone_known) e->time_us = t;
+        return LineOutcome::kEvent;
+      }
+      if (!ParseJournalRest(rest, e, &message)) {
+        e->Reset();
+        impl_->ParseMessage(text, e, /*top_level=*/true);
+      } else {  // short-full, with-unit
+        e->format = LogFormat::kJournalShort;
+        impl_->ParseMessage(message, e, /*top_level=*/false);
+        if (e->time_us == LogEvent::kUnknownTime && zone_known) e->time_us = t;
+      }
+    } else if (ParseEpochPrefix(text, &t, &used) && ParseJournalRest(text.substr(used), e, &message)) {
+      e->format = LogFormat::kJournalShort;  // short-unix
+      impl_->ParseMessage(message, e, /*top_level=*/false);
+      if (e->time_us == LogEvent::kUnknownTime) e->time_us = t;
+    } else if (ParseMonotonicPrefix(text, &used) && ParseJournalRest(text.substr(used), e, &message)) {
+      e->format = LogFormat::kJournalMonotonic;  // short-monotonic, short-delta
+      e->relative_time = true;
+      impl_->ParseMessage(message, e, /*top_level=*/false);
     } else {
       size_t brace = text.find('{');
       std::string_view prefix =
@@ -1005,6 +1170,97 @@ LineOutcome LineParser::Parse(std::string_view text, ParsedLine* e, std::string*
   return LineOutcome::kEvent;
 }
 
+LineOutcome LineParser::ParseEntry(JournalEntry shape, std::string_view header, int64_t header_time_us,
+                                   std::string_view body, ParsedLine* e, std::string* error) {
+  e->Reset();
+  LineOutcome outcome = LineOutcome::kEvent;
+  switch (shape) {
+    case JournalEntry::kJsonPretty: {
+      impl_->entry_text.assign(header);
+      impl_->entry_text += '\n';
+      impl_->entry_text.append(body);
+      std::string_view text = TrimRight(impl_->entry_text);
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text = TrimRight(text.substr(0, text.size() - 1));
+      if (text.empty() || text.back() != '}') {
+        *error = "journal JSON entry without its closing \"}\"";
+        return LineOutcome::kBad;
+      }
+      outcome = impl_->ParseJsonLine(text, e, error, LogFormat::kLogrusJson);
+      if (outcome == LineOutcome::kEvent && e->format != LogFormat::kJournalJson) {
+        *error = "a JSON object over several lines that is not a journal entry";
+        return LineOutcome::kBad;
+      }
+      break;
+    }
+    case JournalEntry::kVerbose:
+    case JournalEntry::kExport: {
+      std::vector<KeyValue>& kv = impl_->outer_kv;
+      if (shape == JournalEntry::kVerbose) {
+        impl_->VerboseFields(body, &kv);
+      } else if (!impl_->ExportFields(body, &kv, error)) {
+        return LineOutcome::kBad;
+      } else {
+        std::string_view cursor = TrimRight(header);
+        kv.emplace(kv.begin(), "__CURSOR", cursor.substr(std::min<size_t>(9, cursor.size())));
+      }
+      e->format = shape == JournalEntry::kVerbose ? LogFormat::kJournalVerbose : LogFormat::kJournalExport;
+      e->time_us = header_time_us;
+      if (shape == JournalEntry::kVerbose) {
+        // The header's b= is the boot; a _BOOT_ID field, when shown, says the same.
+        std::string_view h = header;
+        size_t b = h.find(";b=");
+        if (b != std::string_view::npos) {
+          size_t end = h.find_first_of(";]", b + 3);
+          e->boot = h.substr(b + 3, end == std::string_view::npos ? std::string_view::npos : end - b - 3);
+        }
+      }
+      impl_->FillFromJournal(kv, e);
+      break;
+    }
+    case JournalEntry::kNone:
+      return Parse(header, e, error);
+  }
+  if (outcome != LineOutcome::kEvent) return outcome;
+  NormalizeFields(&e->fields);
+  ExtractDerived(e);
+  ClassifyEvent(e);
+  if (e->kind == EventKind::kStateRootMismatch || e->kind == EventKind::kPinQuorumFailed) AddIncidentDetails(e);
+  e->views_in_text = false;
+  return LineOutcome::kEvent;
+}
+
+bool ExportEntryTracker::Feed(std::string_view line) {
+  if (state_ == State::kField) {
+    if (line.empty()) return true;
+    if (line.find('=') == std::string_view::npos) {  // "FIELD": a binary value follows
+      state_ = State::kLength;
+      have_ = 0;
+    }
+    return false;
+  }
+  // The line and the '\n' after it, as bytes of the binary value.
+  const uint64_t total = line.size() + 1;
+  uint64_t i = 0;
+  while (i < total && state_ == State::kLength) {
+    length_[have_++] = i < line.size() ? static_cast<uint8_t>(line[i]) : uint8_t{'\n'};
+    ++i;
+    if (have_ == 8) {
+      uint64_t n = 0;
+      for (int k = 7; k >= 0; --k) n = (n << 8) | length_[k];
+      remaining_ = n == UINT64_MAX ? n : n + 1;  // the bytes and the '\n' after them
+      state_ = State::kData;
+    }
+  }
+  if (state_ == State::kData && i < total) {
+    uint64_t take = std::min(remaining_, total - i);
+    remaining_ -= take;
+    // Done at the end of a line; one that ends inside a line was cut wrong, and the reading of
+    // fields goes on after that line (ParseEntry reports the entry).
+    if (remaining_ == 0) state_ = State::kField;
+  }
+  return false;
+}
+
 void ParsedLine::Reset() {
   time_us = LogEvent::kUnknownTime;
   level = LogLevel::kUnknown;
@@ -1016,8 +1272,11 @@ void ParsedLine::Reset() {
   block_hash = {};
   state_root = {};
   fields.clear();
+  boot = {};
   yearless = false;
   yearless_time = {};
+  relative_time = false;
+  entry = JournalEntry::kNone;
   views_in_text = false;
 }
 

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <limits>
@@ -47,12 +48,59 @@ constexpr int64_t kUnknown = LogEvent::kUnknownTime;
 constexpr size_t kExcerptBytes = 160;
 constexpr size_t kBatchBytes = 256u << 10;
 constexpr size_t kBatchLines = 2048;
-constexpr size_t kFormats = static_cast<size_t>(LogFormat::kPrefixedJson) + 1;
+constexpr size_t kFormats = static_cast<size_t>(LogFormat::kJournalMonotonic) + 1;
+// A multi-line journal entry longer than this is skipped (and reported), not kept whole.
+constexpr size_t kMaxEntryBytes = 16u << 20;
 constexpr size_t kKinds = static_cast<size_t>(EventKind::kParity) + 1;
 
 std::string BaseName(const std::string& path) {
   size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The node a file's lines belong to when they name none: its base name without a compression
+// suffix or a rotation number, so that node-03.log.1.zst and node-03.log are one node.
+std::string NodeOfPath(const std::string& path) {
+  std::string name = BaseName(path);
+  for (std::string_view suffix : {".zst", ".gz", ".xz", ".bz2", ".lz4"}) {
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      name.resize(name.size() - suffix.size());
+      break;
+    }
+  }
+  size_t dot = name.find_last_of('.');
+  if (dot != std::string::npos && dot > 0 && dot + 1 < name.size() &&
+      name.find_first_not_of("0123456789", dot + 1) == std::string::npos) {
+    name.resize(dot);
+  }
+  return name.empty() ? BaseName(path) : name;
+}
+
+// The first bytes of a line as they can be shown: printable ASCII and valid UTF-8 as they are,
+// tab, CR, backslash and every other byte as an escape.
+std::string LineExcerpt(std::string_view line, size_t max_bytes) {
+  size_t cut = std::min(line.size(), max_bytes);
+  while (cut > 0 && cut < line.size() && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  const bool utf8 = io::IsValidUtf8(line.data(), cut);
+  std::string out;
+  for (size_t i = 0; i < cut; ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (cut < line.size()) out += "...";
+  return out;
 }
 
 bool StartsWithAny(std::string_view s, std::initializer_list<std::string_view> prefixes) {
@@ -155,13 +203,15 @@ struct Record {
   bool bad_utf8 = false;      // checked when LogScanOptions::reader.check_utf8
   bool parity_closer = false;  // msg closes a PARITY REPORT block
   bool indented = false;       // starts with blanks, then text that is not '{': may continue
+  bool relative_time = false;  // short-monotonic / short-delta
+  logs::JournalEntry entry = logs::JournalEntry::kNone;  // opens a multi-line journal entry
   LogLevel level = LogLevel::kUnknown;
   LogFormat format = LogFormat::kText;
   EventKind kind = EventKind::kOther;
   int64_t time_us = kUnknown;
   logs::YearlessTime yearless_time;
   std::optional<uint64_t> block_height;
-  std::string_view node, msg, error;
+  std::string_view node, msg, error, boot;
   std::string_view block_hash, state_root;  // "0x" removed and lower case, as LogEvent has them
   uint32_t fields_begin = 0;
   uint32_t fields_count = 0;
@@ -248,6 +298,8 @@ class Parser {
       r.kind = parsed_.kind;
       r.yearless = parsed_.yearless;
       r.yearless_time = parsed_.yearless_time;
+      r.relative_time = parsed_.relative_time;
+      r.entry = parsed_.entry;
       r.block_height = parsed_.block_height;
       r.fields_begin = static_cast<uint32_t>(b->fields.size());
       r.fields_count = static_cast<uint32_t>(parsed_.fields.size());
@@ -255,6 +307,7 @@ class Parser {
         // Already stable (the usual flat JSON line): the views as they are.
         r.node = parsed_.node;
         r.msg = parsed_.msg;
+        r.boot = parsed_.boot;
         r.block_hash = parsed_.block_hash;
         r.state_root = parsed_.state_root;
         for (const LogField& f : parsed_.fields)
@@ -262,6 +315,7 @@ class Parser {
       } else {
         r.node = stable(parsed_.node);
         r.msg = stable(parsed_.msg);
+        r.boot = stable(parsed_.boot);
         // Made stable in place.
         for (LogField& f : parsed_.fields) {
           std::string_view value = stable(f.value);
@@ -403,6 +457,7 @@ LogEvent CopyEvent(const LogEvent& e, const std::shared_ptr<logs::Arena>& arena,
   c.block_height = e.block_height;
   c.file = a.Intern(e.file);
   c.node = a.Intern(e.node);
+  c.boot = a.Intern(e.boot);
   std::string_view known = logs::KnownMessageText(e.kind);
   c.msg = known == e.msg ? known : a.Intern(e.msg);
   field_scratch->clear();
@@ -489,11 +544,31 @@ class Streamer {
     std::vector<std::string_view> continuation;
     std::vector<std::shared_ptr<Batch>> pinned;  // what a pending event's views point into
     std::array<uint64_t, kFormats> format_lines{};  // lines_by_format, merged at the end
+    // An open multi-line journal entry: its first line (views into pinned batches) and the
+    // others, copied.
+    logs::JournalEntry entry = logs::JournalEntry::kNone;
+    Record entry_header;
+    std::string entry_header_text;
+    std::string entry_body;
+    bool entry_too_big = false;
+    logs::ExportEntryTracker export_tracker;
+    std::string_view boot;      // from the last "-- Boot <id> --" line (interned), or empty
+    bool recognised = false;    // some line was read as a format of logs.md
+    bool seen_line = false;     // a non-blank line was read (first_line is set)
   };
   // Step 2 for one batch; pins it when an event is still pending after it.
   void Consume(FileState* fs, const std::shared_ptr<Batch>& batch);
   void ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch);
+  // A record that is an event: timing, window, then pending until its continuation lines are in.
+  void Admit(FileState* fs, const Record& r, std::span<const LogField> fields);
+  // Lines of an open journal entry; false when `r` is not one of them (the entry is then closed).
+  bool ContinueEntry(FileState* fs, const Batch& batch, const Record& r, std::string_view text);
+  void CloseEntry(FileState* fs);
   void FlushPending(FileState* fs);
+  // The height of the node's last "Applying block to state", for "Failed to apply transaction".
+  std::optional<uint64_t>* ApplyingHeight(std::string_view node);
+  std::string_view InternBoot(std::string_view boot);
+  void FileWarnings(FileState* fs);
 
   // Held yearless events (step 3).
   struct Held {
@@ -514,13 +589,129 @@ class Streamer {
   int64_t max_full_ = std::numeric_limits<int64_t>::min();
   std::vector<LogField> field_scratch_;
   std::vector<std::string_view> cont_scratch_;
+  // Journal entries are parsed here, on the calling thread, once whole.
+  logs::LineParser entry_parser_;
+  logs::ParsedLine entry_parsed_;
+  std::vector<LogField> entry_fields_;
+  Scratch entry_scratch_;
+  std::string entry_error_;
+  std::vector<std::pair<std::string, std::optional<uint64_t>>> applying_;  // by node, all files
+  std::deque<std::string> boots_;  // interned boot IDs (stable addresses)
   size_t threads_;
   Parser own_parser_;      // the calling thread's (ParsePool::WaitHelping)
   Parser decoder_parser_;  // the decoding thread's (ParsePool::HelpOnce), one file at a time
   ParsePool pool_;  // last: its threads stop before the batches go
 };
 
+std::optional<uint64_t>* Streamer::ApplyingHeight(std::string_view node) {
+  for (auto& [name, height] : applying_)
+    if (name == node) return &height;
+  return &applying_.emplace_back(std::string(node), std::nullopt).second;
+}
+
+std::string_view Streamer::InternBoot(std::string_view boot) {
+  if (boot.empty()) return {};
+  for (auto it = boots_.rbegin(); it != boots_.rend(); ++it)
+    if (*it == boot) return *it;
+  return boots_.emplace_back(boot);
+}
+
+bool Streamer::ContinueEntry(FileState* fs, const Batch& batch, const Record& r, std::string_view text) {
+  LogFileStats& stats = fs->stats;
+  auto append = [&](std::string_view line) {
+    ++stats.continuation_lines;
+    if (fs->entry_too_big) return;
+    if (fs->entry_body.size() + line.size() + 1 > kMaxEntryBytes) {
+      fs->entry_too_big = true;
+      fs->entry_body.clear();
+      return;
+    }
+    fs->entry_body.append(line);
+    fs->entry_body += '\n';
+  };
+  switch (fs->entry) {
+    case logs::JournalEntry::kExport: {
+      // Binary values are taken as read, a CR before the newline included.
+      std::string_view raw = text;
+      if (r.begin + r.length < batch.text.size() && batch.text[r.begin + r.length] == '\r') {
+        raw = std::string_view(batch.text.data() + r.begin, r.length + 1);
+      }
+      if (!fs->export_tracker.in_binary() && raw.substr(0, 9) == "__CURSOR=") return false;  // no blank line
+      if (fs->export_tracker.Feed(raw)) {
+        ++stats.blank_lines;
+        CloseEntry(fs);
+        return true;
+      }
+      append(raw);
+      return true;
+    }
+    case logs::JournalEntry::kVerbose:
+      if (text.empty() || (text[0] != ' ' && text[0] != '\t')) return false;
+      append(text);
+      return true;
+    case logs::JournalEntry::kJsonPretty:
+      if (text == "}" || text == "},") {
+        append("}");
+        CloseEntry(fs);
+        return true;
+      }
+      if (text.empty() || (text[0] != ' ' && text[0] != '\t')) return false;
+      append(text);
+      return true;
+    case logs::JournalEntry::kNone:
+      break;
+  }
+  return false;
+}
+
+void Streamer::CloseEntry(FileState* fs) {
+  const logs::JournalEntry shape = fs->entry;
+  if (shape == logs::JournalEntry::kNone) return;
+  fs->entry = logs::JournalEntry::kNone;
+  const Record& h = fs->entry_header;
+  std::string_view header = fs->entry_header_text;  // a copy: the entry may span batches
+  LogFileStats& stats = fs->stats;
+  entry_error_.clear();
+  logs::LineOutcome outcome = logs::LineOutcome::kBad;
+  if (fs->entry_too_big) {
+    entry_error_ = "journal entry over " + std::to_string(kMaxEntryBytes >> 20) + " MiB: skipped";
+  } else {
+    outcome = entry_parser_.ParseEntry(shape, header, h.time_us, fs->entry_body, &entry_parsed_, &entry_error_);
+  }
+  fs->entry_body.clear();
+  fs->entry_too_big = false;
+  if (outcome != logs::LineOutcome::kEvent) {
+    ++stats.bad_lines;
+    Record bad = h;
+    bad.error = entry_error_;
+    AddProblem(stats.file, bad, header);
+    return;
+  }
+  const logs::ParsedLine& p = entry_parsed_;
+  entry_scratch_.Reset();
+  Record r = h;
+  r.outcome = logs::LineOutcome::kEvent;
+  r.entry = logs::JournalEntry::kNone;
+  r.time_us = p.time_us;
+  r.level = p.level;
+  r.format = p.format;
+  r.kind = p.kind;
+  r.yearless = false;
+  r.block_height = p.block_height;
+  r.node = p.node;
+  r.msg = p.msg;
+  r.boot = p.boot;
+  r.block_hash = NormalHex(p.block_hash, &entry_scratch_);
+  r.state_root = NormalHex(p.state_root, &entry_scratch_);
+  r.has_logger = p.Field("logger").has_value();
+  r.parity_closer = logs::IsParityReportCloser(r.msg);
+  entry_fields_.assign(p.fields.begin(), p.fields.end());
+  Admit(fs, r, entry_fields_);
+  FlushPending(fs);  // its views are the entry parser's: delivered now
+}
+
 void Streamer::FlushPending(FileState* fs) {
+  if (fs->entry != logs::JournalEntry::kNone) CloseEntry(fs);
   if (!fs->pending) return;
   fs->pending = false;
   LogEvent& e = fs->event;
@@ -541,7 +732,10 @@ void Streamer::FlushPending(FileState* fs) {
 
 void Streamer::Consume(FileState* fs, const std::shared_ptr<Batch>& batch) {
   ConsumeRecords(fs, batch);
-  if (fs->pending && (fs->pinned.empty() || fs->pinned.back() != batch)) fs->pinned.push_back(batch);
+  if ((fs->pending || fs->entry != logs::JournalEntry::kNone) &&
+      (fs->pinned.empty() || fs->pinned.back() != batch)) {
+    fs->pinned.push_back(batch);
+  }
 }
 
 void Streamer::ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch) {
@@ -552,12 +746,18 @@ void Streamer::ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch
     ++stats.lines;
     stats.decoded_bytes = r.offset + r.length;
     std::string_view text(base + r.begin, r.length);
-    if (r.bad_utf8) {
+    const bool in_entry = fs->entry != logs::JournalEntry::kNone;
+    if (r.bad_utf8 && !(in_entry && fs->entry == logs::JournalEntry::kExport)) {  // export: binary values
       ++stats.invalid_utf8_lines;
       if (fs->utf8_issues.size() < options_.max_issues) {
         fs->utf8_issues.push_back(ReadIssue{ReadIssue::Kind::kInvalidUtf8, stats.file, r.offset, r.number,
                                             "line " + std::to_string(r.number) + " is not valid UTF-8"});
       }
+    }
+    if (in_entry && ContinueEntry(fs, *batch, r, text)) continue;
+    if (!fs->seen_line && r.outcome != logs::LineOutcome::kBlank) {
+      fs->seen_line = true;
+      stats.first_line = LineExcerpt(text, 80);
     }
     auto add_continuation = [&](std::string_view line) {
       ++stats.continuation_lines;
@@ -570,6 +770,7 @@ void Streamer::ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch
     if (r.outside_fast) {
       // Skipped unparsed: only its time was read (so it is not checked for bad JSON).
       FlushPending(fs);
+      fs->recognised = true;
       ++stats.outside_window;
       ++fs->format_lines[static_cast<size_t>(LogFormat::kLogrusJson)];
       fs->last_time = r.time_us;
@@ -588,8 +789,17 @@ void Streamer::ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch
       case logs::LineOutcome::kJournalMarker:
         ++stats.journal_markers;
         FlushPending(fs);
+        fs->recognised = true;
         fs->have_last = false;
         fs->in_parity_report = false;
+        // "-- Boot 3f2a… --": the boot of the lines after it; "-- Reboot --" and others: unknown.
+        if (text.substr(0, 8) == "-- Boot ") {
+          std::string_view id = text.substr(8);
+          id = id.substr(0, id.find(' '));
+          fs->boot = InternBoot(id);
+        } else if (text.find("Reboot") != std::string_view::npos) {
+          fs->boot = {};
+        }
         continue;
       case logs::LineOutcome::kBad:
         ++stats.bad_lines;
@@ -621,72 +831,118 @@ void Streamer::ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch
     }
     FlushPending(fs);
     if (fs->stop) return;
-    ++fs->format_lines[static_cast<size_t>(r.format)];
-
-    int64_t key = kUnknown;
-    int32_t slot = -1;
-    bool late = false;  // the window check waits for the year
-    int64_t own_time = r.time_us;
-    if (r.yearless) {
-      if (options_.year) {
-        own_time = logs::ResolveYearless(r.yearless_time, *options_.year);
-        key = own_time;
-        fs->last_time = own_time;
-        fs->last_slot = -1;
-      } else {
-        slot = static_cast<int32_t>(slots_.size());
-        slots_.push_back(r.yearless_time);
-        late = true;
-        fs->last_slot = slot;
-        fs->last_time = kUnknown;
-      }
-    } else if (has_time) {
-      min_full_ = std::min(min_full_, r.time_us);
-      max_full_ = std::max(max_full_, r.time_us);
-      key = r.time_us;
-      fs->last_time = r.time_us;
-      fs->last_slot = -1;
-    } else if (fs->last_slot >= 0) {
-      slot = fs->last_slot;
-      late = true;
-    } else {
-      key = fs->last_time;
-    }
-
-    fs->have_last = true;
-    fs->last_python_prefixed = r.format == LogFormat::kPythonText ||
-                               (r.format == LogFormat::kJournalShort && r.has_logger);
-    fs->in_parity_report = r.kind == EventKind::kParity && logs::IsParityReportOpener(r.msg);
-
-    if (!late && key != kUnknown && !InWindow(options_, key)) {
-      ++stats.outside_window;
+    if (r.entry != logs::JournalEntry::kNone) {
+      // Read whole before it is parsed (CloseEntry).
+      fs->recognised = true;
+      fs->entry = r.entry;
+      fs->entry_header = r;
+      fs->entry_header_text.assign(text);
+      fs->entry_body.clear();
+      fs->entry_too_big = false;
+      fs->export_tracker.Reset();
+      fs->have_last = true;
+      fs->last_python_prefixed = false;
+      fs->in_parity_report = false;
       continue;
     }
-    if (!options_.keep_unclassified && r.kind == EventKind::kOther) {
-      ++stats.unclassified_dropped;
-      continue;
-    }
-    LogEvent& e = fs->event;  // every member set here (storage stays empty)
-    e.time_us = own_time;
-    e.time_from_yearless = r.yearless && options_.year.has_value();
-    e.line = r.number;
-    e.offset = r.offset;
-    e.block_height = r.block_height;
-    e.file = fs->file;
-    e.node = r.node.empty() ? fs->node : r.node;
-    e.msg = r.msg;
-    e.block_hash_prefix = r.block_hash;
-    e.state_root_prefix = r.state_root;
-    e.fields = std::span<const LogField>(batch->fields.data() + r.fields_begin, r.fields_count);
-    e.file_index = fs->index;
-    e.level = r.level;
-    e.format = r.format;
-    e.kind = r.kind;
-    fs->key = key;
-    fs->slot = slot;
-    fs->event_yearless = r.yearless && !options_.year;
-    fs->pending = true;
+    Admit(fs, r, std::span<const LogField>(batch->fields.data() + r.fields_begin, r.fields_count));
   }
+}
+
+void Streamer::Admit(FileState* fs, const Record& r, std::span<const LogField> fields) {
+  LogFileStats& stats = fs->stats;
+  const bool has_time = r.time_us != kUnknown;
+  ++fs->format_lines[static_cast<size_t>(r.format)];
+  if (r.format != LogFormat::kText) fs->recognised = true;
+  if (!r.node.empty()) stats.names_node = true;
+  const std::string_view node = r.node.empty() ? fs->node : r.node;
+
+  // "Failed to apply transaction" names no block: it is the node's block being applied.
+  std::optional<uint64_t> height = r.block_height;
+  switch (r.kind) {
+    case EventKind::kBlockApplying:
+      if (height) *ApplyingHeight(node) = height;
+      break;
+    case EventKind::kBlockApplied:
+      ApplyingHeight(node)->reset();
+      break;
+    case EventKind::kTxFailed:
+    case EventKind::kStateRootMismatch:
+    case EventKind::kInflationDetected:
+    case EventKind::kPinQuorumFailed:
+      if (!height && r.msg.substr(0, 27) == logs::KnownMessageText(EventKind::kTxFailed)) {
+        height = *ApplyingHeight(node);
+      }
+      break;
+    default:
+      break;
+  }
+
+  int64_t key = kUnknown;
+  int32_t slot = -1;
+  bool late = false;  // the window check waits for the year
+  int64_t own_time = r.time_us;
+  if (r.yearless) {
+    if (options_.year) {
+      own_time = logs::ResolveYearless(r.yearless_time, *options_.year);
+      key = own_time;
+      fs->last_time = own_time;
+      fs->last_slot = -1;
+    } else {
+      slot = static_cast<int32_t>(slots_.size());
+      slots_.push_back(r.yearless_time);
+      late = true;
+      fs->last_slot = slot;
+      fs->last_time = kUnknown;
+    }
+  } else if (has_time) {
+    min_full_ = std::min(min_full_, r.time_us);
+    max_full_ = std::max(max_full_, r.time_us);
+    key = r.time_us;
+    fs->last_time = r.time_us;
+    fs->last_slot = -1;
+  } else if (fs->last_slot >= 0) {
+    slot = fs->last_slot;
+    late = true;
+  } else {
+    key = fs->last_time;
+  }
+
+  fs->have_last = true;
+  fs->last_python_prefixed = r.format == LogFormat::kPythonText ||
+                             (r.format == LogFormat::kJournalShort && r.has_logger);
+  fs->in_parity_report = r.kind == EventKind::kParity && logs::IsParityReportOpener(r.msg);
+
+  if (!late && key != kUnknown && !InWindow(options_, key)) {
+    ++stats.outside_window;
+    return;
+  }
+  if (!options_.keep_unclassified && r.kind == EventKind::kOther) {
+    ++stats.unclassified_dropped;
+    return;
+  }
+  if (!has_time && !r.yearless) ++stats.untimed_events;
+  LogEvent& e = fs->event;  // every member set here (storage stays empty)
+  e.time_us = own_time;
+  e.time_from_yearless = r.yearless && options_.year.has_value();
+  e.line = r.number;
+  e.offset = r.offset;
+  e.block_height = height;
+  e.file = fs->file;
+  e.node = node;
+  e.msg = r.msg;
+  e.block_hash_prefix = r.block_hash;
+  e.state_root_prefix = r.state_root;
+  e.boot = r.boot.empty() ? fs->boot : r.boot;
+  e.fields = fields;
+  e.file_index = fs->index;
+  e.level = r.level;
+  e.format = r.format;
+  e.kind = r.kind;
+  fs->key = key;
+  fs->slot = slot;
+  fs->event_yearless = r.yearless && !options_.year;
+  fs->pending = true;
 }
 
 Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
@@ -701,7 +957,7 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
   FileState fs;
   fs.index = file_index;
   fs.stats.file = path;
-  fs.stats.node = BaseName(path);
+  fs.stats.node = NodeOfPath(path);
   fs.file = fs.stats.file;
   fs.node = fs.stats.node;
 
@@ -773,8 +1029,40 @@ Status Streamer::StreamFile(uint32_t file_index, const std::string& path) {
     if (out_->read_issues.size() < options_.max_issues) out_->read_issues.push_back(std::move(issue));
   }
   fs.stats.file_bytes = reader.file_size();
+  if (!fs.stop) FileWarnings(&fs);
   out_->files.push_back(std::move(fs.stats));
   return Status::Ok();
+}
+
+void Streamer::FileWarnings(FileState* fs) {
+  LogFileStats& st = fs->stats;
+  const std::string& path = st.file;
+  if (fs->seen_line && !fs->recognised) {
+    // Plain text, blank or bad lines only: nothing could be read as a log of logs.md.
+    st.nothing_recognised = true;
+    out_->warnings.push_back(path + ": no line was recognised as any log format (" + std::to_string(st.lines) +
+                             " line(s); the first reads \"" + st.first_line +
+                             "\"): nothing in it is known to have happened");
+    return;
+  }
+  auto lines_of = [&](LogFormat f) { return fs->format_lines[static_cast<size_t>(f)]; };
+  if (const uint64_t n = lines_of(LogFormat::kJournalMonotonic); n != 0) {
+    out_->warnings.push_back(
+        path + ": " + std::to_string(n) +
+        " line(s) carry journalctl's monotonic time (short-monotonic, short-delta: seconds since the host's "
+        "boot, from several boots), which is no date: an event has the time its message carries (logrus "
+        "\"time\"), else none");
+  }
+  if (st.untimed_events != 0) {
+    std::string w = path + ": " + std::to_string(st.untimed_events) + " of " + std::to_string(st.events) +
+                    " event(s) carry no time of their own and are placed after the line before them";
+    if (!st.names_node) {
+      // journalctl -o cat: the message alone, no time, host, unit or boot.
+      w += "; no line names its host (as journalctl -o cat writes them), so every event is taken for node \"" +
+           st.node + "\" and boots cannot be told apart";
+    }
+    out_->warnings.push_back(std::move(w));
+  }
 }
 
 void Streamer::Finish() {

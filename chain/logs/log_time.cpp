@@ -226,6 +226,80 @@ int64_t ResolveYearless(const YearlessTime& t, int year) {
   return DaysFromCivil(year, t.month, t.day) * kMicrosPerDay + t.time_of_day_us;
 }
 
+bool ParseWeekdayPrefix(std::string_view s, int64_t* time_us, bool* zone_known, size_t* consumed) {
+  static constexpr std::string_view kWeekdays[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  if (s.size() < 24 || s[3] != ' ' || s[14] != ' ') return false;
+  bool weekday = false;
+  for (std::string_view w : kWeekdays) weekday |= s.substr(0, 3) == w;
+  if (!weekday) return false;
+  std::string_view rest = s.substr(4);
+  int64_t t;
+  size_t used;
+  // Without a zone of its own (the abbreviation after the blank is read here).
+  if (!ParseIsoPrefix(rest, &t, &used) || used >= rest.size() || rest[used] != ' ') return false;
+  size_t p = used + 1;
+  size_t z = p;
+  while (z < rest.size() && z - p < 6 && rest[z] >= 'A' && rest[z] <= 'Z') ++z;
+  if (z > p) {
+    std::string_view zone = rest.substr(p, z - p);
+    *zone_known = zone == "UTC" || zone == "GMT" || zone == "UT";
+  } else {
+    int64_t hh, mm;
+    if (z + 5 > rest.size() || (rest[z] != '+' && rest[z] != '-') || !Digits(rest, z + 1, 2, &hh) ||
+        !Digits(rest, z + 3, 2, &mm) || hh > 23 || mm > 59) {
+      return false;
+    }
+    t -= (rest[z] == '-' ? -1 : 1) * (hh * 3600 + mm * 60) * kMicrosPerSecond;
+    z += 5;
+    *zone_known = true;
+  }
+  if (z < rest.size() && rest[z] != ' ') return false;
+  *time_us = t;
+  *consumed = 4 + z;
+  return true;
+}
+
+bool ParseEpochPrefix(std::string_view s, int64_t* time_us, size_t* consumed) {
+  size_t p = 0;
+  int64_t secs = 0;
+  while (p < s.size() && p < 12 && IsDigit(s[p])) secs = secs * 10 + (s[p++] - '0');
+  if (p == 0 || p >= s.size() || s[p] != '.') return false;
+  int64_t frac;
+  if (!Digits(s, p + 1, 6, &frac)) return false;
+  p += 7;
+  if (p < s.size() && s[p] != ' ') return false;
+  *time_us = secs * kMicrosPerSecond + frac;
+  *consumed = p;
+  return true;
+}
+
+bool ParseMonotonicPrefix(std::string_view s, size_t* consumed) {
+  // One "SECONDS.ffffff" after blanks at *p.
+  auto seconds = [&](size_t* p) {
+    while (*p < s.size() && s[*p] == ' ') ++*p;
+    size_t digits = *p;
+    while (*p < s.size() && IsDigit(s[*p])) ++*p;
+    int64_t frac;
+    if (*p == digits || *p >= s.size() || s[*p] != '.' || !Digits(s, *p + 1, 6, &frac)) return false;
+    *p += 7;
+    return true;
+  };
+  if (s.empty() || s[0] != '[') return false;
+  size_t p = 1;
+  if (!seconds(&p)) return false;
+  while (p < s.size() && s[p] == ' ') ++p;  // short-delta's first entry has blanks for its delta
+  if (p < s.size() && s[p] == '<') {
+    ++p;
+    if (!seconds(&p)) return false;
+    if (p < s.size() && (s[p] == '*' || s[p] == ' ')) ++p;  // '*': the delta crosses a boot
+    if (p >= s.size() || s[p] != '>') return false;
+    ++p;
+  }
+  if (p >= s.size() || s[p] != ']') return false;
+  *consumed = p + 1;
+  return true;
+}
+
 }  // namespace forensics::logs
 
 namespace forensics {

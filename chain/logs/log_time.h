@@ -34,6 +34,19 @@ struct YearlessTime {
 bool ParseYearlessPrefix(std::string_view text, YearlessTime* t, size_t* consumed);
 int64_t ResolveYearless(const YearlessTime& t, int year);
 
+// journalctl short-full, with-unit and the verbose entry header: "Www YYYY-MM-DD HH:MM:SS[.ffffff]
+// ZONE". The zone is an abbreviation (%Z): UTC, GMT and UT, or a numeric "+HHMM", give the time
+// (*zone_known true); any other abbreviation cannot be turned into an offset, and the prefix is
+// read without a time (*zone_known false).
+bool ParseWeekdayPrefix(std::string_view text, int64_t* time_us, bool* zone_known, size_t* consumed);
+
+// journalctl short-unix: "SECONDS.ffffff", seconds since the epoch.
+bool ParseEpochPrefix(std::string_view text, int64_t* time_us, size_t* consumed);
+
+// journalctl short-monotonic "[ SECONDS.ffffff]" and short-delta "[ SECONDS.ffffff < DELTA.ffffff]"
+// (DELTA may end in '*', a new boot): seconds since the boot, which is no date.
+bool ParseMonotonicPrefix(std::string_view text, size_t* consumed);
+
 }  // namespace forensics::logs
 
 #endif  // FORENSICS_CHAIN_LOGS_LOG_TIME_H_

@@ -29,6 +29,11 @@ char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + '
 
 }  // namespace
 
+bool IsUncommittedRoot(std::string_view hex) {
+  hex = StripHexPrefix(hex);
+  return hex.size() >= 16 && hex.find_first_not_of('0') == std::string_view::npos;
+}
+
 bool HexPrefixMatches(std::string_view a, std::string_view b) {
   a = StripHexPrefix(a);
   b = StripHexPrefix(b);
@@ -78,10 +83,13 @@ Timeline SelectTimeline(std::span<const LogEvent> events, const TimelineAnchor& 
       entry.claims_state_root = true;
       entry.claimed_state_root = e.state_root_prefix;
       auto it = e.block_height ? replayed_roots.find(*e.block_height) : replayed_roots.end();
-      if (it == replayed_roots.end()) {
+      if (it != replayed_roots.end()) entry.replayed_state_root = it->second;
+      if (IsUncommittedRoot(e.state_root_prefix)) {
+        entry.root_check = TimelineEntry::RootCheck::kNotCommitted;
+        ++tl.claims_not_committed;
+      } else if (it == replayed_roots.end()) {
         entry.root_check = TimelineEntry::RootCheck::kNoReplayedRoot;
       } else {
-        entry.replayed_state_root = it->second;
         if (HexPrefixMatches(e.state_root_prefix, it->second)) {
           entry.root_check = TimelineEntry::RootCheck::kMatch;
           ++tl.claims_matching;
@@ -146,6 +154,9 @@ std::string_view LogFormatName(LogFormat format) {
     case LogFormat::kJournalShort: return "journal-short";
     case LogFormat::kPythonText: return "python";
     case LogFormat::kPrefixedJson: return "prefixed-json";
+    case LogFormat::kJournalVerbose: return "journal-verbose";
+    case LogFormat::kJournalExport: return "journal-export";
+    case LogFormat::kJournalMonotonic: return "journal-monotonic";
   }
   return "text";
 }

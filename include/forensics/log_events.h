@@ -7,8 +7,13 @@
 //   - logrus JSON lines of coinjectured: {"time":..., "level":..., "msg":..., "error":..., fields}
 //   - `journalctl -o json` lines (MESSAGE, __REALTIME_TIMESTAMP, _HOSTNAME, PRIORITY)
 //   - journalctl "short" lines: `Nov 04 13:37:01 host ident[pid]: message` (no year; see
-//     LogScanOptions::year), also short-precise (fractional seconds) and short-iso; indented
-//     lines continue the previous message
+//     LogScanOptions::year), also short-precise (fractional seconds), short-iso,
+//     short-iso-precise, short-full and with-unit (`Sat 2025-11-22 13:59:57 UTC host unit[pid]:`),
+//     short-unix (epoch seconds) and short-monotonic / short-delta (seconds since a boot: the
+//     time then comes from the message, when it has one); indented lines continue the previous
+//     message; `-- Boot <id> --` lines give the boot of the lines after them
+//   - journalctl -o verbose, -o export (binary values too) and -o json-pretty entries, each over
+//     several lines, read as one event; -o json-seq (RS before each object) as -o json
 //   - Python logging text (no prefix, `ERROR:coinjecture.legacy_compat:` or
 //     `2025-11-04 13:37:01,123 - coinjecture.legacy_compat - ERROR - `), with continuation lines
 //   - any prefix before a JSON object (`host: {...}`, grep output `file.log:{...}`)
@@ -78,6 +83,9 @@ enum class LogFormat : uint8_t {
   kJournalShort,  // journalctl short / short-precise / short-iso
   kPythonText,    // Python logging with a recognised prefix
   kPrefixedJson,  // "<host or file>:" before a JSON object
+  kJournalVerbose,    // journalctl -o verbose (one entry over several lines)
+  kJournalExport,     // journalctl -o export (one entry over several lines)
+  kJournalMonotonic,  // journalctl short-monotonic / short-delta: seconds since a boot, no date
 };
 std::string_view LogFormatName(LogFormat format);
 
@@ -98,13 +106,17 @@ struct LogEvent {
   uint64_t line = 0;    // 1-based line number in the decoded file
   uint64_t offset = 0;  // byte offset of the line in the decoded file
   std::optional<uint64_t> block_height;  // block_number, block_height, height, target_height,
-                                         // new_height or ancestor_height, first found
+                                         // new_height or ancestor_height, first found; for
+                                         // "Failed to apply transaction", which names none, the
+                                         // height of the node's "Applying block to state" before
   std::string_view file;  // the path as given to ScanLogs
   std::string_view node;  // journald host, a host prefix, else the base name of the file
   std::string_view msg;   // the message text (logrus msg, journald MESSAGE, Python message)
   std::string_view block_hash_prefix;  // block_hash, hash, new_hash, target_hash or ancestor_hash,
                                        // as logged (16 hex) or full; lower case, without "0x"
   std::string_view state_root_prefix;  // state_root as logged (16 hex) or full; lower case
+  std::string_view boot;  // journald boot ID (_BOOT_ID, or the last "-- Boot <id> --" line before
+                          // a short line), or empty
   // Every other key of the line (JSON keys except time/level/msg; "error" included), values as
   // text: JSON strings unescaped, numbers, booleans and null as written, nested values as raw
   // JSON. Sorted by key; on duplicate keys the last one wins. Added by the reader: "logger"
@@ -182,6 +194,13 @@ struct LogFileStats {
   uint64_t decoded_bytes = 0;
   uint64_t file_bytes = 0;
   std::map<LogFormat, uint64_t> lines_by_format;
+  uint64_t untimed_events = 0;  // events kept with no time of their own (they sort by the one
+                                // before them in the file): -o cat, short-monotonic, bare text
+  bool names_node = false;      // some line named its host (else every event is `node`)
+  // No line was read as any format of spec/logs.md (every line plain text, blank or bad), so
+  // nothing in the file could be understood; first_line shows what its first line looked like.
+  bool nothing_recognised = false;
+  std::string first_line;  // the first non-blank line's first bytes, escaped (\xNN, \t …)
 };
 
 struct LogScanResult {
@@ -271,7 +290,9 @@ struct TimelineEntry {
   // Block applied / New block produced lines: the node's claimed root for block_height.
   bool claims_state_root = false;
   std::string claimed_state_root;  // as logged (lower case)
-  enum class RootCheck { kNotApplicable, kNoReplayedRoot, kMatch, kMismatch };
+  // kNotCommitted: the claim is all zeros (upstream's ApplyBlock logs "0000000000000000", it
+  // computes no root), which claims nothing, like 32 zero bytes in chain data.
+  enum class RootCheck { kNotApplicable, kNoReplayedRoot, kMatch, kMismatch, kNotCommitted };
   RootCheck root_check = RootCheck::kNotApplicable;
   std::string replayed_state_root;  // the replayed root given for block_height, when any
 };
@@ -285,7 +306,11 @@ struct Timeline {
   std::vector<TimelineEntry> entries;  // in event order
   size_t claims_matching = 0;   // claimed roots equal to the replayed one (by prefix)
   size_t claims_mismatching = 0;
+  size_t claims_not_committed = 0;  // all-zero claims (RootCheck::kNotCommitted), in neither count
 };
+
+// A claimed state root of 16 or more hex zeros: the node committed to no root.
+bool IsUncommittedRoot(std::string_view hex);
 
 // Selects the events around the anchor block. `events` must be in ScanLogs order.
 // `replayed_roots` maps a height to the replayed state root (hex, full or prefix); claimed roots

@@ -165,7 +165,9 @@ struct TimelineRow {
   std::string hash_note;       // "ambiguous prefix (N blocks)", "not in the chain data", or ""
   std::string claimed_root;    // a node's claimed state root (16 hex as logged)
   std::string replayed_root;   // the replay's root for that height (same length as the claim)
-  std::string root_check;      // "match", "mismatch", "no replayed root", or ""
+  std::string root_check;      // "match", "mismatch", "not committed" (all zeros), "no replayed root", or ""
+  std::string tx_hash;         // a logged tx_hash: the full hash when its prefix resolves in the chain data
+  std::string tx_hash_note;    // why it did not resolve, or ""
   bool anchor = false, reorg = false, rollback = false, incident = false;
 };
 
@@ -177,6 +179,7 @@ struct TimelineSummary {
   bool anchor_found = false;
   std::string anchor;           // what the timeline is centred on
   uint64_t claims_matching = 0, claims_mismatching = 0;
+  uint64_t claims_not_committed = 0;  // all-zero claims: no root committed, in neither count
   uint64_t reorg_events = 0, rollback_events = 0, incident_events = 0;  // in the whole input
 };
 
