@@ -902,7 +902,9 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
   if (r.metrics) {
     for (const auto& [name, v] : r.metrics->drifts_by_function) {
       if (name.empty()) continue;
-      auto it = std::find_if(r.by_function.begin(), r.by_function.end(), [&](const FunctionCounts& f) { return f.function == name; });
+      const std::string& function = name;  // a lambda may not capture a structured binding (C++17, clang 14)
+      auto it = std::find_if(r.by_function.begin(), r.by_function.end(),
+                             [&](const FunctionCounts& f) { return f.function == function; });
       if (it == r.by_function.end()) {
         r.by_function.emplace_back();
         it = r.by_function.end() - 1;
