@@ -5,7 +5,9 @@
 // field given twice (directly or through an alias) is an error, unknown fields are ignored.
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
@@ -34,6 +36,9 @@ constexpr size_t kWholeLineBytes = 1u << 20;
 constexpr size_t kMaxMemberBytes = 64u << 10;
 // ... and a transaction (data of 1 MiB as an array of integers 0..255 is 4 MiB).
 constexpr size_t kMaxTxBytes = (4u << 20) + kMaxMemberBytes;
+// The least JSON a validator or an account takes: its address, 64 hex digits or 32 integers with
+// commas. A long chain line reserves room for no more of them than its length allows.
+constexpr size_t kMinAddressBytes = 64;
 
 std::string TypeName(const element& e) {
   switch (e.type()) {
@@ -502,6 +507,89 @@ Result<Snapshot> ParseSnapshot(const FieldDecoder& d, const object& o) {
   return snap.Finish();
 }
 
+// The chain record (chain.md §5), one member at a time (as BlockDecoder): the validators and the
+// genesis accounts either whole or element by element.
+class ChainDecoder {
+ public:
+  enum Member { kFormat, kProfile, kValidators, kTreasury, kGenesis, kOther };
+
+  explicit ChainDecoder(const FieldDecoder& d) : d_(d) {}
+
+  static Member Find(std::string_view k) {
+    return k == "format"             ? kFormat
+           : k == "profile"          ? kProfile
+           : k == "validators"       ? kValidators
+           : k == "treasury"         ? kTreasury
+           : k == "genesis_accounts" ? kGenesis
+                                     : kOther;
+  }
+
+  // The value of member `m` (spelled `k`), whole.
+  Status Field(Member m, std::string_view k, const element& v) {
+    std::string_view s;
+    switch (m) {
+      case kFormat:
+        if (v.get_string().get(s) != simdjson::SUCCESS) return d_.Error(k, "expected a string");
+        m_.format = std::string(s);
+        return Status::Ok();
+      case kProfile: {
+        if (have_profile_) return d_.Error(k, "given twice");
+        have_profile_ = true;
+        if (v.get_string().get(s) != simdjson::SUCCESS) return d_.Error(k, "expected a string");
+        auto p = ParseProfile(s);
+        if (!p) return d_.Error(k, fmt::format("unknown profile '{}' (expected neta or core-v4)", FieldDecoder::Clip(s)));
+        m_.profile = *p;
+        return Status::Ok();
+      }
+      case kValidators: {
+        simdjson::dom::array arr;
+        if (v.get_array().get(arr) != simdjson::SUCCESS) return d_.Error(k, "expected an array");
+        StartValidators(arr.size());
+        size_t i = 0;
+        for (element x : arr) FORENSICS_RETURN_IF_ERROR(Validator(i++, x));
+        return Status::Ok();
+      }
+      case kTreasury: {
+        if (v.is_null()) return Status::Ok();
+        Address a;
+        FORENSICS_RETURN_IF_ERROR(d_.Fixed(v, "treasury", &a));
+        m_.treasury = a;
+        return Status::Ok();
+      }
+      case kGenesis: return d_.Accounts(v, "genesis_accounts", &m_.genesis_accounts);
+      case kOther: break;
+    }
+    return Status::Ok();
+  }
+
+  // A validators array, element by element: StartValidators with its length, then Validator for each.
+  void StartValidators(size_t count) { m_.validators.reserve(m_.validators.size() + count); }
+  Status Validator(size_t index, const element& x) {
+    Address a;
+    FORENSICS_RETURN_IF_ERROR(d_.Fixed(x, FieldName("validators", index), &a));
+    m_.validators.push_back(a);
+    return Status::Ok();
+  }
+
+  // The genesis_accounts array, element by element.
+  void StartGenesis(size_t count) { m_.genesis_accounts.reserve(m_.genesis_accounts.size() + count); }
+  Status GenesisAccount(size_t index, const element& x) {
+    return d_.Account(x, "genesis_accounts", index, &m_.genesis_accounts);
+  }
+
+  Result<ChainMeta> Finish() {
+    if (m_.format != "coinjecture-chain-export/1")
+      return d_.Error("format", m_.format.empty() ? "missing (expected coinjecture-chain-export/1)"
+                                                  : fmt::format("unsupported format '{}'", FieldDecoder::Clip(m_.format)));
+    return std::move(m_);
+  }
+
+ private:
+  const FieldDecoder& d_;
+  ChainMeta m_;
+  bool have_profile_ = false;
+};
+
 // Finds what simdjson refused: the key whose number does not fit 64 bits, or the byte offset of
 // the first syntax problem, so that the message can name the field.
 std::string DiagnoseJson(std::string_view line, simdjson::error_code err) {
@@ -580,17 +668,15 @@ std::string_view KindOf(std::string_view span) {
 // A line longer than kWholeLineBytes, walked twice by JsonSpans without a tape. The first walk
 // checks the grammar of the whole line and finds the record kind and the length of its arrays;
 // the second decodes each member, and each element of the transactions, state changes and
-// accounts, with the thread's parser over that span alone, into the same decoders as a whole
-// line. Memory: the line, the record it decodes to, and the parse of one member (at most
+// accounts (of a chain line: the validators and genesis accounts), with the thread's parser over
+// that span alone, into the same decoders as a whole line. Memory: the line, the record it decodes to, and the parse of one member (at most
 // kMaxTxBytes of text).
 class LongLine {
  public:
   LongLine(std::string_view line, const FieldDecoder& d) : line_(line), d_(d) {}
 
   Result<ChainRecord> Decode() {
-    if (!io::IsValidUtf8(line_.data(), line_.size()))
-      return Status::Corruption(fmt::format("{}: not valid JSON ({})", d_.where(), simdjson::error_message(simdjson::UTF8_ERROR)));
-    FORENSICS_RETURN_IF_ERROR(Scan());
+    FORENSICS_RETURN_IF_ERROR(Check());
     if (kind_ == "block") {
       auto b = DecodeBlock();
       if (!b) return b.error();
@@ -605,7 +691,51 @@ class LongLine {
     return d_.Error("record", fmt::format("unknown record kind '{}'", FieldDecoder::Clip(kind_)));
   }
 
+  // The line as the chain record, the first of an export (ParseChainLine).
+  Result<ChainMeta> DecodeChain() {
+    FORENSICS_RETURN_IF_ERROR(Check());
+    if (kind_ != "chain") return d_.Error("record", "the first line of an export must be the \"chain\" record");
+    ChainDecoder chain(d_);
+    // Room is reserved for the first array of each name (the length Scan found), once.
+    size_t validators = std::min(validators_.value_or(0), line_.size() / kMinAddressBytes);
+    size_t genesis = std::min(genesis_.value_or(0), line_.size() / kMinAddressBytes);
+    Status st = Members([&](std::string_view key, io::JsonSpans& s) -> Status {
+      const ChainDecoder::Member m = ChainDecoder::Find(key);
+      if (m == ChainDecoder::kOther) return Skip(s);
+      if (m == ChainDecoder::kValidators && s.Peek() == '[') {
+        chain.StartValidators(std::exchange(validators, 0));
+        return Elements(s, [&](size_t i, std::string_view span) -> Status {
+          auto e = Parse(span, kMaxMemberBytes, FieldName("validators", i));
+          if (!e) return e.error();
+          return chain.Validator(i, *e);
+        });
+      }
+      if (m == ChainDecoder::kGenesis && s.Peek() == '[') {
+        chain.StartGenesis(std::exchange(genesis, 0));
+        return Elements(s, [&](size_t i, std::string_view span) -> Status {
+          auto e = Parse(span, kMaxMemberBytes, FieldName("genesis_accounts", i));
+          if (!e) return e.error();
+          return chain.GenesisAccount(i, *e);
+        });
+      }
+      std::string_view span;
+      if (!s.Value(&span)) return SyntaxError(s);
+      auto e = Parse(span, kMaxMemberBytes, key);
+      if (!e) return e.error();
+      return chain.Field(m, key, *e);
+    });
+    if (!st.ok()) return st;
+    return chain.Finish();
+  }
+
  private:
+  // The line's UTF-8 and grammar, and what Scan finds.
+  Status Check() {
+    if (!io::IsValidUtf8(line_.data(), line_.size()))
+      return Status::Corruption(fmt::format("{}: not valid JSON ({})", d_.where(), simdjson::error_message(simdjson::UTF8_ERROR)));
+    return Scan();
+  }
+
   Status SyntaxError(const io::JsonSpans& s) const {
     return Status::Corruption(
         fmt::format("{}: not valid JSON at byte {} of the line ({})", d_.where(), s.error_offset() + 1, s.error()));
@@ -705,6 +835,8 @@ class LongLine {
       std::optional<size_t>* count = key == "transactions" || key == "txs" ? &txs_
                                      : key == "state_changes"            ? &changes_
                                      : key == "accounts"                 ? &accounts_
+                                     : key == "validators"               ? &validators_
+                                     : key == "genesis_accounts"         ? &genesis_
                                                                          : nullptr;
       if (count == nullptr || count->has_value() || s.Peek() != '[') return Skip(s);
       size_t n = 0;
@@ -777,7 +909,7 @@ class LongLine {
   std::string_view line_;
   const FieldDecoder& d_;
   std::string kind_;
-  std::optional<size_t> txs_, changes_, accounts_;  // the length of the first array of each name
+  std::optional<size_t> txs_, changes_, accounts_, validators_, genesis_;  // the length of the first array of each name
 };
 
 class ExportReader final : public ChainSource {
@@ -879,65 +1011,29 @@ class ExportReader final : public ChainSource {
   std::optional<Seek> seek_;
 };
 
-Result<ChainMeta> ParseChainObject(std::string_view line, const FieldDecoder& d);
-
-}  // namespace
-
-Result<ChainMeta> ParseChainLine(std::string_view line, std::string_view where) {
-  FieldDecoder d{std::string(where)};
-  auto meta = ParseChainObject(line, d);
-  // The chain line is parsed whole (README): the parser's memory for a long one is let go.
-  if (ThreadParser().capacity() > kWholeLineBytes) ThreadParser() = simdjson::dom::parser();
-  return meta;
-}
-
-namespace {
-
 Result<ChainMeta> ParseChainObject(std::string_view line, const FieldDecoder& d) {
   element root;
   auto obj = ParseObject(ThreadParser(), line, d, &root);
   if (!obj) return obj.error();
   if (RecordKind(*obj) != "chain")
     return d.Error("record", "the first line of an export must be the \"chain\" record");
-  ChainMeta m;
-  bool have_profile = false;
-  for (auto [k, v] : *obj) {
-    std::string_view s;
-    if (k == "format") {
-      if (v.get_string().get(s) != simdjson::SUCCESS) return d.Error(k, "expected a string");
-      m.format = std::string(s);
-    } else if (k == "profile") {
-      if (have_profile) return d.Error(k, "given twice");
-      have_profile = true;
-      if (v.get_string().get(s) != simdjson::SUCCESS) return d.Error(k, "expected a string");
-      auto p = ParseProfile(s);
-      if (!p) return d.Error(k, fmt::format("unknown profile '{}' (expected neta or core-v4)", FieldDecoder::Clip(s)));
-      m.profile = *p;
-    } else if (k == "validators") {
-      simdjson::dom::array arr;
-      if (v.get_array().get(arr) != simdjson::SUCCESS) return d.Error(k, "expected an array");
-      size_t i = 0;
-      for (element x : arr) {
-        Address a;
-        FORENSICS_RETURN_IF_ERROR(d.Fixed(x, fmt::format("validators[{}]", i++), &a));
-        m.validators.push_back(a);
-      }
-    } else if (k == "treasury") {
-      if (v.is_null()) continue;
-      Address a;
-      FORENSICS_RETURN_IF_ERROR(d.Fixed(v, "treasury", &a));
-      m.treasury = a;
-    } else if (k == "genesis_accounts") {
-      FORENSICS_RETURN_IF_ERROR(d.Accounts(v, "genesis_accounts", &m.genesis_accounts));
-    }
-  }
-  if (m.format != "coinjecture-chain-export/1")
-    return d.Error("format", m.format.empty() ? "missing (expected coinjecture-chain-export/1)"
-                                              : fmt::format("unsupported format '{}'", FieldDecoder::Clip(m.format)));
-  return m;
+  ChainDecoder chain(d);
+  for (auto [k, v] : *obj) FORENSICS_RETURN_IF_ERROR(chain.Field(ChainDecoder::Find(k), k, v));
+  return chain.Finish();
 }
 
 }  // namespace
+
+Result<ChainMeta> ParseChainLine(std::string_view line, std::string_view where) {
+  FieldDecoder d{std::string(where)};
+  if (line.size() > kWholeLineBytes) {
+    auto meta = LongLine(line, d).DecodeChain();
+    // The parser grows to the longest member it parsed; a long line's is let go.
+    if (ThreadParser().capacity() > kWholeLineBytes) ThreadParser() = simdjson::dom::parser();
+    return meta;
+  }
+  return ParseChainObject(line, d);
+}
 
 Result<ChainRecord> ParseRecordLine(std::string_view line, Profile profile, std::string_view where) {
   (void)profile;
