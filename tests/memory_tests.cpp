@@ -63,27 +63,42 @@ std::string DataTx(size_t i) {
 
 long LineKb(const std::string& path) { return static_cast<long>(std::filesystem::file_size(path) / 1024); }
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer's shadow memory and quarantine make RSS meaningless, and LeakSanitizer cannot stop
+// a traced process: under it the cases run the same work and check its outcome, not its peak.
+constexpr bool kMeasurePeak = false;
+#else
+constexpr bool kMeasurePeak = true;
+#endif
+
+// The peak against its bound, where a peak is measured.
+void CheckPeak(long peak_kb, long bound_kb) {
+  if (!kMeasurePeak) {
+    WARN("peak RSS not measured under AddressSanitizer");
+    return;
+  }
+  REQUIRE(peak_kb > 0);
+  CHECK(peak_kb <= bound_kb);
+}
+
 // The CLI analyses the chain at `path` (its `blocks` blocks) within twice its long line plus the base.
 void CheckAnalysedWithinBound(const std::string& path, int blocks = 2) {
-  auto r = RunCli("--issue state-violation --skip-signatures --format json --chain " + Q(path), /*measure_peak=*/true);
+  auto r = RunCli("--issue state-violation --skip-signatures --format json --chain " + Q(path), /*measure_peak=*/kMeasurePeak);
   INFO(r.err);
   CHECK((r.status == 0 || r.status == 1 || r.status == 4));  // analysed, whatever the verdict
   CHECK(r.out.find(fmt::format("\"blocks_checked\": {}", blocks)) != std::string::npos);
   INFO("peak " << r.peak_rss_kb / 1024 << " MB for a line of " << LineKb(path) / 1024 << " MB");
-  REQUIRE(r.peak_rss_kb > 0);
-  CHECK(r.peak_rss_kb <= 2 * LineKb(path) + kBaseKb);
+  CheckPeak(r.peak_rss_kb, 2 * LineKb(path) + kBaseKb);
 }
 
 // The CLI imports the export at `path` within twice its long line plus the base.
 void CheckImportedWithinBound(const std::string& path) {
   TempDir store;
-  auto r = RunCli("import --from " + Q(path) + " --db " + Q(store.File("db")), /*measure_peak=*/true);
+  auto r = RunCli("import --from " + Q(path) + " --db " + Q(store.File("db")), /*measure_peak=*/kMeasurePeak);
   INFO(r.err);
   CHECK(r.status == 0);
   INFO("peak " << r.peak_rss_kb / 1024 << " MB for a line of " << LineKb(path) / 1024 << " MB");
-  REQUIRE(r.peak_rss_kb > 0);
-  CHECK(r.peak_rss_kb <= 2 * LineKb(path) + kBaseKb);
+  CheckPeak(r.peak_rss_kb, 2 * LineKb(path) + kBaseKb);
 }
 
 TEST_CASE("a 64 MiB block line of transactions peaks within twice the line plus the base", "[memory][slow]") {
@@ -105,19 +120,18 @@ TEST_CASE("a block line of 16 million empty transactions is refused within twice
           "[memory][slow]") {
   TempDir dir;
   const std::string path = WriteLongLineChain(dir, kBlockHead + R"("transactions":[)", "{}", 16u << 20, "]}");
-  auto r = RunCli("--issue state-violation --skip-signatures --format json --chain " + Q(path), /*measure_peak=*/true);
+  auto r = RunCli("--issue state-violation --skip-signatures --format json --chain " + Q(path), /*measure_peak=*/kMeasurePeak);
   CHECK(r.status == 4);
   CHECK(r.out.find("long.ndjson:3: field transactions: 16777216 transactions, more than the 16000") != std::string::npos);
   INFO("peak " << r.peak_rss_kb / 1024 << " MB for a line of " << LineKb(path) / 1024 << " MB");
-  REQUIRE(r.peak_rss_kb > 0);
-  CHECK(r.peak_rss_kb <= 2 * LineKb(path) + kBaseKb);
+  CheckPeak(r.peak_rss_kb, 2 * LineKb(path) + kBaseKb);
 
   TempDir store;
-  auto imp = RunCli("import --from " + Q(path) + " --db " + Q(store.File("db")), /*measure_peak=*/true);
+  auto imp = RunCli("import --from " + Q(path) + " --db " + Q(store.File("db")), /*measure_peak=*/kMeasurePeak);
   CHECK(imp.status == 3);
   CHECK(imp.err.find("long.ndjson:3: field transactions: 16777216 transactions") != std::string::npos);
   INFO("import peak " << imp.peak_rss_kb / 1024 << " MB");
-  CHECK(imp.peak_rss_kb <= 2 * LineKb(path) + kBaseKb);
+  CheckPeak(imp.peak_rss_kb, 2 * LineKb(path) + kBaseKb);
 }
 
 TEST_CASE("importing a 64 MiB block line peaks within twice the line plus the base", "[memory][slow]") {
@@ -166,18 +180,16 @@ TEST_CASE("the replay keeps at most 64 bytes a block", "[memory][slow]") {
     g.blocks = blocks;
     g.txs_per_block = 0;
     REQUIRE(GenerateChain(g).has_value());
-    auto r = RunCli("--issue state-violation --format json --chain " + Q(g.out_path), /*measure_peak=*/true);
+    auto r = RunCli("--issue state-violation --format json --chain " + Q(g.out_path), /*measure_peak=*/kMeasurePeak);
     CHECK(r.status == 0);
-    REQUIRE(r.peak_rss_kb > 0);
     return r.peak_rss_kb;
   };
   const long small = peak(1000);
   const long large = peak(101000);
   INFO("peak " << small / 1024 << " MB for 1,000 blocks, " << large / 1024 << " MB for 101,000");
   // Plus the last chunk of each of the two arrays (HeightArray::kChunk entries of 32 bytes).
-  CHECK((large - small) * 1024 <= 64 * 100000 + 2 * 32 * static_cast<long>(HeightArray::kChunk));
+  CheckPeak(large, small + (64 * 100000 + 2 * 32 * static_cast<long>(HeightArray::kChunk)) / 1024);
 }
-#endif
 
 // The same record, parsed whole and walked as a long line (a member of 1 MiB it ignores makes it
 // one), decodes to the same bytes.
