@@ -28,16 +28,22 @@ std::string Q(const std::string& s) { return "'" + s + "'"; }
 // parsed alone. Two long-line bounds below are 2 × the line plus this.
 constexpr long kBaseKb = 48 << 10;
 
-// An export: the chain line and block 0 of a generated chain, then block 1 as `block_head` (a
-// JSON object without its closing brace) followed by `tail` written `count` times and "]}".
-std::string WriteLongLineChain(const TempDir& dir, const std::string& block_head, const std::string& element,
-                               size_t count, const std::string& close) {
+// The text of a generated chain of one block without transactions, the start of the exports below.
+std::string BaseChain(const TempDir& dir) {
   GenerateOptions g;
   g.out_path = dir.File("base.ndjson");
   g.blocks = 1;
   g.txs_per_block = 0;
   REQUIRE(GenerateChain(g).has_value());
   const std::string base = testing::ReadWholeFile(g.out_path);
+  return base;
+}
+
+// An export: the chain line and block 0 of a generated chain, then block 1 as `block_head` (a
+// JSON object without its closing brace) followed by `tail` written `count` times and "]}".
+std::string WriteLongLineChain(const TempDir& dir, const std::string& block_head, const std::string& element,
+                               size_t count, const std::string& close) {
+  const std::string base = BaseChain(dir);
   const std::string path = dir.File("long.ndjson");
   std::ofstream out(path, std::ios::binary);
   out << base << block_head;
@@ -143,12 +149,7 @@ TEST_CASE("importing a 64 MiB block line peaks within twice the line plus the ba
 // An export whose chain line holds `count` genesis accounts more than the generated chain's (each
 // a distinct address with nothing in it), then that chain's block 0.
 std::string WriteLongChainLine(const TempDir& dir, size_t count) {
-  GenerateOptions g;
-  g.out_path = dir.File("base.ndjson");
-  g.blocks = 1;
-  g.txs_per_block = 0;
-  REQUIRE(GenerateChain(g).has_value());
-  const std::string base = testing::ReadWholeFile(g.out_path);
+  const std::string base = BaseChain(dir);
   const std::string key = R"("genesis_accounts":[)";
   const size_t at = base.find(key);
   REQUIRE(at != std::string::npos);
