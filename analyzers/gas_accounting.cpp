@@ -1,4 +1,4 @@
-// Gas accounting of neta blocks (chain.md §1.1): 0 < gas_limit ≤ 50,000,000, gas_used ≤ gas_limit,
+// Gas accounting of neta blocks (docs/chain.md §1.1): 0 < gas_limit ≤ 50,000,000, gas_used ≤ gas_limit,
 // gas_used = Σ tx.gas_limit, at most 1,000 transactions.
 #include "analyzers.h"
 #include "forensics/codec.h"

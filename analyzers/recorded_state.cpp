@@ -1,5 +1,5 @@
 // Recorded state: the node's own post-block values (state_changes, snapshots) against the replay,
-// and the supply invariant of chain.md §3 on the node's view of the money.
+// and the supply invariant of docs/chain.md §3 on the node's view of the money.
 //
 // 1. The node's view is the replayed state plus an overlay of the accounts where the node's values
 //    differ (what it recorded but the rules did not produce).

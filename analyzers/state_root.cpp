@@ -1,4 +1,4 @@
-// State root (chain.md §4): the replayed root against the header's claim (neta) or the root the node
+// State root (docs/chain.md §4): the replayed root against the header's claim (neta) or the root the node
 // recorded (core-v4). A claim of 32 zero bytes means "not committed": skipped and said so.
 #include "analyzers.h"
 

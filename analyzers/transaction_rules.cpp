@@ -1,4 +1,4 @@
-// Transaction rules (chain.md §2) as the replay applied them: the engine's state transition records
+// Transaction rules (docs/chain.md §2) as the replay applied them: the engine's state transition records
 // each violation; this analyzer places them in the block's verdict in transaction order.
 #include "analyzers.h"
 

@@ -1,5 +1,5 @@
 // Transaction root: the merkle root over the block's tx hashes with the profile's odd-node rule.
-// neta leaves are H(signing message); core-v4 leaves come only from the input (chain.md §1.3).
+// neta leaves are H(signing message); core-v4 leaves come only from the input (docs/chain.md §1.3).
 #include "analyzers.h"
 #include "forensics/codec.h"
 

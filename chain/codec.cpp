@@ -1,4 +1,4 @@
-// Byte-exact encoders of chain.md §1–§3: neta and core-v4 block hashes, the legacy header encoding,
+// Byte-exact encoders of docs/chain.md §1–§3: neta and core-v4 block hashes, the legacy header encoding,
 // the transaction signing message, the reward schedule and fee shares.
 #include "forensics/codec.h"
 

@@ -1,4 +1,4 @@
-// Streaming reader of coinjecture-chain-export/1 NDJSON files (chain.md §5): one simdjson parse per
+// Streaming reader of coinjecture-chain-export/1 NDJSON files (docs/chain.md §5): one simdjson parse per
 // line through a LineReader, so plain, .zst and .gz inputs of any size stream in bounded memory.
 //
 // Every field is looked up by iterating the object once: aliases map to one canonical field, a
@@ -507,7 +507,7 @@ Result<Snapshot> ParseSnapshot(const FieldDecoder& d, const object& o) {
   return snap.Finish();
 }
 
-// The chain record (chain.md §5), one member at a time (as BlockDecoder): the validators and the
+// The chain record (docs/chain.md §5), one member at a time (as BlockDecoder): the validators and the
 // genesis accounts either whole or element by element.
 class ChainDecoder {
  public:

@@ -1,4 +1,4 @@
-// Account state and the block state-transition function (chain.md §2–§3).
+// Account state and the block state-transition function (docs/chain.md §2–§3).
 #include "forensics/state.h"
 
 #include <algorithm>

@@ -6,7 +6,7 @@
 // 2. Read the metrics file, if any.
 // 3. Give journald short times their year (--year, else the other inputs, else the chain's block
 //    timestamps, else 1970 with a warning), then apply --since/--until.
-// 4. With --chain: recompute both header encodings of every block (chain.md §1.2, §1.4) and keep the
+// 4. With --chain: recompute both header encodings of every block (docs/chain.md §1.2, §1.4) and keep the
 //    blocks whose core-v4 or legacy hash a drift names.
 // 5. Classify every drift (explained, unexplained, not in chain, not verified, no values,
 //    malformed), cluster them by cause, count, bucket per minute, and derive verdict and advice
@@ -1058,7 +1058,7 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
                                    r.unexplained));
   if (r.explained)
     r.advice.push_back(fmt::format("{} header drift(s) are the known systematic codec difference (legacy packs "
-                                   "`extra_data` as msgpack bin, core-v4 as an array; chain.md §1.4), confirmed by "
+                                   "`extra_data` as msgpack bin, core-v4 as an array; docs/chain.md §1.4), confirmed by "
                                    "recomputing both hashes from chain data. They recur on every header until the "
                                    "two encodings agree.",
                                    r.explained));

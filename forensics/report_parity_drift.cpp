@@ -1,4 +1,4 @@
-// Rendering of the parity-drift report as text, JSON (cli.md) and a GitHub issue body. Everything
+// Rendering of the parity-drift report as text, JSON (docs/cli.md) and a GitHub issue body. Everything
 // taken from logs (function names, reprs, error texts, paths) goes through md::Escape / md::Cell.
 #include <algorithm>
 #include <cmath>
@@ -195,7 +195,7 @@ std::string RenderParityDriftText(const ParityDriftReport& r) {
   return o;
 }
 
-// Integers (cli.md): this document holds no amounts; its integers are counts (comparisons, matches,
+// Integers (docs/cli.md): this document holds no amounts; its integers are counts (comparisons, matches,
 // drifts, failures, events), line numbers, byte offsets and heights, far below 2^53, so they stay
 // numbers. Metric values are Prometheus floats and stay doubles. An amount added here goes through
 // JsonWriter::Amount.

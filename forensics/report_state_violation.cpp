@@ -201,7 +201,7 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
   return o;
 }
 
-// Integers (cli.md): balances, nonces, supplies, rewards, fees, dust, gas and their differences can
+// Integers (docs/cli.md): balances, nonces, supplies, rewards, fees, dust, gas and their differences can
 // pass 2^53 and are written as strings of decimal digits (JsonWriter::Amount / SignedAmount, and
 // the `values` of findings); heights, transaction indices and counts of blocks, transactions,
 // findings, events and lines stay numbers.

@@ -1,4 +1,4 @@
-// The command-line contract of cli.md: exit statuses, stdout formats, usage errors.
+// The command-line contract of docs/cli.md: exit statuses, stdout formats, usage errors.
 #include <filesystem>
 #include <fstream>
 #include <sstream>

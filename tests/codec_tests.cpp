@@ -1,4 +1,4 @@
-// Codecs of chain.md: the upstream header vectors, the legacy encoding, the neta layout, the tx
+// Codecs of docs/chain.md: the upstream header vectors, the legacy encoding, the neta layout, the tx
 // signing message, Ed25519, rewards and fee shares.
 #include <simdjson.h>
 

@@ -1,4 +1,4 @@
-// Damaged and hostile input through the whole CLI (cli.md exit statuses): truncated and bit-flipped
+// Damaged and hostile input through the whole CLI (docs/cli.md exit statuses): truncated and bit-flipped
 // zstd/gzip exports, empty files, NUL bytes, invalid UTF-8, a 100 MB line, duplicate JSON keys,
 // numbers beyond u64 or negative, blocks out of order, duplicate heights, damaged chain stores, and
 // the --time-budget stop. Each case checks the message (file and line or offset), the documented

@@ -1,4 +1,4 @@
-// Inputs that are not regular files (cli.md: "-" for standard input; every input may be a pipe or
+// Inputs that are not regular files (docs/cli.md: "-" for standard input; every input may be a pipe or
 // FIFO, read once, with the same answer as for the regular file): ReadablePath itself, then the CLI
 // with the same chain, logs and parity inputs given as a regular file, as "-" on standard input,
 // through a FIFO and through /dev/fd (a pipe), comparing the JSON reports but for the input names.

@@ -1,4 +1,4 @@
-// The JSON document as a script reads it (cli.md): integers that can pass 2^53 are strings of
+// The JSON document as a script reads it (docs/cli.md): integers that can pass 2^53 are strings of
 // decimal digits and survive any JSON reader; findings carry typed expected and actual values beside
 // the prose; later findings are never cut to report.md's cap.
 #include <sys/wait.h>

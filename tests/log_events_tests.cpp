@@ -1,4 +1,4 @@
-// ScanLogs / SelectTimeline / ParseLogTime: every line format and prefix of spec/logs.md, events and
+// ScanLogs / SelectTimeline / ParseLogTime: every line format and prefix of docs/logs.md, events and
 // fields, damaged containers, bad lines with offsets, time windows, years, ordering, timelines.
 #include "forensics/log_events.h"
 
@@ -69,7 +69,7 @@ TEST_CASE("logrus JSON line becomes a typed event with fields as strings", "[log
   for (size_t i = 1; i < e.fields.size(); ++i) CHECK(e.fields[i - 1].key < e.fields[i].key);
 }
 
-TEST_CASE("every daemon message of logs.md maps to its event kind", "[log_events]") {
+TEST_CASE("every daemon message of docs/logs.md maps to its event kind", "[log_events]") {
   auto [msg, kind] = GENERATE(table<std::string, EventKind>({
       {"Applying block to state", EventKind::kBlockApplying},
       {"Block applied successfully", EventKind::kBlockApplied},

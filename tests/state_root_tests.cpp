@@ -1,4 +1,4 @@
-// State root (chain.md §4): hand-checked tiny cases, and the incremental tree against the from-scratch
+// State root (docs/chain.md §4): hand-checked tiny cases, and the incremental tree against the from-scratch
 // root on random block workloads (updates, inserts, removals) under both odd rules.
 #include <catch2/catch.hpp>
 #include <algorithm>
@@ -332,7 +332,7 @@ TEST_CASE("incremental state root survives repeated Set of one address within a 
 
 namespace {
 
-// Leaf by leaf, then MerkleRoot: the definition of chain.md §4 with nothing clever in between.
+// Leaf by leaf, then MerkleRoot: the definition of docs/chain.md §4 with nothing clever in between.
 Hash32 ReferenceStateRoot(std::vector<AccountEntry> accounts, OddRule rule) {
   std::stable_sort(accounts.begin(), accounts.end(),
                    [](const AccountEntry& x, const AccountEntry& y) { return x.address < y.address; });

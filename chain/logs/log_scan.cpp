@@ -553,7 +553,7 @@ class Streamer {
     bool entry_too_big = false;
     logs::ExportEntryTracker export_tracker;
     std::string_view boot;      // from the last "-- Boot <id> --" line (interned), or empty
-    bool recognised = false;    // some line was read as a format of logs.md
+    bool recognised = false;    // some line was read as a format of docs/logs.md
     bool seen_line = false;     // a non-blank line was read (first_line is set)
   };
   // Step 2 for one batch; pins it when an event is still pending after it.
@@ -1038,7 +1038,7 @@ void Streamer::FileWarnings(FileState* fs) {
   LogFileStats& st = fs->stats;
   const std::string& path = st.file;
   if (fs->seen_line && !fs->recognised) {
-    // Plain text, blank or bad lines only: nothing could be read as a log of logs.md.
+    // Plain text, blank or bad lines only: nothing could be read as a log of docs/logs.md.
     st.nothing_recognised = true;
     out_->warnings.push_back(path + ": no line was recognised as any log format (" + std::to_string(st.lines) +
                              " line(s); the first reads \"" + st.first_line +

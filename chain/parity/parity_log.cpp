@@ -1,4 +1,4 @@
-// ParityLogParser: physical lines of a parity log (logs.md) → ParityRecords.
+// ParityLogParser: physical lines of a parity log (docs/logs.md) → ParityRecords.
 //
 // Per line:
 //   1. Take off the container prefix: a journalctl -o json object (the text is MESSAGE, one or

@@ -1,4 +1,4 @@
-// Python repr decoding and encoding (the values in PARITY DRIFT records, logs.md).
+// Python repr decoding and encoding (the values in PARITY DRIFT records, docs/logs.md).
 #include <fmt/format.h>
 
 #include "forensics/parity.h"

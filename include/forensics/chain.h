@@ -1,4 +1,4 @@
-// The COINjecture v4 chain model as the analyzer reads it (chain.md §1–§5): profiles, headers,
+// The COINjecture v4 chain model as the analyzer reads it (docs/chain.md §1–§5): profiles, headers,
 // transactions, blocks, snapshots and the export's chain metadata.
 #ifndef FORENSICS_CHAIN_H_
 #define FORENSICS_CHAIN_H_

@@ -1,4 +1,4 @@
-// The byte-exact codecs of chain.md: block hashes of both profiles, the legacy (Python) header
+// The byte-exact codecs of docs/chain.md: block hashes of both profiles, the legacy (Python) header
 // encoding, the transaction signing message and neta tx hash, money rules and Ed25519.
 #ifndef FORENSICS_CODEC_H_
 #define FORENSICS_CODEC_H_
@@ -37,13 +37,13 @@ enum class ExtraDataEncoding {
   kBin,    // legacy (Python): msgpack bin; empty = c4 00
 };
 
-// The msgpack named map of chain.md §1.2 (kArray) or §1.4 (kBin).
+// The msgpack named map of docs/chain.md §1.2 (kArray) or §1.4 (kBin).
 std::string EncodeCoreV4Header(const CoreV4Header& h, ExtraDataEncoding enc = ExtraDataEncoding::kArray);
 // Strict decoding: the exact field order, no unknown fields, no trailing bytes, codec_version 1.
 // Accepts either extra_data encoding and reports which one it found in *enc (may be null).
 Result<CoreV4Header> DecodeCoreV4Header(std::string_view bytes, ExtraDataEncoding* enc = nullptr);
 
-// The neta 208-byte little-endian layout of chain.md §1.1. REQUIRES: extra_data is 32 bytes.
+// The neta 208-byte little-endian layout of docs/chain.md §1.1. REQUIRES: extra_data is 32 bytes.
 std::string EncodeNetaHeader(const BlockHeader& h);
 
 // The block hash a profile computes, or nullopt when a field it needs is missing (the check is then
@@ -73,7 +73,7 @@ Signature Ed25519Sign(const Ed25519Key& key, std::span<const uint8_t> message);
 // The odd-node rule of the profile's tx root (and state root).
 OddRule ProfileOddRule(Profile p);
 
-// --- Money (chain.md §3) ----------------------------------------------------------------------
+// --- Money (docs/chain.md §3) ----------------------------------------------------------------------
 
 inline constexpr uint64_t kWeiPerBeans = 1'000'000'000;
 inline constexpr uint64_t kInitialReward = 3'125'000'000;

@@ -1,4 +1,4 @@
-// Export records as NDJSON lines (chain.md §5), the inverse of the export reader.
+// Export records as NDJSON lines (docs/chain.md §5), the inverse of the export reader.
 #ifndef FORENSICS_EXPORT_WRITER_H_
 #define FORENSICS_EXPORT_WRITER_H_
 

@@ -1,5 +1,5 @@
 // Finding: one rule a block breaks, as a value (never a Status). Codes are the stable kebab-case
-// strings of cli.md; `upstream` is the upstream error name and code where one exists.
+// strings of docs/cli.md; `upstream` is the upstream error name and code where one exists.
 #ifndef FORENSICS_FINDING_H_
 #define FORENSICS_FINDING_H_
 
@@ -66,7 +66,7 @@ struct Finding {
   std::vector<FindingValue> values;  // the compared quantities, where the check has them as numbers or hashes
 };
 
-// The upstream error name and code for a finding code, or "" (chain.md §2).
+// The upstream error name and code for a finding code, or "" (docs/chain.md §2).
 std::string_view UpstreamName(std::string_view code);
 
 // What a finding depends on, and so how an earlier fault can cause it (the replay's causality labels).

@@ -1,4 +1,4 @@
-// `forensics generate`: deterministic sample chains (by seed) in the export format of chain.md §5,
+// `forensics generate`: deterministic sample chains (by seed) in the export format of docs/chain.md §5,
 // with faults injected at chosen heights, and optionally the producing node's daemon log.
 #ifndef FORENSICS_GENERATE_H_
 #define FORENSICS_GENERATE_H_

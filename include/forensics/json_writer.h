@@ -33,7 +33,7 @@ class JsonWriter {
   JsonWriter& Amount(unsigned __int128 v);
   // "-123" / "123": a signed one (a delta, a surplus), '-' before the digits when negative.
   JsonWriter& SignedAmount(__int128 v);
-  // A bare 128-bit decimal number, for the chain export format (chain.md §5), never in reports.
+  // A bare 128-bit decimal number, for the chain export format (docs/chain.md §5), never in reports.
   JsonWriter& Uint128(unsigned __int128 v);
   JsonWriter& Double(double v);  // shortest round-trip form; non-finite → null
   JsonWriter& Bool(bool v);

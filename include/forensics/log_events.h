@@ -1,4 +1,4 @@
-// Log events: the lines of daemon, journald and Python-shim logs (spec/logs.md) turned into typed,
+// Log events: the lines of daemon, journald and Python-shim logs (docs/logs.md) turned into typed,
 // time-ordered events, plus the helper that picks the events around a bad block for the report.
 //
 // Every container LineReader takes (plain, zstd, gzip, concatenations, truncated) and every line
@@ -41,7 +41,7 @@ namespace forensics {
 
 enum class LogLevel : uint8_t { kUnknown, kTrace, kDebug, kInfo, kWarning, kError, kFatal, kPanic };
 
-// What a line says, from the daemon's message text or an incident marker (spec/logs.md).
+// What a line says, from the daemon's message text or an incident marker (docs/logs.md).
 enum class EventKind : uint8_t {
   kOther,
   kBlockApplying,       // "Applying block to state"
@@ -197,7 +197,7 @@ struct LogFileStats {
   uint64_t untimed_events = 0;  // events kept with no time of their own (they sort by the one
                                 // before them in the file): -o cat, short-monotonic, bare text
   bool names_node = false;      // some line named its host (else every event is `node`)
-  // No line was read as any format of spec/logs.md (every line plain text, blank or bad), so
+  // No line was read as any format of docs/logs.md (every line plain text, blank or bad), so
   // nothing in the file could be understood; first_line shows what its first line looked like.
   bool nothing_recognised = false;
   std::string first_line;  // the first non-blank line's first bytes, escaped (\xNN, \t …)

@@ -1,4 +1,4 @@
-// Binary merkle roots over 32-byte leaves, with the odd-node rule of each hash profile (chain.md §1).
+// Binary merkle roots over 32-byte leaves, with the odd-node rule of each hash profile (docs/chain.md §1).
 #ifndef FORENSICS_MERKLE_H_
 #define FORENSICS_MERKLE_H_
 

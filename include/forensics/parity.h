@@ -1,7 +1,7 @@
 // `forensics --issue parity-drift`: reads the shadow-mode parity log of the Python shims
-// (logs.md "The parity (shadow-mode) log") and a Prometheus metrics file, counts comparisons and
+// (docs/logs.md "The parity (shadow-mode) log") and a Prometheus metrics file, counts comparisons and
 // drifts, and explains header drifts by recomputing both header encodings from chain data
-// (chain.md §1.2, §1.4).
+// (docs/chain.md §1.2, §1.4).
 //
 // Layers, lowest first:
 //   - DecodePyRepr: one Python repr (bytes, str, int, bool, None) → its exact value;
@@ -101,7 +101,7 @@ struct ParityProblem {
   std::string excerpt;  // the start of the offending line (untrusted)
 };
 
-// Turns physical lines into records, one file at a time. Handles every prefix style of logs.md
+// Turns physical lines into records, one file at a time. Handles every prefix style of docs/logs.md
 // (none, `LEVEL:logger:`, asctime, journald short with indented continuation lines, journalctl
 // -o json with the record in MESSAGE), and any other text before the marker. Streaming: memory
 // is bounded by one record.

@@ -1,5 +1,5 @@
 // Generator of parity (shadow-mode) logs for tests, samples and benchmarks: the records of
-// logs.md in any prefix style, with explained header drifts (both encodings recomputed from real
+// docs/logs.md in any prefix style, with explained header drifts (both encodings recomputed from real
 // headers), unexplained drifts, matches, failures, fallbacks and PARITY REPORT blocks, plus a
 // matching Prometheus metrics file and a core-v4 chain export. Deterministic for a given seed.
 // Reports and failures are written the way upstream's shims write them (shared/real/parity/).

@@ -1,4 +1,4 @@
-// Account state and the block state-transition function of chain.md §2–§3, with checked u64
+// Account state and the block state-transition function of docs/chain.md §2–§3, with checked u64
 // arithmetic: a rule violation is returned as a Finding, never wrapped and never thrown.
 #ifndef FORENSICS_STATE_H_
 #define FORENSICS_STATE_H_

@@ -1,4 +1,4 @@
-// The account state root of chain.md §4, from scratch and incrementally.
+// The account state root of docs/chain.md §4, from scratch and incrementally.
 //
 // Leaf per account: H(address 32 ‖ balance u64 LE ‖ nonce u64 LE) (48 bytes). Leaves in ascending
 // address order; accounts with balance 0 and nonce 0 are left out. Binary tree of H(left ‖ right) with

@@ -1,5 +1,5 @@
 // `forensics --issue state-violation`: replay a chain block by block, find the first bad block,
-// label what follows it, and name the reorg target (cli.md).
+// label what follows it, and name the reorg target (docs/cli.md).
 #ifndef FORENSICS_STATE_VIOLATION_H_
 #define FORENSICS_STATE_VIOLATION_H_
 
@@ -61,7 +61,7 @@ struct StateViolationOptions {
   // SIGINT or SIGTERM). Must outlive the analysis.
   const std::atomic<bool>* stop_requested = nullptr;
   std::function<void(const Progress&)> progress;  // called about once a second
-  // Daemon logs for the timeline (any container and format of logs.md), and their time window.
+  // Daemon logs for the timeline (any container and format of docs/logs.md), and their time window.
   std::vector<std::string> log_files;
   std::optional<int64_t> since_us, until_us;  // UTC microseconds
   std::optional<int> year;                    // for journald short timestamps
@@ -100,7 +100,7 @@ struct HeightRange {
   BlockHeight first = 0, last = 0;
 };
 
-// What the verdict covers (cli.md: "the verdict is scoped").
+// What the verdict covers (docs/cli.md: "the verdict is scoped").
 struct ReplayScope {
   enum class Start {
     kNone,      // the input starts at a block without a state to start from: nothing was replayed from it
@@ -225,7 +225,7 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
 // taken on trust (its root matches the header's)").
 std::string ScopeSentence(const StateViolationReport& report);
 
-// Exit status of cli.md for a verdict: clean 0, violation 1, inconclusive 4.
+// Exit status of docs/cli.md for a verdict: clean 0, violation 1, inconclusive 4.
 int ExitStatusForVerdict(const std::string& verdict);
 
 // SHA-256 and size of an input (a file, or every file of a directory in name order).

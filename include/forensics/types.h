@@ -75,7 +75,7 @@ std::string Bytes<N>::Hex() const {
   return ToHex(span());
 }
 
-// Burn address: 28 zero bytes then ASCII "dead" (chain.md §3).
+// Burn address: 28 zero bytes then ASCII "dead" (docs/chain.md §3).
 Address BurnAddress();
 
 }  // namespace forensics
