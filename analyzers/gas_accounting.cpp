@@ -17,7 +17,7 @@ class GasAccountingAnalyzer final : public Analyzer {
     auto add = [&](std::string expected, std::string actual, std::string detail, FindingValue value) {
       Finding f;
       f.height = h.height;
-      f.code = "gas-accounting";
+      f.code = FindingCode::kGasAccounting;
       f.expected = std::move(expected);
       f.actual = std::move(actual);
       f.detail = std::move(detail);

@@ -17,7 +17,7 @@ class HeaderLinksAnalyzer final : public Analyzer {
     } else if (*h.hash != *ctx.computed_hash) {
       Finding f;
       f.height = h.height;
-      f.code = "block-hash-mismatch";
+      f.code = FindingCode::kBlockHashMismatch;
       f.expected = ctx.computed_hash->Hex();
       f.actual = h.hash->Hex();
       f.values = {{"block_hash", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};
@@ -29,7 +29,7 @@ class HeaderLinksAnalyzer final : public Analyzer {
     if (h.height != p.height + 1) {
       Finding f;
       f.height = h.height;
-      f.code = "height-gap";
+      f.code = FindingCode::kHeightGap;
       f.expected = fmt::format("height {}", p.height + 1);
       f.actual = fmt::format("height {}", h.height);
       f.values = {{"height", ValueUnit::kHeight, ValueRelation::kEqual, fmt::format("{}", p.height + 1),
@@ -46,7 +46,7 @@ class HeaderLinksAnalyzer final : public Analyzer {
     } else if (*h.parent_hash != *parent) {
       Finding f;
       f.height = h.height;
-      f.code = "parent-link-broken";
+      f.code = FindingCode::kParentLinkBroken;
       f.expected = parent->Hex();
       f.actual = h.parent_hash->Hex();
       f.values = {{"parent_hash", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};

@@ -117,7 +117,7 @@ class RecordedStateAnalyzer final : public Analyzer {
       diverged_here.push_back(a);
       Finding f;
       f.height = b.header.height;
-      f.code = "state-change-mismatch";
+      f.code = FindingCode::kStateChangeMismatch;
       f.expected = fmt::format("balance {}, nonce {}", replayed.balance, replayed.nonce);
       f.actual = d.recorded ? fmt::format("balance {}, nonce {}", node.balance, node.nonce)
                             : fmt::format("not recorded (node still holds balance {}, nonce {})", node.balance, node.nonce);
@@ -136,7 +136,7 @@ class RecordedStateAnalyzer final : public Analyzer {
     if (row.surplus != 0) {
       Finding f;
       f.height = b.header.height;
-      f.code = row.surplus > 0 ? "inflation-detected" : "supply-deficit";
+      f.code = row.surplus > 0 ? FindingCode::kInflationDetected : FindingCode::kSupplyDeficit;
       f.upstream = std::string(UpstreamName(f.code));
       f.expected = fmt::format("Σ balances change by {} (reward {} − dust {})", Signed128(rules_delta), ex.reward, ex.shares.dust);
       f.actual = fmt::format("Σ balances change by {}", Signed128(node_delta));
@@ -171,7 +171,7 @@ class RecordedStateAnalyzer final : public Analyzer {
       d.source = "snapshot";
       Finding f;
       f.height = s.height;
-      f.code = "state-change-mismatch";
+      f.code = FindingCode::kStateChangeMismatch;
       f.expected = fmt::format("balance {}, nonce {}", r.balance, r.nonce);
       f.actual = fmt::format("balance {}, nonce {}", n.balance, n.nonce);
       f.detail = fmt::format("account {} in the node's snapshot after block {} differs from the replay", a.Hex(), s.height);

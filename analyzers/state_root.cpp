@@ -30,7 +30,7 @@ class StateRootAnalyzer final : public Analyzer {
     }
     Finding f;
     f.height = h.height;
-    f.code = "state-root-mismatch";
+    f.code = FindingCode::kStateRootMismatch;
     f.upstream = std::string(UpstreamName(f.code));
     f.expected = ctx.replayed_root->Hex();
     f.actual = h.state_root->Hex();

@@ -32,7 +32,7 @@ class TxRootAnalyzer final : public Analyzer {
         if (tx.hash && *tx.hash != computed) {
           Finding f;
           f.height = b.header.height;
-          f.code = "tx-root-mismatch";
+          f.code = FindingCode::kTxRootMismatch;
           f.upstream = std::string(UpstreamName(f.code));
           f.expected = computed.Hex();
           f.actual = tx.hash->Hex();
@@ -55,7 +55,7 @@ class TxRootAnalyzer final : public Analyzer {
     if (root != *b.header.tx_root) {
       Finding f;
       f.height = b.header.height;
-      f.code = "tx-root-mismatch";
+      f.code = FindingCode::kTxRootMismatch;
       f.upstream = std::string(UpstreamName(f.code));
       f.expected = root.Hex();
       f.actual = b.header.tx_root->Hex();

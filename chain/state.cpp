@@ -8,33 +8,6 @@
 
 namespace forensics {
 
-std::string_view UpstreamName(std::string_view code) {
-  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"insufficient-balance", "InsufficientBalance (E9001)"},
-      {"invalid-nonce", "InvalidNonce (E9003)"},
-      {"fee-too-low", "FeeTooLow (E9004)"},
-      {"amount-overflow", "AmountOverflow (E9005)"},
-      {"gas-limit-too-low", "GasLimitTooLow (E9006)"},
-      {"balance-overflow", "BalanceOverflow (E9000)"},
-      {"state-root-mismatch", "StateRootMismatch (E9007)"},
-      {"inflation-detected", "InflationDetected (E9008)"},
-      {"tx-root-mismatch", "MerkleRootMismatch (E6002)"},
-  };
-  for (auto& [c, n] : kNames)
-    if (c == code) return n;
-  return {};
-}
-
-StateDependence DependenceOf(std::string_view code) {
-  if (code == "state-root-mismatch") return StateDependence::kWholeState;
-  if (code == "state-change-mismatch" || code == "insufficient-balance" || code == "invalid-nonce" ||
-      code == "balance-overflow")
-    return StateDependence::kAccounts;
-  // inflation-detected and supply-deficit compare the node's change of Σ balances over one block with the
-  // rules': an earlier difference in the balances does not move it.
-  return StateDependence::kNone;
-}
-
 void AccountState::Set(const Address& a, const Account& v) {
   if (v.balance == 0 && v.nonce == 0) {
     if (const Account* cur = accounts_.find(a)) {
@@ -94,11 +67,11 @@ class Executor {
     state_->Set(a, v);
   }
 
-  Finding& Add(std::string code, std::string expected, std::string actual, std::string detail) {
+  Finding& Add(FindingCode code, std::string expected, std::string actual, std::string detail) {
     Finding f;
     f.height = block_.header.height;
     f.upstream = std::string(UpstreamName(code));
-    f.code = std::move(code);
+    f.code = code;
     f.expected = std::move(expected);
     f.actual = std::move(actual);
     f.detail = std::move(detail);
@@ -106,9 +79,9 @@ class Executor {
     return out_->findings.back();
   }
 
-  Finding& AddTx(size_t i, const Transaction& tx, std::string code, std::string expected,
+  Finding& AddTx(size_t i, const Transaction& tx, FindingCode code, std::string expected,
                  std::string actual, std::string detail) {
-    Finding& f = Add(std::move(code), std::move(expected), std::move(actual), std::move(detail));
+    Finding& f = Add(code, std::move(expected), std::move(actual), std::move(detail));
     f.tx_index = i;
     f.tx_hash = TxHash(tx);
     f.accounts = {tx.from};
@@ -126,17 +99,17 @@ class Executor {
   bool ApplyTx(size_t i, const Transaction& tx) {
     // Static rules: signature, gas floor, fee floor. These do not stop the application.
     if (options_.signature_ok && i < options_.signature_ok->size() && (*options_.signature_ok)[i] == 0)
-      AddTx(i, tx, "bad-signature", "a valid Ed25519 signature by `from`", "signature does not verify",
+      AddTx(i, tx, FindingCode::kBadSignature, "a valid Ed25519 signature by `from`", "signature does not verify",
             "the signing message's Ed25519 signature fails under the sender's key")
           .values = {{"signature", ValueUnit::kSignature, ValueRelation::kEqual, "valid", "invalid"}};
     const uint64_t min_gas = tx.tx_type == 1 ? kMinTransferGas : kMinOtherGas;
     if (tx.gas_limit < min_gas)
-      AddTx(i, tx, "gas-limit-too-low", fmt::format("gas_limit ≥ {}", min_gas),
+      AddTx(i, tx, FindingCode::kGasLimitTooLow, fmt::format("gas_limit ≥ {}", min_gas),
             fmt::format("{}", tx.gas_limit), fmt::format("tx_type {}", tx.tx_type))
           .values = {{"gas_limit", ValueUnit::kGas, ValueRelation::kAtLeast, Dec(min_gas), Dec(tx.gas_limit)}};
     unsigned __int128 fee128 = static_cast<unsigned __int128>(tx.gas_limit) * tx.gas_price;
     if (fee128 > UINT64_MAX) {
-      AddTx(i, tx, "amount-overflow", "gas_limit × gas_price ≤ 2^64-1",
+      AddTx(i, tx, FindingCode::kAmountOverflow, "gas_limit × gas_price ≤ 2^64-1",
             fmt::format("{} × {} overflows", tx.gas_limit, tx.gas_price), "the fee overflows u64")
           .values = {{"fee", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max), Dec(fee128)}};
       ++out_->txs_skipped;
@@ -145,29 +118,29 @@ class Executor {
     const uint64_t fee = static_cast<uint64_t>(fee128);
     const uint64_t min_fee = std::max<uint64_t>(tx.amount / 10000, kMinFee);
     if (fee < min_fee)
-      AddTx(i, tx, "fee-too-low", fmt::format("fee ≥ {}", min_fee), fmt::format("{}", fee),
+      AddTx(i, tx, FindingCode::kFeeTooLow, fmt::format("fee ≥ {}", min_fee), fmt::format("{}", fee),
             "fee = gas_limit × gas_price must cover max(amount / 10000, 1000)")
           .values = {{"fee", ValueUnit::kWei, ValueRelation::kAtLeast, Dec(min_fee), Dec(fee)}};
     if (tx.fee && *tx.fee != fee)
-      AddTx(i, tx, "gas-accounting", fmt::format("fee {}", fee), fmt::format("fee {}", *tx.fee),
+      AddTx(i, tx, FindingCode::kGasAccounting, fmt::format("fee {}", fee), fmt::format("fee {}", *tx.fee),
             "the recorded fee differs from gas_limit × gas_price")
           .values = {{"fee", ValueUnit::kWei, ValueRelation::kEqual, Dec(fee), Dec(*tx.fee)}};
 
     Account sender = Get(tx.from);
     if (tx.nonce != sender.nonce)
-      AddTx(i, tx, "invalid-nonce", fmt::format("{}", sender.nonce), fmt::format("{}", tx.nonce),
+      AddTx(i, tx, FindingCode::kInvalidNonce, fmt::format("{}", sender.nonce), fmt::format("{}", tx.nonce),
             "the transaction's nonce differs from the sender's")
           .values = {{"nonce", ValueUnit::kNonce, ValueRelation::kEqual, Dec(sender.nonce), Dec(tx.nonce)}};
     unsigned __int128 cost = static_cast<unsigned __int128>(tx.amount) + fee;
     if (cost > UINT64_MAX) {
-      AddTx(i, tx, "amount-overflow", "amount + fee ≤ 2^64-1",
+      AddTx(i, tx, FindingCode::kAmountOverflow, "amount + fee ≤ 2^64-1",
             fmt::format("{} + {} overflows", tx.amount, fee), "amount + fee overflows u64")
           .values = {{"amount_plus_fee", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max), Dec(cost)}};
       ++out_->txs_skipped;
       return false;
     }
     if (cost > sender.balance) {
-      AddTx(i, tx, "insufficient-balance", fmt::format("balance ≥ {}", static_cast<uint64_t>(cost)),
+      AddTx(i, tx, FindingCode::kInsufficientBalance, fmt::format("balance ≥ {}", static_cast<uint64_t>(cost)),
             fmt::format("balance {}", sender.balance),
             "the sender cannot pay amount + fee; the transaction was not applied")
           .values = {{"balance", ValueUnit::kWei, ValueRelation::kAtLeast, Dec(cost), Dec(sender.balance)}};
@@ -177,7 +150,7 @@ class Executor {
     if (tx.to != tx.from) {
       Account recipient = Get(tx.to);
       if (recipient.balance > UINT64_MAX - tx.amount) {
-        AddTx(i, tx, "balance-overflow", "recipient balance + amount ≤ 2^64-1",
+        AddTx(i, tx, FindingCode::kBalanceOverflow, "recipient balance + amount ≤ 2^64-1",
               fmt::format("{} + {} overflows", recipient.balance, tx.amount),
               "crediting the recipient would wrap past 2^64; the transaction was not applied")
             .values = {{"recipient_balance_after", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max),
@@ -205,7 +178,7 @@ class Executor {
   bool Credit(const Address& a, uint64_t amount, std::string_view what) {
     Account acc = Get(a);
     if (acc.balance > UINT64_MAX - amount) {
-      Finding& f = Add("balance-overflow", fmt::format("{} balance + {} ≤ 2^64-1", what, amount),
+      Finding& f = Add(FindingCode::kBalanceOverflow, fmt::format("{} balance + {} ≤ 2^64-1", what, amount),
                        fmt::format("{} + {} overflows", acc.balance, amount),
                        fmt::format("crediting the {} would wrap past 2^64", what));
       f.accounts = {a};
@@ -229,7 +202,7 @@ class Executor {
       fees += out_->fees - before;
     }
     if (fees > UINT64_MAX) {
-      Add("amount-overflow", "Σ fees ≤ 2^64-1", "overflows", "the block's total fees overflow u64").values = {
+      Add(FindingCode::kAmountOverflow, "Σ fees ≤ 2^64-1", "overflows", "the block's total fees overflow u64").values = {
           {"block_fees", ValueUnit::kWei, ValueRelation::kAtMost, std::string(kU64Max), Dec(fees)}};
       out_->fees = UINT64_MAX;
     }

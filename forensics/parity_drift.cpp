@@ -1030,11 +1030,11 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
   const bool drift_seen = r.drifts > 0 || (r.source_drifts && *r.source_drifts > 0) ||
                           (r.metrics && r.metrics->drifts_total && *r.metrics->drifts_total > 0);
   if (drift_seen) {
-    r.verdict = "violation";
+    r.verdict = Verdict::kViolation;
   } else if (!any_parity || !r.comparisons || damaged) {
-    r.verdict = "inconclusive";
+    r.verdict = Verdict::kInconclusive;
   } else {
-    r.verdict = "clean";
+    r.verdict = Verdict::kClean;
   }
   const bool state_violation = r.metrics && r.metrics->state_violations_total && *r.metrics->state_violations_total > 0;
   r.emergency_rollback = (r.drift_rate && *r.drift_rate > kEmergencyRate) || state_violation;
@@ -1069,11 +1069,11 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     r.advice.push_back(fmt::format("{} drift(s) have no values (grep excerpt keeping only the first line): collect the "
                                    "full records (journalctl without grep) to explain them.",
                                    r.no_values));
-  if (r.verdict == "inconclusive")
+  if (r.verdict == Verdict::kInconclusive)
     r.advice.push_back(any_parity ? "Not enough was readable to call parity clean: see the warnings."
                                   : "No parity record was found in the inputs: check that CODEC_MODE=shadow and that "
                                     "the right unit and time window were collected.");
-  if (r.verdict == "violation")
+  if (r.verdict == Verdict::kViolation)
     r.advice.push_back("File this report as a GitHub issue labelled `parity-drift` (the command is printed by forensics).");
   return r;
 }

@@ -139,7 +139,7 @@ std::string CountsLine(const ParityDriftReport& r) {
 }  // namespace
 
 std::string ParityDriftTitle(const ParityDriftReport& r) {
-  if (r.verdict == "violation") {
+  if (r.verdict == Verdict::kViolation) {
     std::vector<std::pair<uint64_t, std::string>> fns;
     for (const FunctionCounts& f : r.by_function)
       if (f.drifts) fns.emplace_back(f.drifts, f.function);
@@ -154,12 +154,12 @@ std::string ParityDriftTitle(const ParityDriftReport& r) {
     if (r.emergency_rollback) t += " — emergency rollback trigger";
     return t;
   }
-  return fmt::format("Parity-drift analysis: {}", r.verdict);
+  return fmt::format("Parity-drift analysis: {}", VerdictName(r.verdict));
 }
 
 std::string RenderParityDriftText(const ParityDriftReport& r) {
   std::string o;
-  std::string verdict = r.verdict;
+  std::string verdict(VerdictName(r.verdict));
   std::transform(verdict.begin(), verdict.end(), verdict.begin(), ::toupper);
   o += fmt::format("forensics parity-drift: {}\n", verdict);
   for (const InputFile& in : r.inputs) o += fmt::format("input: {} ({} bytes)\n", in.path, in.bytes);
@@ -202,7 +202,7 @@ std::string RenderParityDriftText(const ParityDriftReport& r) {
 std::string RenderParityDriftJson(const ParityDriftReport& r, const ReportStamp& stamp) {
   JsonWriter w;
   w.BeginObject();
-  WriteJsonHead(w, "parity-drift", r.verdict, stamp, r.inputs, r.warnings);
+  WriteJsonHead(w, "parity-drift", VerdictName(r.verdict), stamp, r.inputs, r.warnings);
   OptU(w, "comparisons", r.comparisons);
   OptU(w, "matches", r.matches);
   w.Key("drifts").Uint(r.drifts);
@@ -375,7 +375,7 @@ std::string RenderParityDriftMarkdown(const ParityDriftReport& r, const ReportSt
   using md::Escape;
   md::Document doc;
   std::string head = "## Parity-drift analysis\n\n";
-  head += fmt::format("**Verdict: {}**", r.verdict);
+  head += fmt::format("**Verdict: {}**", VerdictName(r.verdict));
   if (r.drifts) {
     head += fmt::format(" — {} drift(s)", r.drifts);
     if (r.drift_rate) head += fmt::format(", drift rate **{}** of {} comparison(s)", Percent(*r.drift_rate), *r.comparisons);

@@ -24,7 +24,7 @@ std::string TxList(const std::vector<size_t>& txs) {
 
 void WriteFinding(JsonWriter& w, const Finding& f) {
   w.BeginObject();
-  w.Field("code", f.code);
+  w.Field("code", FindingCodeName(f.code));
   w.Key("upstream_error");
   if (f.upstream.empty()) w.Null(); else w.String(f.upstream);
   w.Key("height").Uint(f.height);
@@ -65,7 +65,7 @@ void WriteSupplyRow(JsonWriter& w, const SupplyRow& s) {
 }
 
 std::string FindingLine(const Finding& f) {
-  std::string s = f.code;
+  std::string s(FindingCodeName(f.code));
   if (!f.upstream.empty()) s += " (" + f.upstream + ")";
   if (f.tx_index) s += fmt::format(" tx #{}", *f.tx_index);
   s += fmt::format(": expected {}, actual {}", f.expected, f.actual);
@@ -107,9 +107,9 @@ void WriteRanges(JsonWriter& w, const std::vector<HeightRange>& ranges) {
   w.EndArray();
 }
 
-std::string Codes(const std::vector<std::string>& codes) {
+std::string Codes(const std::vector<FindingCode>& codes) {
   std::string s;
-  for (const std::string& c : codes) s += (s.empty() ? "" : ", ") + c;
+  for (FindingCode c : codes) s += (s.empty() ? "" : ", ") + std::string(FindingCodeName(c));
   return s;
 }
 
@@ -120,11 +120,11 @@ size_t LaterFaults(const StateViolationReport& r) { return r.faults.empty() ? 0 
 
 std::string StateViolationTitle(const StateViolationReport& r) {
   if (r.first_bad) {
-    std::vector<std::string> codes;
+    std::vector<FindingCode> codes;
     for (const Finding& f : r.first_bad->findings)
       if (std::find(codes.begin(), codes.end(), f.code) == codes.end()) codes.push_back(f.code);
     std::string list;
-    for (size_t i = 0; i < codes.size() && i < 3; ++i) list += (i ? ", " : "") + codes[i];
+    for (size_t i = 0; i < codes.size() && i < 3; ++i) list += (i ? ", " : "") + std::string(FindingCodeName(codes[i]));
     if (codes.size() > 3) list += ", …";
     std::string title = fmt::format("State violation at block {} ({}): {}", r.first_bad->height, r.first_bad->hash.ShortHex(), list);
     if (const size_t more = LaterFaults(r); more > 0) {
@@ -135,12 +135,12 @@ std::string StateViolationTitle(const StateViolationReport& r) {
     }
     return title;
   }
-  return fmt::format("State-violation analysis: {}", r.verdict);
+  return fmt::format("State-violation analysis: {}", VerdictName(r.verdict));
 }
 
 std::string RenderStateViolationText(const StateViolationReport& r) {
   std::string o;
-  std::string verdict = r.verdict;
+  std::string verdict(VerdictName(r.verdict));
   std::transform(verdict.begin(), verdict.end(), verdict.begin(), ::toupper);
   o += fmt::format("forensics state-violation: {}", verdict);
   if (r.scope.start == ReplayScope::Start::kSnapshot && !r.scope.replayed.empty())
@@ -208,7 +208,7 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
 std::string RenderStateViolationJson(const StateViolationReport& r, const ReportStamp& stamp) {
   JsonWriter w;
   w.BeginObject();
-  WriteJsonHead(w, "state-violation", r.verdict, stamp, r.inputs, r.warnings);
+  WriteJsonHead(w, "state-violation", VerdictName(r.verdict), stamp, r.inputs, r.warnings);
   w.Key("unverifiable").BeginArray();
   for (const auto& u : r.unverifiable)
     w.BeginObject().Field("check", u.check).Field("blocks", u.blocks).Field("first_height", u.first_height).EndObject();
@@ -284,7 +284,7 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
   w.Key("faults").BeginArray();
   for (const FaultBlock& f : r.faults) {
     w.BeginObject().Key("height").Uint(f.height).Field("hash", f.hash.Hex()).Key("codes").BeginArray();
-    for (const std::string& c : f.codes) w.String(c);
+    for (FindingCode c : f.codes) w.String(FindingCodeName(c));
     w.EndArray().EndObject();
   }
   w.EndArray();
@@ -396,7 +396,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
   md::Document doc;
   std::string head;
   head += "## State-violation analysis\n\n";
-  head += fmt::format("**Verdict: {}**", r.verdict);
+  head += fmt::format("**Verdict: {}**", VerdictName(r.verdict));
   if (r.first_bad) head += fmt::format(" — first bad block **{}** (`{}`)", r.first_bad->height, r.first_bad->hash.Hex());
   head += "\n\n";
   head += "| | |\n| --- | --- |\n";
@@ -416,7 +416,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
     doc.Text(fmt::format("### First bad block: {}\n\nHash `{}`, from {}.\n\n", b.height, b.hash.Hex(), Escape(b.source)));
     std::vector<std::vector<std::string>> rows;
     for (const Finding& f : b.findings)
-      rows.push_back({fmt::format("`{}`", f.code), f.upstream.empty() ? "—" : Cell(f.upstream),
+      rows.push_back({fmt::format("`{}`", FindingCodeName(f.code)), f.upstream.empty() ? "—" : Cell(f.upstream),
                       f.tx_index ? fmt::format("#{}", *f.tx_index) : "—", Cell(f.expected), Cell(f.actual), Cell(f.detail)});
     doc.Table({"Finding", "Upstream error", "Tx", "Expected (replay)", "Actual (chain data)", "Detail"}, std::move(rows));
     for (const auto& n : b.notes) doc.Text(fmt::format("\n_{}_\n", Escape(n)));
@@ -427,7 +427,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
       std::vector<std::vector<std::string>> frows;
       for (size_t i = 1; i < r.faults.size(); ++i) {
         std::string codes;
-        for (const std::string& c : r.faults[i].codes) codes += (codes.empty() ? "" : ", ") + fmt::format("`{}`", c);
+        for (FindingCode c : r.faults[i].codes) codes += (codes.empty() ? "" : ", ") + fmt::format("`{}`", FindingCodeName(c));
         frows.push_back({fmt::format("{}", r.faults[i].height), fmt::format("`{}`", r.faults[i].hash.Hex()), codes});
       }
       doc.Table({"Height", "Hash", "Findings"}, std::move(frows));
@@ -453,7 +453,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
           I128ToString(s.surplus >= 0 ? s.surplus : -s.surplus)));
     }
   } else {
-    doc.Text(r.verdict == "clean" ? "No block breaks a rule that could be checked.\n\n"
+    doc.Text(r.verdict == Verdict::kClean ? "No block breaks a rule that could be checked.\n\n"
                                   : "No violation was found, but the analysis could not check enough to call the chain clean.\n\n");
   }
 
@@ -472,7 +472,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
     std::vector<std::vector<std::string>> rows;
     for (size_t i = 0; i < listed; ++i) {
       const LaterFinding& lf = r.later[i];
-      rows.push_back({fmt::format("{}", lf.finding.height), fmt::format("`{}`", lf.finding.code),
+      rows.push_back({fmt::format("{}", lf.finding.height), fmt::format("`{}`", FindingCodeName(lf.finding.code)),
                       lf.consequence ? "consequence" : "**independent**", Cell(lf.why), Cell(lf.finding.detail)});
     }
     doc.Table({"Height", "Finding", "Label", "Why", "Detail"}, std::move(rows));

@@ -594,7 +594,7 @@ class Replay {
 
   // Whether the replayed state differs from the node's after this block, and which accounts do.
   static bool HasRootMismatch(const std::vector<Finding>& findings) {
-    return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.code == "state-root-mismatch"; });
+    return std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.code == FindingCode::kStateRootMismatch; });
   }
 
   void TrackDivergence(BlockHeight height, const BlockVerdict& v) {
@@ -610,11 +610,11 @@ class Replay {
     }
   }
 
-  static void AddCode(FaultBlock* fault, const std::string& code) {
+  static void AddCode(FaultBlock* fault, FindingCode code) {
     if (std::find(fault->codes.begin(), fault->codes.end(), code) == fault->codes.end()) fault->codes.push_back(code);
   }
 
-  void AddIndependent(BlockHeight height, const Hash32& id, const std::string& code) {
+  void AddIndependent(BlockHeight height, const Hash32& id, FindingCode code) {
     auto& faults = report_->faults;
     if (faults.empty() || faults.back().height != height) {
       if (faults.size() >= kMaxFaultBlocks) {
@@ -698,24 +698,24 @@ class Replay {
     }
 
     if (report_->first_bad) {
-      report_->verdict = "violation";
+      report_->verdict = Verdict::kViolation;
     } else if (report_->partial || report_->blocks_checked == 0 || !FullyReplayed()) {
-      report_->verdict = "inconclusive";
+      report_->verdict = Verdict::kInconclusive;
     } else if (report_->scope.start == ReplayScope::Start::kSnapshot &&
                report_->scope.start_root == ReplayScope::StartRoot::kDiffers) {
       // Every rule held from the snapshot on, but the snapshot is not the state its chain commits to.
-      report_->verdict = "inconclusive";
+      report_->verdict = Verdict::kInconclusive;
     } else if (!last_state_verified_) {
       // Every rule held in the replay, but nothing in the input shows the node's own state at the end
       // (roots not committed, no recorded state): a state violation of the node would be invisible.
-      report_->verdict = "inconclusive";
+      report_->verdict = Verdict::kInconclusive;
       report_->warnings.push_back(fmt::format(
           "no rule is broken, but the node's state after block {} is not committed in the input (its state root is "
           "absent or 32 zero bytes, and no state changes or snapshot match it), so the node's balances could not be "
           "compared with the replay",
           report_->last_height.value_or(0)));
     } else {
-      report_->verdict = "clean";
+      report_->verdict = Verdict::kClean;
     }
   }
 
@@ -808,12 +808,6 @@ std::string ScopeSentence(const StateViolationReport& r) {
   return o;
 }
 
-int ExitStatusForVerdict(const std::string& verdict) {
-  if (verdict == "clean") return 0;
-  if (verdict == "violation") return 1;
-  return 4;
-}
-
 Result<InputFile> DescribeInput(const std::string& path, const StopCondition& stop) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -892,7 +886,7 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
   for (const ReadIssue& issue : (*src)->read_issues())
     report.warnings.push_back(issue.line ? fmt::format("{}:{} at byte {}: {}", issue.file, issue.line, issue.offset, issue.what)
                                          : fmt::format("{} at byte {}: {}", issue.file, issue.offset, issue.what));
-  if (!(*src)->read_issues().empty() && report.verdict == "clean") report.verdict = "inconclusive";
+  if (!(*src)->read_issues().empty() && report.verdict == Verdict::kClean) report.verdict = Verdict::kInconclusive;
   if (replay.focus_error_) return *replay.focus_error_;
   if (report.blocks_checked == 0 && report.partial && report.stopped_by == StopReason::kNone)
     return Status::Corruption(report.stopped_reason);

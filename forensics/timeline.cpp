@@ -94,7 +94,7 @@ Status AttachTimeline(const StateViolationOptions& options, const StopCondition&
     report->partial = true;
     if (report->stopped_by == StopReason::kNone) report->stopped_by = so.stop.Check();
     report->stopped_reason += (report->stopped_reason.empty() ? "" : "; ") + ("logs: " + *scan.stopped);
-    if (report->verdict == "clean") report->verdict = "inconclusive";
+    if (report->verdict == Verdict::kClean) report->verdict = Verdict::kInconclusive;
   }
 
   TimelineSummary sum;

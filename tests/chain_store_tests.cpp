@@ -930,7 +930,7 @@ TEST_CASE("state-violation analysis of a store equals that of its export, and --
   const auto from_export = analyze(g.out_path, std::nullopt);
   const auto from_store = analyze(tmp.File("db"), std::nullopt);
   CHECK(from_store.verdict == from_export.verdict);
-  CHECK(from_store.verdict == (faulty ? "violation" : "clean"));
+  CHECK(from_store.verdict == (faulty ? Verdict::kViolation : Verdict::kClean));
   CHECK(from_store.blocks_checked == from_export.blocks_checked);
   CHECK(from_store.txs_checked == from_export.txs_checked);
   CHECK(from_store.first_bad.has_value() == from_export.first_bad.has_value());
@@ -945,10 +945,10 @@ TEST_CASE("state-violation analysis of a store equals that of its export, and --
   const auto near_tip = analyze(tmp.File("db"), 270);
   CHECK(near_tip.replay_start_snapshot == 250u);
   CHECK(near_tip.blocks_checked < 60);
-  CHECK(near_tip.verdict == "clean");  // the fault at 210 lies before the snapshot
+  CHECK(near_tip.verdict == forensics::Verdict::kClean);  // the fault at 210 lies before the snapshot
   const auto across = analyze(tmp.File("db"), 205);
   CHECK(across.replay_start_snapshot == 200u);
-  CHECK(across.verdict == (faulty ? "violation" : "clean"));
+  CHECK(across.verdict == (faulty ? Verdict::kViolation : Verdict::kClean));
   if (faulty) {
     REQUIRE(across.first_bad.has_value());
     CHECK(across.first_bad->height == 210u);

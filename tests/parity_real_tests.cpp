@@ -79,7 +79,7 @@ TEST_CASE("real shim logs: comparisons, matches and drifts per function are trut
     // drifts (True vs False) are not a codec difference.
     CHECK(r.explained == U(t["by_function"]["compute_header_hash"]["drifts"]));
     CHECK(r.unexplained == U(t["by_function"]["verify_subset_sum"]["drifts"]));
-    CHECK(r.verdict == "violation");
+    CHECK(r.verdict == Verdict::kViolation);
     CHECK(r.emergency_rollback);
   }
 }

@@ -128,7 +128,7 @@ TEST_CASE("genesis drift analysed with its chain is explained and confirmed", "[
   o.chain_path = chain;
   auto r = AnalyzeParityDrift(o);
   REQUIRE(r.has_value());
-  CHECK(r->verdict == "violation");
+  CHECK(r->verdict == Verdict::kViolation);
   CHECK(r->explained == 1);
   REQUIRE(r->drifts_list.size() == 1);
   const Drift& d = r->drifts_list[0];
@@ -286,7 +286,7 @@ TEST_CASE("grep excerpts keeping only the first line still count drifts, without
   o.year = 2025;
   auto r = AnalyzeParityDrift(o);
   REQUIRE(r.has_value());
-  CHECK(r->verdict == "violation");
+  CHECK(r->verdict == Verdict::kViolation);
   CHECK(r->drifts == 7);
   CHECK(r->no_values == 7);
   CHECK_FALSE(r->comparisons.has_value());  // the report block's counts were cut by grep
@@ -368,7 +368,7 @@ TEST_CASE("a truncated zstd frame is reported and the verdict does not claim cle
   o.log_files = {dir.Write("cut.log.zst", ZstdFrame(text) + frame.substr(0, frame.size() / 2))};
   auto r = AnalyzeParityDrift(o);
   REQUIRE(r.has_value());
-  CHECK(r->verdict == "inconclusive");
+  CHECK(r->verdict == Verdict::kInconclusive);
   CHECK(r->problem_count >= 1);
   CHECK(r->matches >= 300u);
 }
@@ -445,7 +445,7 @@ TEST_CASE("runbook thresholds: above 1% is an emergency, any drift blocks the ro
   g.matches = 1000;
   g.header_drifts = 5;  // 0.5%
   ParityDriftReport low = Run(GenText(g, headers));
-  CHECK(low.verdict == "violation");
+  CHECK(low.verdict == Verdict::kViolation);
   CHECK(low.drift_rate == Approx(5.0 / 1005));
   CHECK_FALSE(low.emergency_rollback);
   CHECK(low.rollout_blocked);
@@ -456,11 +456,11 @@ TEST_CASE("runbook thresholds: above 1% is an emergency, any drift blocks the ro
   CHECK(ParityDriftTitle(high).find("emergency rollback trigger") != std::string::npos);
   g.header_drifts = 0;
   ParityDriftReport clean = Run(GenText(g, {}));
-  CHECK(clean.verdict == "clean");
+  CHECK(clean.verdict == Verdict::kClean);
   CHECK(clean.comparisons == 1000u);
   CHECK(clean.drift_rate == 0.0);
   ParityDriftReport none = Run("just a line\nanother one\n");
-  CHECK(none.verdict == "inconclusive");
+  CHECK(none.verdict == Verdict::kInconclusive);
 }
 
 TEST_CASE("nothing readable at all is an error, one unreadable file among others is a warning", "[parity]") {
@@ -471,7 +471,7 @@ TEST_CASE("nothing readable at all is an error, one unreadable file among others
   o.log_files.push_back(dir.Write("ok.log", "verify_subset_sum: parity ✓ (legacy=0.10ms, refactored=0.02ms)\n"));
   auto r = AnalyzeParityDrift(o);
   REQUIRE(r.has_value());
-  CHECK(r->verdict == "inconclusive");
+  CHECK(r->verdict == Verdict::kInconclusive);
   CHECK_FALSE(r->warnings.empty());
 }
 
@@ -602,7 +602,7 @@ TEST_CASE("bad input is counted with file and line, never a crash", "[parity]") 
       // half a record at the end of the file
       "compute_header_hash: PARITY DRIFT ✗\n  Legacy:      b'\\x00'";
   ParityDriftReport r = Run(text, "bad.log");
-  CHECK(r.verdict == "violation");
+  CHECK(r.verdict == Verdict::kViolation);
   CHECK(r.malformed == 2);
   CHECK(r.drifts == 6);
   std::vector<std::string> whats;
@@ -757,7 +757,7 @@ TEST_CASE("samples/parity: the expected report.md and report.json match byte for
   Sample s;
   auto r = AnalyzeParityDrift(s.Options());
   REQUIRE(r.has_value());
-  CHECK(r->verdict == "violation");
+  CHECK(r->verdict == Verdict::kViolation);
   std::string body = s.Relative(RenderParityDriftMarkdown(*r, Sample::Stamp()));
   std::string json = s.Relative(RenderParityDriftJson(*r, Sample::Stamp()));
   CHECK(body == ReadFile(s.dir + "/expected/report.md"));

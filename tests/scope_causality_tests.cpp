@@ -62,7 +62,7 @@ TEST_CASE("from a snapshot the verdict covers only the blocks replayed, export a
   for (const std::string& path : {chain, dir.File("db")}) {
     INFO(path);
     StateViolationReport r = Analyze(path, 520);
-    CHECK(r.verdict == "clean");  // the inflation at 420 lies below the starting snapshot
+    CHECK(r.verdict == forensics::Verdict::kClean);  // the inflation at 420 lies below the starting snapshot
     CHECK(r.scope.start == ReplayScope::Start::kSnapshot);
     CHECK(r.scope.start_height == 500);
     CHECK(r.scope.start_root == ReplayScope::StartRoot::kMatches);
@@ -116,7 +116,7 @@ TEST_CASE("a starting snapshot whose root differs from its header's is never cle
   WriteFile(chain, text);
   StateViolationReport r = Analyze(chain, 150);
   CHECK(r.scope.start_root == ReplayScope::StartRoot::kDiffers);
-  CHECK(r.verdict != "clean");  // the next root does not match the replay either
+  CHECK(r.verdict != forensics::Verdict::kClean);  // the next root does not match the replay either
   CHECK(HasWarning(r, "findings after it may come from the snapshot"));
   CHECK_THAT(ScopeSentence(r), Catch::Contains("DIFFERS"));
 }
@@ -131,7 +131,7 @@ TEST_CASE("a fault after re-convergence is independent and named in the text and
   REQUIRE(r.first_bad->height == 60);
   REQUIRE(r.faults.size() == 2);
   CHECK(r.faults[1].height == 150);
-  CHECK(std::find(r.faults[1].codes.begin(), r.faults[1].codes.end(), "inflation-detected") != r.faults[1].codes.end());
+  CHECK(std::find(r.faults[1].codes.begin(), r.faults[1].codes.end(), FindingCode::kInflationDetected) != r.faults[1].codes.end());
   bool inflation_seen = false;
   for (const LaterFinding& lf : r.later) {
     if (lf.finding.height != 150) {
@@ -143,7 +143,7 @@ TEST_CASE("a fault after re-convergence is independent and named in the text and
     }
     CHECK_FALSE(lf.consequence);
     CHECK(lf.why == "independent");
-    inflation_seen = inflation_seen || lf.finding.code == "inflation-detected";
+    inflation_seen = inflation_seen || lf.finding.code == FindingCode::kInflationDetected;
   }
   CHECK(inflation_seen);
   CHECK_THAT(RenderStateViolationText(r), Catch::Contains("independent faults after it: 1 block(s)"));

@@ -39,7 +39,7 @@ StateViolationReport Analyze(const std::string& path, StateViolationOptions o = 
 
 std::set<std::string> Codes(const std::vector<Finding>& findings) {
   std::set<std::string> s;
-  for (const Finding& f : findings) s.insert(f.code);
+  for (const Finding& f : findings) s.insert(std::string(FindingCodeName(f.code)));
   return s;
 }
 
@@ -56,7 +56,7 @@ TEST_CASE("a generated chain without faults is clean with a verified end state",
   TempDir dir;
   REQUIRE(GenerateChain(Chain(dir.File("clean.ndjson"))).has_value());
   StateViolationReport r = Analyze(dir.File("clean.ndjson"));
-  CHECK(r.verdict == "clean");
+  CHECK(r.verdict == Verdict::kClean);
   CHECK(ExitStatusForVerdict(r.verdict) == 0);
   CHECK_FALSE(r.first_bad.has_value());
   CHECK_FALSE(r.reorg.has_value());
@@ -78,7 +78,7 @@ TEST_CASE("each fault kind at a random height is found at exactly that height", 
   INFO(fmt::format("fault {} at height {}", name, height));
 
   StateViolationReport r = Analyze(dir.File("bad.ndjson"));
-  CHECK(r.verdict == "violation");
+  CHECK(r.verdict == Verdict::kViolation);
   REQUIRE(r.first_bad.has_value());
   CHECK(r.first_bad->height == height);
   std::vector<std::string> expected = ExpectedCodes(fault.kind);
@@ -108,7 +108,7 @@ TEST_CASE("an inflation's per-account diff names the credited account and its su
   REQUIRE(r.first_bad->supply.has_value());
   CHECK(r.first_bad->supply->surplus == 1'000'000'000);
   auto infl = std::find_if(r.first_bad->findings.begin(), r.first_bad->findings.end(),
-                           [](const Finding& f) { return f.code == "inflation-detected"; });
+                           [](const Finding& f) { return f.code == FindingCode::kInflationDetected; });
   REQUIRE(infl != r.first_bad->findings.end());
   CHECK(infl->upstream == "InflationDetected (E9008)");
   CHECK(infl->accounts == std::vector<Address>{d.address});
@@ -127,7 +127,7 @@ TEST_CASE("an independent later fault is labelled independent", "[state_violatio
   CHECK(r.first_bad->height == 20);
   REQUIRE(r.later.size() == 1);
   CHECK(r.later[0].finding.height == 50);
-  CHECK(r.later[0].finding.code == "tx-root-mismatch");
+  CHECK(r.later[0].finding.code == FindingCode::kTxRootMismatch);
   CHECK_FALSE(r.later[0].consequence);
 }
 
@@ -138,7 +138,7 @@ TEST_CASE("uncommitted roots and no recorded state: no rule broken but inconclus
   g.record_state_changes = false;
   REQUIRE(GenerateChain(g).has_value());
   StateViolationReport r = Analyze(dir.File("bare.ndjson"));
-  CHECK(r.verdict == "inconclusive");
+  CHECK(r.verdict == Verdict::kInconclusive);
   CHECK(ExitStatusForVerdict(r.verdict) == 4);
   bool said = std::any_of(r.unverifiable.begin(), r.unverifiable.end(), [](const UnverifiableCount& u) {
     return u.check.find("not committed") != std::string::npos;
@@ -307,7 +307,7 @@ TEST_CASE("bad export lines are errors naming file, line and field", "[state_vio
     auto r = analyze(write("x.ndjson", ls));
     REQUIRE(r.has_value());
     CHECK(r->partial);
-    CHECK(r->verdict == "inconclusive");
+    CHECK(r->verdict == Verdict::kInconclusive);
     CHECK(r->stopped_reason.find("x.ndjson:6: field") != std::string::npos);
     CHECK(r->stopped_reason.find("nonce") != std::string::npos);
   }
@@ -338,7 +338,7 @@ TEST_CASE("bad export lines are errors naming file, line and field", "[state_vio
     auto r = analyze(write("x.ndjson", ls));
     REQUIRE(r.has_value());
     CHECK_FALSE(r->first_bad.has_value());
-    CHECK(r->verdict == "inconclusive");
+    CHECK(r->verdict == Verdict::kInconclusive);
     bool said = std::any_of(r->unverifiable.begin(), r->unverifiable.end(),
                             [](const UnverifiableCount& u) { return u.check == "block hash (missing gas_used)"; });
     CHECK(said);

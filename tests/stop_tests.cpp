@@ -94,7 +94,7 @@ TEST_CASE("a time budget stops the replay at a block and marks the result partia
   REQUIRE(r.has_value());
   CHECK(r->partial);
   CHECK(r->stopped_by == StopReason::kTimeBudget);
-  CHECK(r->verdict == "inconclusive");
+  CHECK(r->verdict == Verdict::kInconclusive);
   CHECK(r->blocks_checked < 4000);
   CHECK_THAT(r->stopped_reason, Catch::Contains("time budget of 0.3 s reached"));
 }

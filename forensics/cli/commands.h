@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "forensics/verdict.h"
 #include "options.h"
 
 namespace forensics::cli {
@@ -26,7 +27,8 @@ Status CheckOutDir(const Common& common, const std::vector<std::string>& inputs)
 // gh command to file the report), and returns the verdict's exit status, also when the report could
 // not be written (that is said on stderr with the reason).
 struct RenderedReport {
-  std::string verdict, text, json, markdown, title, label;
+  Verdict verdict = Verdict::kInconclusive;
+  std::string text, json, markdown, title, label;
 };
 int EmitReport(const Common& common, const RenderedReport& report);
 // True when progress should be shown on stderr.

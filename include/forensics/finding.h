@@ -53,9 +53,30 @@ constexpr std::string_view ValueRelationName(ValueRelation r) {
   return "";
 }
 
+// Every rule a finding can name. The table in chain/finding.cpp gives each its stable kebab-case name
+// (docs/cli.md), its upstream error name and code, and what it depends on; callers ask the code.
+enum class FindingCode : uint8_t {
+  kBlockHashMismatch,
+  kHeightGap,
+  kParentLinkBroken,
+  kTxRootMismatch,
+  kBadSignature,
+  kGasLimitTooLow,
+  kFeeTooLow,
+  kGasAccounting,
+  kAmountOverflow,
+  kInvalidNonce,
+  kInsufficientBalance,
+  kBalanceOverflow,
+  kStateChangeMismatch,
+  kInflationDetected,
+  kSupplyDeficit,
+  kStateRootMismatch,
+};
+
 struct Finding {
   BlockHeight height = 0;
-  std::string code;      // "state-root-mismatch"
+  FindingCode code = FindingCode::kStateRootMismatch;
   std::string upstream;  // "StateRootMismatch (E9007)", empty when upstream has no name for it
   std::string expected;  // what the rules (the replay) say
   std::string actual;    // what the chain data says
@@ -66,8 +87,6 @@ struct Finding {
   std::vector<FindingValue> values;  // the compared quantities, where the check has them as numbers or hashes
 };
 
-// The upstream error name and code for a finding code, or "" (docs/chain.md §2).
-std::string_view UpstreamName(std::string_view code);
 
 // What a finding depends on, and so how an earlier fault can cause it (the replay's causality labels).
 enum class StateDependence {
@@ -75,7 +94,12 @@ enum class StateDependence {
   kAccounts,    // the replayed values of the accounts it names (balances, nonces, recorded values)
   kWholeState,  // the whole replayed state (the state root)
 };
-StateDependence DependenceOf(std::string_view code);
+
+// "state-root-mismatch": the name reports and JSON print.
+std::string_view FindingCodeName(FindingCode code);
+// The upstream error name and code for a finding code, or "" (docs/chain.md §2).
+std::string_view UpstreamName(FindingCode code);
+StateDependence DependenceOf(FindingCode code);
 
 }  // namespace forensics
 

@@ -26,6 +26,7 @@
 #include "forensics/report.h"
 #include "forensics/result.h"
 #include "forensics/state_violation.h"
+#include "forensics/verdict.h"
 
 namespace forensics {
 
@@ -272,7 +273,7 @@ struct ParityMetrics {
 };
 
 struct ParityDriftReport {
-  std::string verdict;  // clean | violation | inconclusive
+  Verdict verdict = Verdict::kInconclusive;
   std::vector<InputFile> inputs;
   std::vector<std::string> warnings;
   std::vector<std::string> advice;  // runbook consequences, most severe first

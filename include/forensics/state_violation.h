@@ -14,6 +14,7 @@
 #include "forensics/finding.h"
 #include "forensics/result.h"
 #include "forensics/stop.h"
+#include "forensics/verdict.h"
 
 namespace forensics {
 
@@ -93,7 +94,7 @@ struct LaterFinding {
 struct FaultBlock {
   BlockHeight height = 0;
   Hash32 hash;
-  std::vector<std::string> codes;  // its independent findings' codes, each once, in finding order
+  std::vector<FindingCode> codes;  // its independent findings' codes, each once, in finding order
 };
 
 struct HeightRange {
@@ -184,7 +185,7 @@ struct TimelineSummary {
 };
 
 struct StateViolationReport {
-  std::string verdict;  // clean | violation | inconclusive
+  Verdict verdict = Verdict::kInconclusive;
   Profile profile = Profile::kNeta;
   std::vector<InputFile> inputs;
   std::vector<std::string> warnings;
@@ -225,8 +226,6 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
 // taken on trust (its root matches the header's)").
 std::string ScopeSentence(const StateViolationReport& report);
 
-// Exit status of docs/cli.md for a verdict: clean 0, violation 1, inconclusive 4.
-int ExitStatusForVerdict(const std::string& verdict);
 
 // SHA-256 and size of an input (a file, or every file of a directory in name order).
 Result<InputFile> DescribeInput(const std::string& path, const StopCondition& stop = {});

@@ -93,7 +93,7 @@ int RunReplay() {
   t0 = Clock::now();
   auto nosig = AnalyzeStateViolation(o);
   const double nosig_s = Wall(t0);
-  if (!nosig || nosig->verdict != "clean") {
+  if (!nosig || nosig->verdict != forensics::Verdict::kClean) {
     std::printf("  replay without signatures: unexpected result\n");
     return 1;
   }
@@ -102,7 +102,7 @@ int RunReplay() {
   auto timed = AnalyzeStateViolation(o);
   const double timed_s = Wall(t0);
   o.measure_phases = false;
-  if (!timed || timed->verdict != "clean" || !timed->phase_times) {
+  if (!timed || timed->verdict != forensics::Verdict::kClean || !timed->phase_times) {
     std::printf("  replay without signatures (phases measured): unexpected result\n");
     return 1;
   }
@@ -150,7 +150,7 @@ int RunReplay() {
     t0 = Clock::now();
     auto sig = AnalyzeStateViolation(o);
     sigs.push_back(Wall(t0));
-    if (!sig || sig->verdict != "clean") {
+    if (!sig || sig->verdict != forensics::Verdict::kClean) {
       std::printf("  replay with signatures: unexpected result\n");
       return 1;
     }

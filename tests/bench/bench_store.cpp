@@ -190,8 +190,8 @@ int RunStore() {
     rc = 1;
   }
   if (rep_export.verdict != rep_store.verdict || rep_export.blocks_checked != rep_store.blocks_checked) {
-    std::printf("  MISMATCH: export verdict %s (%llu blocks), store %s (%llu blocks)\n", rep_export.verdict.c_str(),
-                static_cast<unsigned long long>(rep_export.blocks_checked), rep_store.verdict.c_str(),
+    std::printf("  MISMATCH: export verdict %s (%llu blocks), store %s (%llu blocks)\n", std::string(forensics::VerdictName(rep_export.verdict)).c_str(),
+                static_cast<unsigned long long>(rep_export.blocks_checked), std::string(forensics::VerdictName(rep_store.verdict)).c_str(),
                 static_cast<unsigned long long>(rep_store.blocks_checked));
     rc = 1;
   }

@@ -25,9 +25,10 @@ std::string Json(const forensics::StateViolationReport& r) {
 }
 
 void Check(const forensics::StateViolationReport& r, const std::string& json) {
-  const std::string& v = r.verdict;
-  if (v != "clean" && v != "violation" && v != "inconclusive") std::abort();
-  if ((v == "violation") != r.first_bad.has_value()) std::abort();
+  const forensics::Verdict v = r.verdict;
+  if (v != forensics::Verdict::kClean && v != forensics::Verdict::kViolation && v != forensics::Verdict::kInconclusive)
+    std::abort();
+  if ((v == forensics::Verdict::kViolation) != r.first_bad.has_value()) std::abort();
   if (r.first_bad) {
     const forensics::BadBlock& bad = *r.first_bad;
     if (bad.findings.empty() || !r.first_height || !r.last_height) std::abort();
