@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "forensics/sha256.h"
+#include "merkle_level.h"
 
 namespace forensics {
 
@@ -20,19 +21,22 @@ Hash32 MerkleRoot(std::span<const Hash32> leaves, OddRule rule) {
   std::copy(leaves.begin(), leaves.end(), cur.begin());
   size_t n = leaves.size();
   while (n > 1) {
-    size_t pairs = n / 2;
-    const bool odd = (n % 2) != 0;
-    if (odd && rule == OddRule::kDuplicate) {
-      cur[n] = cur[n - 1];
-      ++pairs;
-    }
-    sha256::Hash64Many(cur[0].data(), next[0].data(), pairs);
-    size_t next_n = pairs;
-    if (odd && rule == OddRule::kPromote) next[next_n++] = cur[n - 1];
+    n = HashLevel(cur.data(), n, next.data(), rule);
     std::swap(cur, next);
-    n = next_n;
   }
   return cur[0];
+}
+
+size_t HashLevel(Hash32* in, size_t n, Hash32* out, OddRule rule) {
+  size_t pairs = n / 2;
+  const bool odd = (n % 2) != 0;
+  if (odd && rule == OddRule::kDuplicate) {
+    in[n] = in[n - 1];
+    ++pairs;
+  }
+  sha256::Hash64Many(in[0].data(), out[0].data(), pairs);
+  if (odd && rule == OddRule::kPromote) out[pairs++] = in[n - 1];
+  return pairs;
 }
 
 }  // namespace forensics

@@ -71,6 +71,7 @@
 #include <vector>
 
 #include "forensics/sha256.h"
+#include "merkle_level.h"
 
 namespace forensics {
 namespace {
@@ -219,20 +220,6 @@ BigVector<uint64_t> SortedOrder(std::span<const AccountEntry> accounts) {
   }
   for (uint64_t& w : order) w &= 0xffffffff;
   return order;
-}
-
-// One level up: n nodes at `in` → (n + 1) / 2 nodes at `out`. in[n] must be writable (scratch for
-// the duplicated odd node).
-size_t HashLevel(Hash32* in, size_t n, Hash32* out, OddRule rule) {
-  size_t pairs = n / 2;
-  const bool odd = (n % 2) != 0;
-  if (odd && rule == OddRule::kDuplicate) {
-    in[n] = in[n - 1];
-    ++pairs;
-  }
-  sha256::Hash64Many(in[0].data(), out[0].data(), pairs);
-  if (odd && rule == OddRule::kPromote) out[pairs++] = in[n - 1];
-  return pairs;
 }
 
 // Root over accounts fed in ascending address order (step 3 at the top): Add() encodes leaves into

@@ -40,7 +40,7 @@ void Check(const forensics::StateViolationReport& r, const std::string& json) {
     for (const auto& later : r.later)
       if (later.finding.height < bad.height) std::abort();
   }
-  if (v == "clean") {
+  if (v == forensics::Verdict::kClean) {
     if (!r.faults.empty() || !r.later.empty() || r.later_total != 0 || r.partial || r.blocks_checked == 0)
       std::abort();
   }
@@ -51,7 +51,7 @@ void Check(const forensics::StateViolationReport& r, const std::string& json) {
   simdjson::dom::element doc;
   if (parser.parse(json).get(doc) != simdjson::SUCCESS) std::abort();
   std::string_view verdict;
-  if (doc["verdict"].get_string().get(verdict) != simdjson::SUCCESS || verdict != v) std::abort();
+  if (doc["verdict"].get_string().get(verdict) != simdjson::SUCCESS || verdict != forensics::VerdictName(v)) std::abort();
 }
 
 }  // namespace
