@@ -61,8 +61,12 @@ std::string TxSigningMessage(const Transaction& tx);
 Hash32 NetaTxHash(const Transaction& tx);
 // Ed25519 (RFC 8032) over the signing message with `from` as the public key.
 bool VerifyTxSignature(const Transaction& tx);
+// The replay's rule is OpenSSL 3.0's (VerifyEd25519Reference); VerifyEd25519 reaches the same verdict
+// on every input, taking libsodium's accept as final and deciding its rejects with the reference.
 bool VerifyEd25519(std::span<const uint8_t> public_key32, std::span<const uint8_t> message,
                    std::span<const uint8_t> signature64);
+bool VerifyEd25519Reference(std::span<const uint8_t> public_key32, std::span<const uint8_t> message,
+                            std::span<const uint8_t> signature64);
 // Ed25519 key pair from a 32-byte seed (RFC 8032 private key), and signing (for generated chains).
 struct Ed25519Key {
   Bytes<32> seed;
