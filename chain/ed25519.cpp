@@ -44,9 +44,9 @@ bool SodiumReady() {
 // libsodium refuses); h is the same hash of the same bytes; and both compare the same canonical encoding
 // with R. So libsodium accepts a subset of what the reference accepts, and only its rejects need the
 // reference (small-order or non-canonical A, small-order R: accepted by OpenSSL when the equation holds).
-// tests/ed25519_tests.cpp checks this on every edge class and on random sets, and bench_ed25519 on
-// millions; were an input ever found that libsodium accepts and the reference rejects, the rule would have
-// to become "confirm every accept with the reference".
+// tests/ed25519_tests.cpp checks this on every edge class and on a random set; were an input ever found
+// that libsodium accepts and the reference rejects, the rule would have to become "confirm every accept
+// with the reference".
 bool VerifyEd25519(std::span<const uint8_t> public_key32, std::span<const uint8_t> message,
                    std::span<const uint8_t> signature64) {
   if (public_key32.size() != 32 || signature64.size() != 64) return false;
