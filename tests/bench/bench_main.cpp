@@ -8,6 +8,7 @@
 
 namespace forensics::bench {
 int RunSha256();     // bench_sha256.cpp
+int RunEd25519();    // bench_ed25519.cpp
 int RunStateRoot();  // bench_state_root.cpp
 int RunLogs();       // bench_logs.cpp
 int RunParity();     // bench_parity.cpp
@@ -30,6 +31,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"logs", "scanning a zstd daemon log for events vs zstd -d and zstdcat | grep", forensics::bench::RunLogs},
     {"parity", "AnalyzeParityDrift on a zstd parity log vs zstd -d", forensics::bench::RunParity},
     {"store", "RocksDB chain store vs NDJSON export: import, read, analysis", forensics::bench::RunStore},
+    {"ed25519", "Ed25519 verifies/s: libsodium fast path vs the OpenSSL reference", forensics::bench::RunEd25519},
     {"replay", "state-violation replay of 1M transactions, with and without signatures", forensics::bench::RunReplay},
 };
 
