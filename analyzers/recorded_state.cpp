@@ -137,7 +137,6 @@ class RecordedStateAnalyzer final : public Analyzer {
       Finding f;
       f.height = b.header.height;
       f.code = row.surplus > 0 ? FindingCode::kInflationDetected : FindingCode::kSupplyDeficit;
-      f.upstream = std::string(UpstreamName(f.code));
       f.expected = fmt::format("Σ balances change by {} (reward {} − dust {})", Signed128(rules_delta), ex.reward, ex.shares.dust);
       f.actual = fmt::format("Σ balances change by {}", Signed128(node_delta));
       f.values = {{"supply_delta", ValueUnit::kWei, ValueRelation::kEqual, I128ToString(rules_delta), I128ToString(node_delta)}};

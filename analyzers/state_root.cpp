@@ -31,7 +31,6 @@ class StateRootAnalyzer final : public Analyzer {
     Finding f;
     f.height = h.height;
     f.code = FindingCode::kStateRootMismatch;
-    f.upstream = std::string(UpstreamName(f.code));
     f.expected = ctx.replayed_root->Hex();
     f.actual = h.state_root->Hex();
     f.values = {{"state_root", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};

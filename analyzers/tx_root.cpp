@@ -33,7 +33,6 @@ class TxRootAnalyzer final : public Analyzer {
           Finding f;
           f.height = b.header.height;
           f.code = FindingCode::kTxRootMismatch;
-          f.upstream = std::string(UpstreamName(f.code));
           f.expected = computed.Hex();
           f.actual = tx.hash->Hex();
           f.values = {{"tx_hash", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};
@@ -56,7 +55,6 @@ class TxRootAnalyzer final : public Analyzer {
       Finding f;
       f.height = b.header.height;
       f.code = FindingCode::kTxRootMismatch;
-      f.upstream = std::string(UpstreamName(f.code));
       f.expected = root.Hex();
       f.actual = b.header.tx_root->Hex();
       f.values = {{"tx_root", ValueUnit::kHash, ValueRelation::kEqual, f.expected, f.actual}};

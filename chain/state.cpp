@@ -70,7 +70,6 @@ class Executor {
   Finding& Add(FindingCode code, std::string expected, std::string actual, std::string detail) {
     Finding f;
     f.height = block_.header.height;
-    f.upstream = std::string(UpstreamName(code));
     f.code = code;
     f.expected = std::move(expected);
     f.actual = std::move(actual);

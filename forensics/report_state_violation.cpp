@@ -26,7 +26,8 @@ void WriteFinding(JsonWriter& w, const Finding& f) {
   w.BeginObject();
   w.Field("code", FindingCodeName(f.code));
   w.Key("upstream_error");
-  if (f.upstream.empty()) w.Null(); else w.String(f.upstream);
+  const std::string_view upstream = UpstreamName(f.code);
+  if (upstream.empty()) w.Null(); else w.String(upstream);
   w.Key("height").Uint(f.height);
   w.Field("expected", f.expected);
   w.Field("actual", f.actual);
@@ -66,7 +67,8 @@ void WriteSupplyRow(JsonWriter& w, const SupplyRow& s) {
 
 std::string FindingLine(const Finding& f) {
   std::string s(FindingCodeName(f.code));
-  if (!f.upstream.empty()) s += " (" + f.upstream + ")";
+  if (const std::string_view upstream = UpstreamName(f.code); !upstream.empty())
+    s += fmt::format(" ({})", upstream);
   if (f.tx_index) s += fmt::format(" tx #{}", *f.tx_index);
   s += fmt::format(": expected {}, actual {}", f.expected, f.actual);
   if (!f.detail.empty()) s += " — " + f.detail;
@@ -416,7 +418,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
     doc.Text(fmt::format("### First bad block: {}\n\nHash `{}`, from {}.\n\n", b.height, b.hash.Hex(), Escape(b.source)));
     std::vector<std::vector<std::string>> rows;
     for (const Finding& f : b.findings)
-      rows.push_back({fmt::format("`{}`", FindingCodeName(f.code)), f.upstream.empty() ? "—" : Cell(f.upstream),
+      rows.push_back({fmt::format("`{}`", FindingCodeName(f.code)), UpstreamName(f.code).empty() ? "—" : Cell(UpstreamName(f.code)),
                       f.tx_index ? fmt::format("#{}", *f.tx_index) : "—", Cell(f.expected), Cell(f.actual), Cell(f.detail)});
     doc.Table({"Finding", "Upstream error", "Tx", "Expected (replay)", "Actual (chain data)", "Detail"}, std::move(rows));
     for (const auto& n : b.notes) doc.Text(fmt::format("\n_{}_\n", Escape(n)));

@@ -110,7 +110,7 @@ TEST_CASE("an inflation's per-account diff names the credited account and its su
   auto infl = std::find_if(r.first_bad->findings.begin(), r.first_bad->findings.end(),
                            [](const Finding& f) { return f.code == FindingCode::kInflationDetected; });
   REQUIRE(infl != r.first_bad->findings.end());
-  CHECK(infl->upstream == "InflationDetected (E9008)");
+  CHECK(UpstreamName(infl->code) == "InflationDetected (E9008)");
   CHECK(infl->accounts == std::vector<Address>{d.address});
   // The node's inflated state persists: later root mismatches are consequences.
   CHECK(r.later_total > 0);

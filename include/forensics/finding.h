@@ -77,7 +77,6 @@ enum class FindingCode : uint8_t {
 struct Finding {
   BlockHeight height = 0;
   FindingCode code = FindingCode::kStateRootMismatch;
-  std::string upstream;  // "StateRootMismatch (E9007)", empty when upstream has no name for it
   std::string expected;  // what the rules (the replay) say
   std::string actual;    // what the chain data says
   std::string detail;    // one sentence of context
