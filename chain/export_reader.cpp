@@ -37,7 +37,7 @@ constexpr size_t kMaxMemberBytes = 64u << 10;
 // ... and a transaction (data of 1 MiB as an array of integers 0..255 is 4 MiB).
 constexpr size_t kMaxTxBytes = (4u << 20) + kMaxMemberBytes;
 // The least JSON a validator or an account takes: its address, 64 hex digits or 32 integers with
-// commas. A long chain line reserves room for no more of them than its length allows.
+// commas. A long line reserves room for no more of them than its length allows.
 constexpr size_t kMinAddressBytes = 64;
 
 std::string TypeName(const element& e) {
@@ -691,14 +691,21 @@ class LongLine {
     return d_.Error("record", fmt::format("unknown record kind '{}'", FieldDecoder::Clip(kind_)));
   }
 
+  // The room to reserve for an array of addresses, accounts or state changes that Scan counted
+  // `count` elements in: no more than the line could hold if each were valid (an element of "1,"
+  // counts but cannot be an account, and 64 million of them must not reserve gigabytes).
+  size_t AddressRoom(const std::optional<size_t>& count) const {
+    return std::min(count.value_or(0), line_.size() / kMinAddressBytes);
+  }
+
   // The line as the chain record, the first of an export (ParseChainLine).
   Result<ChainMeta> DecodeChain() {
     FORENSICS_RETURN_IF_ERROR(Check());
     if (kind_ != "chain") return d_.Error("record", "the first line of an export must be the \"chain\" record");
     ChainDecoder chain(d_);
     // Room is reserved for the first array of each name (the length Scan found), once.
-    size_t validators = std::min(validators_.value_or(0), line_.size() / kMinAddressBytes);
-    size_t genesis = std::min(genesis_.value_or(0), line_.size() / kMinAddressBytes);
+    size_t validators = AddressRoom(validators_);
+    size_t genesis = AddressRoom(genesis_);
     Status st = Members([&](std::string_view key, io::JsonSpans& s) -> Status {
       const ChainDecoder::Member m = ChainDecoder::Find(key);
       if (m == ChainDecoder::kOther) return Skip(s);
@@ -866,7 +873,7 @@ class LongLine {
         });
       }
       if (a->field == kFStateChanges && s.Peek() == '[') {
-        block.StartChanges(changes_.value_or(0));
+        block.StartChanges(AddressRoom(changes_));
         return Elements(s, [&](size_t i, std::string_view span) -> Status {
           auto e = Parse(span, kMaxMemberBytes, FieldName(key, i));
           if (!e) return e.error();
@@ -889,7 +896,7 @@ class LongLine {
       const bool height = SnapshotDecoder::IsHeight(key);
       if (!height && key != "accounts") return Skip(s);
       if (!height && s.Peek() == '[') {
-        FORENSICS_RETURN_IF_ERROR(snap.StartAccounts(key, accounts_.value_or(0)));
+        FORENSICS_RETURN_IF_ERROR(snap.StartAccounts(key, AddressRoom(accounts_)));
         return Elements(s, [&](size_t i, std::string_view span) -> Status {
           auto e = Parse(span, kMaxMemberBytes, FieldName("accounts", i));
           if (!e) return e.error();

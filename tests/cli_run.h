@@ -10,6 +10,7 @@
 #define FORENSICS_TESTS_CLI_RUN_H_
 
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,8 +49,9 @@ inline long PeakRssKb(pid_t pid) {
 
 // Runs FORENSICS_BINARY (or $FORENSICS_TEST_CLI, to run the same cases against another build)
 // with `args` (shell words) through /bin/sh, which execs it. With `measure_peak`, peak_rss_kb is
-// the CLI's own peak.
-inline CliRun RunCli(const std::string& args, bool measure_peak = false) {
+// the CLI's own peak; with `address_space_mb`, the CLI may map no more (RLIMIT_AS), so that memory
+// it reserves without touching fails as it would on a smaller machine.
+inline CliRun RunCli(const std::string& args, bool measure_peak = false, long address_space_mb = 0) {
   TempDir dir;
   const char* other = std::getenv("FORENSICS_TEST_CLI");
   const std::string cmd = "exec '" + std::string(other != nullptr ? other : FORENSICS_BINARY) + "' " + args + " > '" +
@@ -60,6 +62,11 @@ inline CliRun RunCli(const std::string& args, bool measure_peak = false) {
   if (pid < 0) return r;
   if (pid == 0) {
     if (measure_peak) ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+    if (address_space_mb > 0) {
+      const rlim_t bytes = static_cast<rlim_t>(address_space_mb) << 20;
+      const rlimit limit{bytes, bytes};
+      if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(126);
+    }
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
