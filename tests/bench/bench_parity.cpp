@@ -11,7 +11,8 @@
 //     log_parity_report() writes its block before the first drift and its traceback after (every
 //     50,000 records). Run at FORENSICS_BENCH_PARITY_DRIFTS drifts (default 636,510, the volume of
 //     a 300 MB real log) and at a tenth of that, with the peak RSS of each analysis: the targets are
-//     wall <= 1.5x zstd -d and a peak <= 64 MB at both sizes.
+//     wall <= 1.5x zstd -d and a peak <= 64 MB at both sizes. FORENSICS_BENCH_PARITY_KEEP keeps
+//     each log and its chain in the bench's directory, to profile the CLI on them.
 #include <malloc.h>
 #include <zstd.h>
 
@@ -168,7 +169,13 @@ bool DriftHeavy(const std::filesystem::path& dir, std::span<const CoreV4Header> 
               "(target <= 64: %s)\n",
               ratio, ratio <= 1.5 ? "met" : "MISSED", t_analyze.cpu / t_zstd.cpu, static_cast<double>(peak_kb) / 1024.0,
               peak_kb > 0 && peak_kb <= 64 * 1024 ? "met" : "MISSED");
-  std::filesystem::remove(log);
+  if (std::getenv("FORENSICS_BENCH_PARITY_KEEP") != nullptr) {
+    const std::string kept = (dir / ("shadow-" + std::to_string(drifts) + ".log.zst")).string();
+    std::filesystem::rename(log, kept);
+    std::printf("  kept %s (FORENSICS_BENCH_PARITY_KEEP)\n", kept.c_str());
+  } else {
+    std::filesystem::remove(log);
+  }
   if (!correct) std::printf("  WRONG: the analysis did not reproduce the generated counts\n");
   return correct;
 }
@@ -243,7 +250,7 @@ int RunParity() {
   uint64_t drifts = 636510;
   if (const char* env = std::getenv("FORENSICS_BENCH_PARITY_DRIFTS")) drifts = std::strtoull(env, nullptr, 10);
   for (uint64_t n : {drifts / 10, drifts}) correct = DriftHeavy(dir, headers, chain, n) && correct;
-  std::filesystem::remove_all(dir);
+  if (std::getenv("FORENSICS_BENCH_PARITY_KEEP") == nullptr) std::filesystem::remove_all(dir);
   return correct ? 0 : 1;
 }
 
