@@ -335,6 +335,43 @@ TEST_CASE("lines spanning the reader's buffer boundaries are joined", "[line_rea
   CHECK(zst.lines == SplitLines(text));
 }
 
+// ReleaseLine() after every line, on a reader whose buffer long lines grow: the lines after each
+// long one are either fewer than half a buffer (the buffer is replaced) or many buffers' worth
+// (they move to the front and the buffer is cut to them). Every line, number and offset is still
+// the plain reading's.
+TEST_CASE("ReleaseLine after a long line keeps every line read past it", "[line_reader]") {
+  TempDir dir;
+  std::string text;
+  for (int round = 0; round < 6; ++round) {
+    text += std::string(20000 + static_cast<size_t>(round), static_cast<char>('a' + round)) + "\n";
+    const int short_lines = round % 2 == 0 ? 3 : 3000;
+    for (int i = 0; i < short_lines; ++i) text += std::to_string(round * 10000 + i) + "\n";
+  }
+  for (const std::string& path : {dir.Write("long.log", text), dir.Write("long.zst", ZstdFrame(text))}) {
+    for (bool background : {false, true}) {
+      INFO(path << (background ? " decoded in the background" : ""));
+      LineReaderOptions options;
+      options.buffer_bytes = 1024;
+      options.decode_in_background = background;
+      const ReadAll plain = ReadFile(path, options);
+      auto reader = LineReader::Open(path, options);
+      REQUIRE(reader.has_value());
+      ReadAll released;
+      Line line;
+      while ((*reader)->Next(&line)) {
+        released.lines.emplace_back(line.text);
+        released.numbers.push_back(line.number);
+        released.offsets.push_back(line.offset);
+        (*reader)->ReleaseLine();
+      }
+      CHECK((*reader)->issues().empty());
+      CHECK(released.lines == SplitLines(text));
+      CHECK(released.numbers == plain.numbers);
+      CHECK(released.offsets == plain.offsets);
+    }
+  }
+}
+
 TEST_CASE("a line of exactly max_line_bytes is kept and one byte more is skipped",
           "[line_reader]") {
   TempDir dir;

@@ -203,6 +203,12 @@ TEST_CASE("a 64 MiB chain line of genesis accounts peaks within twice the line p
   CheckAnalysedWithinBound(WriteLongChainLine(dir, 665000), /*blocks=*/1);
 }
 
+TEST_CASE("importing a 64 MiB chain line of genesis accounts peaks within twice the line plus the base",
+          "[memory][slow]") {
+  TempDir dir;
+  CheckImportedWithinBound(WriteLongChainLine(dir, 665000));
+}
+
 // What the replay keeps of every block is its hash and replayed root (block_index.h): 64 bytes.
 TEST_CASE("the replay keeps at most 64 bytes a block", "[memory][slow]") {
   TempDir dir;

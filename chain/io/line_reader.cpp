@@ -116,6 +116,7 @@ class LineReaderImpl final : public LineReader {
 
   bool Next(Line* line) override;
   bool NextBlock(LineBlock* block, size_t max_bytes, size_t max_lines) override;
+  void ReleaseLine() override;
   const std::vector<ReadIssue>& issues() const override { return issues_; }
   uint64_t file_bytes_read() const override { return source_->file_bytes_read(); }
   uint64_t file_size() const override { return source_->file_size(); }
@@ -238,6 +239,24 @@ bool LineReaderImpl::ShrinkGrownBuffer() {
   buf_ = std::move(small);
   Rebase(buf_->bytes.get(), base_bytes_);
   return true;
+}
+
+void LineReaderImpl::ReleaseLine() {
+  if (cap_ <= base_bytes_ || handed_end_ > 0 || chunk_ || !buf_ || ShrinkGrownBuffer()) return;
+  // More than half a buffer was read past the line: it moves to the front and the buffer is cut
+  // to it (realloc of a large block gives the pages back in place). The next refill, once the
+  // caller has taken those lines, goes back to a buffer of base_bytes_ (ShrinkGrownBuffer).
+  const size_t pending = end_ - begin_;
+  std::memmove(data(), data() + begin_, pending);
+  Rebase(data(), cap_);
+  const size_t cap = std::max(pending, base_bytes_);
+  char* smaller = static_cast<char*>(std::realloc(data(), cap));
+  if (smaller == nullptr) return;  // the larger buffer is kept, whole
+  (void)buf_->bytes.release();
+  buf_->bytes.reset(smaller);
+  buf_->cap = cap;
+  data_ = smaller;
+  cap_ = cap;
 }
 
 void LineReaderImpl::RetireBuffer() {

@@ -309,15 +309,22 @@ Status DecodeTx(std::string_view v, std::string_view where, Transaction* tx) {
   return Status::Ok();
 }
 
+namespace {
+// Appends an account list (EncodeAccounts) to *out, growing it once.
+void PutAccounts(std::string* out, const AccountEntry* begin, size_t n) {
+  out->reserve(out->size() + 10 + 48 * n);
+  PutVarint(out, n);
+  for (size_t i = 0; i < n; ++i) {
+    PutBytes(out, begin[i].address);
+    PutFixed64(out, begin[i].balance);
+    PutFixed64(out, begin[i].nonce);
+  }
+}
+}  // namespace
+
 std::string EncodeAccounts(const AccountEntry* begin, size_t n) {
   std::string out;
-  out.reserve(10 + 48 * n);
-  PutVarint(&out, n);
-  for (size_t i = 0; i < n; ++i) {
-    PutBytes(&out, begin[i].address);
-    PutFixed64(&out, begin[i].balance);
-    PutFixed64(&out, begin[i].nonce);
-  }
+  PutAccounts(&out, begin, n);
   return out;
 }
 
@@ -363,7 +370,7 @@ std::string EncodeMeta(const ChainMeta& m) {
   for (const Address& a : m.validators) PutBytes(&out, a);
   out.push_back(m.treasury ? 1 : 0);
   if (m.treasury) PutBytes(&out, *m.treasury);
-  out += EncodeAccounts(m.genesis_accounts.data(), m.genesis_accounts.size());
+  PutAccounts(&out, m.genesis_accounts.data(), m.genesis_accounts.size());  // in place: it may be 100s of MB
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <chrono>
 
 #include "forensics/chain_store.h"
+#include "forensics/sha256.h"
 #include "store/store_db.h"
 #include "store/store_format.h"
 
@@ -98,12 +99,15 @@ class Importer {
     FORENSICS_RETURN_IF_ERROR(CheckReadIssues());
     if (!got) return Status::Corruption(fmt::format("{}: empty export: no chain record", path));
     auto meta = ParseChainLine(first.text, fmt::format("{}:{}", path, first.number));
+    lines_->ReleaseLine();  // a long chain line is not held while its record is encoded and stored
     if (!meta) return meta.error();
     ++stats_.lines;
     stats_.input_bytes += lines_->file_size();
+    const Hash32 digest = sha256::Hash(store::EncodeMeta(*meta));
     if (!run_meta_) {
       run_meta_ = std::move(*meta);
-    } else if (store::EncodeMeta(*meta) != store::EncodeMeta(*run_meta_)) {
+      run_meta_digest_ = digest;
+    } else if (digest != run_meta_digest_) {
       return Status::InvalidArgument(fmt::format("{}:{}: describes another chain than {} (they differ in {})", path,
                                                  first.number, options_.exports.front(),
                                                  MetaDifference(*meta, *run_meta_)));
@@ -116,13 +120,16 @@ class Importer {
     if (!db) return db.error();
     db_ = std::move(*db);
     if (db_->meta()) {
-      if (store::EncodeMeta(*db_->meta()) != store::EncodeMeta(*run_meta_))
+      if (sha256::Hash(store::EncodeMeta(*db_->meta())) != run_meta_digest_)
         return Status::InvalidArgument(fmt::format("{}: describes another chain than the store {} holds (they differ in {})",
                                                    options_.exports.front(), options_.db_dir,
                                                    MetaDifference(*run_meta_, *db_->meta())));
     } else {
       batch_.Put(db_->cf(store::kMeta), std::string(store::kMetaChain), store::EncodeMeta(*run_meta_));
     }
+    // From here the exports' chain records are compared by digest: the genesis accounts of a long
+    // chain line are not held for the rest of the import.
+    std::vector<AccountEntry>().swap(run_meta_->genesis_accounts);
     auto count = db_->MetaU64(store::kMetaBlockCount);
     if (!count) return count.error();
     auto snaps = db_->MetaU64(store::kMetaSnapshotCount);
@@ -296,7 +303,12 @@ class Importer {
     }
     rocksdb::WriteOptions wo;
     rocksdb::Status s = db_->db()->Write(wo, &batch_);
-    batch_.Clear();
+    // Clear() keeps the batch's capacity: one that a long record grew is let go instead.
+    if (batch_.GetDataSize() > 2 * options_.batch_bytes) {
+      batch_ = rocksdb::WriteBatch();
+    } else {
+      batch_.Clear();
+    }
     if (!s.ok()) return store::FromRocks(s, fmt::format("{}: writing a batch", options_.db_dir));
     if (options_.progress) {
       ImportProgress p;
@@ -329,7 +341,8 @@ class Importer {
   Clock::time_point start_;
   std::unique_ptr<LineReader> lines_;
   size_t file_index_ = 0;
-  std::optional<ChainMeta> run_meta_;
+  std::optional<ChainMeta> run_meta_;  // the first export's, without its genesis accounts once stored
+  Hash32 run_meta_digest_{};           // SHA-256 of its EncodeMeta
   std::unique_ptr<store::StoreDb> db_;
   rocksdb::WriteBatch batch_;
   uint64_t pending_blocks_ = 0;

@@ -85,6 +85,10 @@ class LineReader {
   // of them (both >= 1). Lines skipped as over-long never are in a block: a block's lines are
   // consecutive. May be mixed with Next().
   virtual bool NextBlock(LineBlock* block, size_t max_bytes, size_t max_lines) = 0;
+  // The caller is done with the line Next() returned last: a buffer grown for a long line is
+  // given back now rather than at the next Next() or refill, so that what the caller builds from
+  // the line is not held beside it. What was read past the line stays.
+  virtual void ReleaseLine() = 0;
   // Everything that was skipped or damaged so far, in order of occurrence.
   virtual const std::vector<ReadIssue>& issues() const = 0;
   // Bytes of the underlying file consumed so far and the file's size (for progress reporting).
