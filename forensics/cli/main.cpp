@@ -1,6 +1,9 @@
 // forensics command-line entry point: parse, dispatch to one command, exit with its status.
 #include <fmt/format.h>
 
+#include <new>
+#include <system_error>
+
 #include "commands.h"
 #include "forensics/sha256.h"
 #include "output.h"
@@ -40,5 +43,18 @@ int Run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   forensics::cli::InitOutput();
-  return forensics::cli::FinishOutput(Run(argc, argv));
+  int status = forensics::cli::kExitUnreadable;
+  try {
+    status = Run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    // An input within the documented limits (README, "Hostile and broken input") that still does
+    // not fit this machine's memory, or its address-space limit: a message and exit 3, no abort.
+    forensics::cli::PrintError("forensics: out of memory: the input does not fit in the memory this process may use; "
+                               "nothing was reported\n");
+  } catch (const std::system_error& e) {
+    // The same limits met elsewhere: a thread that cannot be started (EAGAIN), a lock refused.
+    forensics::cli::PrintError(fmt::format("forensics: the system refused a resource: {}; nothing was reported\n",
+                                           e.what()));
+  }
+  return forensics::cli::FinishOutput(status);
 }
