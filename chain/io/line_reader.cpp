@@ -320,8 +320,10 @@ bool LineReaderImpl::Refill() {
 
 bool LineReaderImpl::Next(Line* line) {
   const size_t max = options_.max_line_bytes;
-  // The long line returned last is not held while the caller works on the ones after it.
-  if (cap_ > base_bytes_) ShrinkGrownBuffer();
+  // The long line returned last is not held while the caller works on the ones after it. A chunk
+  // taken from the decoding thread (buf_ null) is larger than base_bytes_ but never grown: the
+  // check keeps the call off every line.
+  if (cap_ > base_bytes_ && buf_) ShrinkGrownBuffer();
   for (;;) {
     if (skipping_) {
       const char* start = data() + begin_;

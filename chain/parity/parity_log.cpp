@@ -421,6 +421,22 @@ struct ParityLogParser::Impl {
   std::string traceback_exception;  // the last `Type: message` line
   RecordStart traceback_owner;
 
+  // The buffers of the last record's two values, kept for the next record's: a drift's values are
+  // its only strings too long for the small-string buffer, and a drift-heavy log holds one for
+  // every two lines.
+  std::string spare_legacy, spare_refactored;
+
+  // Disengages *value, keeping its buffer in *spare (unless the sink took the value).
+  static void Recycle(std::optional<std::string>* value, std::string* spare) {
+    if (*value && (*value)->capacity() > spare->capacity()) *spare = std::move(**value);
+    value->reset();
+  }
+  // Sets *value to `text`, in the buffer *spare kept.
+  static void Assign(std::optional<std::string>* value, std::string* spare, std::string_view text) {
+    spare->assign(text);
+    *value = std::move(*spare);
+  }
+
   void Problem(uint64_t line, uint64_t offset, std::string what, std::string_view text) {
     on_problem(ParityProblem{file, line, offset, std::move(what), Excerpt(text)});
   }
@@ -482,10 +498,10 @@ struct ParityLogParser::Impl {
       }
     } else if (auto v3 = take("Legacy:")) {
       if (rec.legacy_repr) return false;
-      rec.legacy_repr = std::string(Trim(*v3));
+      Assign(&rec.legacy_repr, &spare_legacy, Trim(*v3));
     } else if (auto v4 = take("Refactored:")) {
       if (rec.refactored_repr) return false;
-      rec.refactored_repr = std::string(Trim(*v4));
+      Assign(&rec.refactored_repr, &spare_refactored, Trim(*v4));
     } else {
       return false;
     }
@@ -531,8 +547,8 @@ struct ParityLogParser::Impl {
     rec.line = rec.offset = 0;
     rec.time_us.reset();
     rec.yearless = false;
-    rec.legacy_repr.reset();
-    rec.refactored_repr.reset();
+    Recycle(&rec.legacy_repr, &spare_legacy);
+    Recycle(&rec.refactored_repr, &spare_refactored);
     rec.legacy_ms.reset();
     rec.refactored_ms.reset();
     rec.first_line_only = false;
