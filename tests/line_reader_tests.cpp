@@ -29,7 +29,8 @@ struct ReadAll {
   std::vector<ReadIssue> issues;
 };
 
-ReadAll ReadFile(const std::string& path, LineReaderOptions options = {}) {
+// Every line of `path`; with `release`, each is released (ReleaseLine) once taken.
+ReadAll ReadFile(const std::string& path, LineReaderOptions options = {}, bool release = false) {
   auto reader = LineReader::Open(path, options);
   REQUIRE(reader.has_value());
   ReadAll all;
@@ -38,6 +39,7 @@ ReadAll ReadFile(const std::string& path, LineReaderOptions options = {}) {
     all.lines.emplace_back(line.text);
     all.numbers.push_back(line.number);
     all.offsets.push_back(line.offset);
+    if (release) (*reader)->ReleaseLine();
   }
   all.issues = (*reader)->issues();
   return all;
@@ -354,17 +356,8 @@ TEST_CASE("ReleaseLine after a long line keeps every line read past it", "[line_
       options.buffer_bytes = 1024;
       options.decode_in_background = background;
       const ReadAll plain = ReadFile(path, options);
-      auto reader = LineReader::Open(path, options);
-      REQUIRE(reader.has_value());
-      ReadAll released;
-      Line line;
-      while ((*reader)->Next(&line)) {
-        released.lines.emplace_back(line.text);
-        released.numbers.push_back(line.number);
-        released.offsets.push_back(line.offset);
-        (*reader)->ReleaseLine();
-      }
-      CHECK((*reader)->issues().empty());
+      const ReadAll released = ReadFile(path, options, /*release=*/true);
+      CHECK(released.issues.empty());
       CHECK(released.lines == SplitLines(text));
       CHECK(released.numbers == plain.numbers);
       CHECK(released.offsets == plain.offsets);
