@@ -158,9 +158,8 @@ void CheckRefusedWithinAddressSpace(const std::string& path, const std::string& 
 }
 
 // A machine (or an address-space limit) too small for an input the limits allow: the analysis
-// ends with a message and exit 3, never an abort. (Import under such a limit may still abort: a
-// thread RocksDB cannot start while opening the store's tables ends in std::terminate inside
-// VersionBuilder::LoadTableHandlers; the README says so.)
+// ends with a message and exit 3, never an abort. (Import under such a limit may still abort inside
+// RocksDB, whose WriteBatch::Put asserts when an allocation fails within it; the README says so.)
 TEST_CASE("memory the analysis may not have is a message and exit 3, not an abort", "[memory][slow]") {
   if (!kMeasurePeak) {  // AddressSanitizer maps terabytes of shadow: no address-space limit under it
     WARN("address-space limit not applied under AddressSanitizer");

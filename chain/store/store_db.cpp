@@ -358,6 +358,9 @@ Result<std::unique_ptr<StoreDb>> StoreDb::OpenForImport(const std::string& dir) 
   options.max_log_file_size = 1u << 20;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.bytes_per_sync = 1u << 20;
+  // The store's tables are opened on this thread: RocksDB ends the process (std::terminate) when
+  // one of its table-opening threads cannot start, as under an address-space limit.
+  options.max_file_opening_threads = 1;
 
   if (!creating) {
     std::vector<std::string> names;
