@@ -157,6 +157,20 @@ void CheckRefusedWithinAddressSpace(const std::string& path, const std::string& 
   CHECK(imp.err.find(error) != std::string::npos);
 }
 
+TEST_CASE("a snapshot line of 64 million non-accounts reserves no room for them", "[memory][slow]") {
+  TempDir dir;
+  const std::string path =
+      WriteLongLineChain(dir, R"({"record":"snapshot","height":1,"accounts":[)", "1", 64u << 20, "]}");
+  CheckRefusedWithinAddressSpace(path, "long.ndjson:3: field accounts[0]: expected an object");
+}
+
+TEST_CASE("a block line of 64 million non-changes reserves no room for them", "[memory][slow]") {
+  TempDir dir;
+  const std::string path =
+      WriteLongLineChain(dir, kBlockHead + R"("transactions":[],"state_changes":[)", "1", 64u << 20, "]}");
+  CheckRefusedWithinAddressSpace(path, "long.ndjson:3: field state_changes[0]: expected an object");
+}
+
 // A machine (or an address-space limit) too small for an input the limits allow: the analysis
 // ends with a message and exit 3, never an abort. (Import under such a limit may still abort inside
 // RocksDB, whose WriteBatch::Put asserts when an allocation fails within it; the README says so.)
@@ -172,20 +186,6 @@ TEST_CASE("memory the analysis may not have is a message and exit 3, not an abor
     CHECK(r.status == 3);
     CHECK(r.err.find("forensics: out of memory") != std::string::npos);
   }
-}
-
-TEST_CASE("a snapshot line of 64 million non-accounts reserves no room for them", "[memory][slow]") {
-  TempDir dir;
-  const std::string path =
-      WriteLongLineChain(dir, R"({"record":"snapshot","height":1,"accounts":[)", "1", 64u << 20, "]}");
-  CheckRefusedWithinAddressSpace(path, "long.ndjson:3: field accounts[0]: expected an object");
-}
-
-TEST_CASE("a block line of 64 million non-changes reserves no room for them", "[memory][slow]") {
-  TempDir dir;
-  const std::string path =
-      WriteLongLineChain(dir, kBlockHead + R"("transactions":[],"state_changes":[)", "1", 64u << 20, "]}");
-  CheckRefusedWithinAddressSpace(path, "long.ndjson:3: field state_changes[0]: expected an object");
 }
 
 TEST_CASE("importing a 64 MiB block line peaks within twice the line plus the base", "[memory][slow]") {

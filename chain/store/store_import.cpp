@@ -103,11 +103,9 @@ class Importer {
     if (!meta) return meta.error();
     ++stats_.lines;
     stats_.input_bytes += lines_->file_size();
-    const Hash32 digest = sha256::Hash(store::EncodeMeta(*meta));
     if (!run_meta_) {
-      run_meta_ = std::move(*meta);
-      run_meta_digest_ = digest;
-    } else if (digest != run_meta_digest_) {
+      run_meta_ = std::move(*meta);  // its digest is taken when it is stored (OpenStore)
+    } else if (sha256::Hash(store::EncodeMeta(*meta)) != run_meta_digest_) {
       return Status::InvalidArgument(fmt::format("{}:{}: describes another chain than {} (they differ in {})", path,
                                                  first.number, options_.exports.front(),
                                                  MetaDifference(*meta, *run_meta_)));
@@ -119,13 +117,17 @@ class Importer {
     auto db = store::StoreDb::OpenForImport(options_.db_dir);
     if (!db) return db.error();
     db_ = std::move(*db);
-    if (db_->meta()) {
-      if (sha256::Hash(store::EncodeMeta(*db_->meta())) != run_meta_digest_)
-        return Status::InvalidArgument(fmt::format("{}: describes another chain than the store {} holds (they differ in {})",
-                                                   options_.exports.front(), options_.db_dir,
-                                                   MetaDifference(*run_meta_, *db_->meta())));
-    } else {
-      batch_.Put(db_->cf(store::kMeta), std::string(store::kMetaChain), store::EncodeMeta(*run_meta_));
+    {
+      const std::string encoded = store::EncodeMeta(*run_meta_);
+      run_meta_digest_ = sha256::Hash(encoded);
+      if (db_->meta()) {
+        if (store::EncodeMeta(*db_->meta()) != encoded)
+          return Status::InvalidArgument(fmt::format(
+              "{}: describes another chain than the store {} holds (they differ in {})", options_.exports.front(),
+              options_.db_dir, MetaDifference(*run_meta_, *db_->meta())));
+      } else {
+        batch_.Put(db_->cf(store::kMeta), std::string(store::kMetaChain), encoded);
+      }
     }
     // From here the exports' chain records are compared by digest: the genesis accounts of a long
     // chain line are not held for the rest of the import.
