@@ -1,12 +1,7 @@
-# Line reading over plain/zstd/gzip containers (io/) and the log readers built on it (logs/).
+# Line reading over plain/zstd/gzip containers (included from chain/CMakeLists.txt; paths relative to chain/).
 target_sources(forensics_chain PRIVATE
   io/decoders.cpp
   io/json_spans.cpp
   io/input_spool.cpp
   io/line_reader.cpp
-  logs/arena.cpp
-  logs/line_parser.cpp
-  logs/log_scan.cpp
-  logs/log_time.cpp
-  logs/timeline.cpp
 )

@@ -1,0 +1,9 @@
+# The daemon-log readers built on io/: prefixes and times, line parsing, the scan and the timeline
+# (included from chain/CMakeLists.txt; paths relative to chain/).
+target_sources(forensics_chain PRIVATE
+  logs/arena.cpp
+  logs/line_parser.cpp
+  logs/log_scan.cpp
+  logs/log_time.cpp
+  logs/timeline.cpp
+)
