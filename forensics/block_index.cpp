@@ -52,38 +52,22 @@ void BlockIndex::Add(BlockHeight height, const Hash32& hash, const std::optional
   if (replayed_root) roots_.Add(height, *replayed_root);
 }
 
-Result<std::pair<BlockHeight, Hash32>> BlockIndex::Resolve(std::string_view query) const {
-  std::string q(query);
-  if (q.size() >= 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) q = q.substr(2);
-  for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (q.empty() || q.size() > 64 || q.find_first_not_of("0123456789abcdef") != std::string::npos)
-    return Status::InvalidArgument(fmt::format("--block '{}' is not a hex block hash or prefix", query));
-  // The whole bytes of the prefix, and its last nibble when its length is odd.
-  uint8_t bytes[32] = {};
-  auto nibble = [](char c) { return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); };
-  for (size_t i = 0; i + 1 < q.size(); i += 2) bytes[i / 2] = static_cast<uint8_t>(nibble(q[i]) << 4 | nibble(q[i + 1]));
-  const size_t whole = q.size() / 2;
-  const bool odd = q.size() % 2 == 1;
-  const uint8_t last = odd ? nibble(q.back()) : 0;
-  std::vector<size_t> matches;  // the first 20 of them
-  size_t count = 0;
+PrefixMatches BlockIndex::Match(const HashPrefix& prefix) const {
+  PrefixMatches m;
   for (size_t i = 0; i < hashes_.size(); ++i) {
-    const Hash32& h = hashes_.Value(i);
-    if (std::memcmp(h.data(), bytes, whole) != 0) continue;
-    if (odd && (h[whole] >> 4) != last) continue;
-    if (++count <= 20) matches.push_back(i);
-  }
-  if (count == 0)
-    return Status::InvalidArgument(fmt::format("--block {}: no block in the input has a hash starting with it", query));
-  if (count > 1) {
-    std::string list;
-    for (size_t i = 0; i < matches.size(); ++i) {
-      const auto [height, hash] = hashes_.At(matches[i]);
-      list += fmt::format("\n  height {} {}", height, hash.Hex());
+    if (!prefix.Matches(hashes_.Value(i))) continue;
+    if (++m.count <= PrefixMatches::kListed) {
+      const auto [height, hash] = hashes_.At(i);
+      m.listed.push_back({height, hash});
     }
-    return Status::InvalidArgument(fmt::format("--block {} is ambiguous: {} blocks match:{}", query, count, list));
   }
-  return hashes_.At(matches.front());
+  return m;
+}
+
+Result<BlockRef> BlockIndex::Resolve(std::string_view query) const {
+  auto prefix = HashPrefix::Parse(query);
+  if (!prefix) return prefix.error();
+  return Match(*prefix).One(*prefix, "the input");
 }
 
 }  // namespace forensics

@@ -679,8 +679,8 @@ class Replay {
       if (r) {
         FocusBlock fb;
         fb.query = *options_.block;
-        fb.height = r->first;
-        fb.hash = r->second;
+        fb.height = r->height;
+        fb.hash = r->hash;
         if (auto it = findings_by_height_.find(fb.height); it != findings_by_height_.end()) fb.findings = it->second;
         if (report_->first_bad && report_->first_bad->height == fb.height) {
           fb.relation = "is the first bad block";
@@ -693,7 +693,7 @@ class Replay {
         }
         report_->focus = std::move(fb);
       } else {
-        focus_error_ = r.error();
+        report_->focus_error = r.error();
       }
     }
 
@@ -727,7 +727,6 @@ class Replay {
   }
 
  public:
-  std::optional<Status> focus_error_;
 
  private:
   struct Verified {
@@ -808,57 +807,6 @@ std::string ScopeSentence(const StateViolationReport& r) {
   return o;
 }
 
-Result<InputFile> DescribeInput(const std::string& path, const StopCondition& stop) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  std::vector<fs::path> files;
-  const bool dir = fs::is_directory(path, ec);
-  if (dir) {
-    // A store's data files; LOCK and the info logs change while a node runs and say nothing of the data.
-    for (auto& e : fs::directory_iterator(path, ec)) {
-      const std::string name = e.path().filename().string();
-      if (e.is_regular_file() && name != "LOCK" && name.rfind("LOG", 0) != 0) files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
-  } else {
-    auto readable = ReadablePath(path);  // the bytes a reader of a pipe or "-" read
-    if (!readable) return readable.error();
-    files.push_back(*readable);
-  }
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  InputFile in;
-  in.path = path;
-  std::vector<char> buf(1 << 20);
-  for (const fs::path& f : files) {
-    if (!in.hashed) break;
-    std::ifstream is(f, std::ios::binary);
-    if (!is && dir) continue;  // removed by the node (compaction) since the listing
-    if (!is) {
-      EVP_MD_CTX_free(ctx);
-      return Status::IoError(fmt::format("{}: cannot open", path));
-    }
-    while (is) {
-      is.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-      std::streamsize n = is.gcount();
-      if (n <= 0) break;
-      EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(n));
-      in.bytes += static_cast<uint64_t>(n);
-      // A stop is asked once a MiB: hashing a large input must not outlast a budget or a signal.
-      if (stop.Check() != StopReason::kNone) {
-        in.hashed = false;
-        break;
-      }
-    }
-  }
-  unsigned char md[32];
-  unsigned len = 0;
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  if (in.hashed) in.sha256 = ToHex({md, 32});
-  return in;
-}
-
 Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& options) {
   const StopCondition stop(options.time_budget_seconds, options.stop_requested);
   auto src = OpenChain(options.chain_path, options.profile);
@@ -887,7 +835,6 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
     report.warnings.push_back(issue.line ? fmt::format("{}:{} at byte {}: {}", issue.file, issue.line, issue.offset, issue.what)
                                          : fmt::format("{} at byte {}: {}", issue.file, issue.offset, issue.what));
   if (!(*src)->read_issues().empty() && report.verdict == Verdict::kClean) report.verdict = Verdict::kInconclusive;
-  if (replay.focus_error_) return *replay.focus_error_;
   if (report.blocks_checked == 0 && report.partial && report.stopped_by == StopReason::kNone)
     return Status::Corruption(report.stopped_reason);
   if (!options.verify_signatures)

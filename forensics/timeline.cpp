@@ -154,13 +154,14 @@ Status AttachTimeline(const StateViolationOptions& options, const StopCondition&
     if (auto err = e.Field("error")) row.msg += " — " + std::string(*err);
     row.block_height = e.block_height;
     if (!e.block_hash_prefix.empty()) {
-      auto r = report->blocks.Resolve(e.block_hash_prefix);
-      if (r) {
-        row.block_hash = r->second.Hex();
+      auto prefix = HashPrefix::Parse(e.block_hash_prefix);
+      PrefixMatches m;
+      if (prefix) m = report->blocks.Match(*prefix);
+      if (m.match() == PrefixMatch::kUnique) {
+        row.block_hash = m.listed.front().hash.Hex();
       } else {
         row.block_hash = std::string(e.block_hash_prefix);
-        row.hash_note = r.error().message().find("ambiguous") != std::string::npos ? "ambiguous prefix"
-                                                                                   : "not in the chain data";
+        row.hash_note = m.match() == PrefixMatch::kAmbiguous ? "ambiguous prefix" : "not in the chain data";
       }
     }
     row.claimed_root = te.claimed_state_root;

@@ -225,8 +225,10 @@ TEST_CASE("a block option resolves a 16-hex prefix, unknown and ambiguous prefix
                         });
   REQUIRE(unknown_prefix);
   auto bad = AnalyzeStateViolation(o);
-  REQUIRE_FALSE(bad.has_value());
-  CHECK(bad.error().code() == Status::Code::kInvalidArgument);
+  REQUIRE(bad.has_value());
+  REQUIRE(bad->focus_error.has_value());
+  CHECK_FALSE(bad->focus.has_value());
+  CHECK(bad->focus_error->code() == Status::Code::kNotFound);
   // A one-character prefix matches several blocks.
   BlockIndex hashes;
   for (const auto& [height, hash] : stats->hashes) hashes.Add(height, hash, std::nullopt);

@@ -20,7 +20,7 @@
 
 #include <fmt/format.h>
 
-#include "forensics/parity.h"
+#include "forensics/parity_log.h"
 
 namespace forensics {
 namespace {

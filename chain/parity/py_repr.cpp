@@ -1,7 +1,8 @@
 // Python repr decoding and encoding (the values in PARITY DRIFT records, docs/logs.md).
 #include <fmt/format.h>
 
-#include "forensics/parity.h"
+#include "forensics/parity_log.h"
+#include "forensics/types.h"
 
 namespace forensics {
 namespace {

@@ -286,29 +286,10 @@ class StoreSource final : public ChainSource {
   std::optional<BlockHeader> seek_header_;  // of the snapshot SeekToSnapshotAtOrBelow landed on
 };
 
-// Normalizes a hex prefix: strips 0x, lowercases; InvalidArgument unless 1–64 hex digits.
-Result<std::string> NormalizePrefix(std::string_view q) {
-  std::string p(q);
-  if (p.size() >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) p = p.substr(2);
-  for (char& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (p.empty() || p.size() > 64 || p.find_first_not_of("0123456789abcdef") != std::string::npos)
-    return Status::InvalidArgument(fmt::format("'{}' is not a hex block hash or prefix (1 to 64 hex digits)", q));
-  return p;
-}
-
 Result<std::vector<BlockRef>> FindInIndex(const store::StoreDb& db, std::string_view hex_prefix, size_t max_matches) {
-  auto prefix = NormalizePrefix(hex_prefix);
+  auto prefix = HashPrefix::Parse(hex_prefix);
   if (!prefix) return prefix.error();
-  // Whole bytes of the prefix give the seek key; an odd trailing digit is matched on its high nibble.
-  std::string bytes;
-  const size_t whole = prefix->size() / 2 * 2;
-  if (!ParseHex(std::string_view(*prefix).substr(0, whole), &bytes))
-    return Status::InvalidArgument(fmt::format("'{}' is not hex", hex_prefix));
-  const bool odd = prefix->size() % 2 != 0;
-  const uint8_t high = odd ? static_cast<uint8_t>(std::stoi(prefix->substr(whole, 1), nullptr, 16) << 4) : 0;
-  std::string seek = bytes;
-  if (odd) seek.push_back(static_cast<char>(high));
-
+  const std::string seek = prefix->SeekKey();
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.cf(store::kHashIndex)));
   std::vector<BlockRef> out;
@@ -316,10 +297,9 @@ Result<std::vector<BlockRef>> FindInIndex(const store::StoreDb& db, std::string_
     rocksdb::Slice k = it->key();
     if (k.size() != 32 || it->value().size() != 8)
       return Status::Corruption(fmt::format("{}: block_hash_index: malformed entry", db.dir()));
-    if (!k.starts_with(bytes)) break;
-    if (odd && (static_cast<uint8_t>(k[bytes.size()]) & 0xf0) != high) break;
     BlockRef r;
     std::memcpy(r.hash.data(), k.data(), 32);
+    if (!prefix->Matches(r.hash)) break;
     r.height = ReadU64BE(it->value().data());
     out.push_back(r);
   }
@@ -356,18 +336,16 @@ Result<std::vector<BlockRef>> FindBlocksByHashPrefix(const ChainSource& source, 
 }
 
 Result<BlockRef> ResolveBlockHashPrefix(const ChainSource& source, std::string_view hex_prefix) {
-  constexpr size_t kListed = 20;
-  auto found = FindBlocksByHashPrefix(source, hex_prefix, kListed + 1);
+  auto prefix = HashPrefix::Parse(hex_prefix);
+  if (!prefix) return prefix.error();
+  auto found = FindBlocksByHashPrefix(source, hex_prefix, PrefixMatches::kListed + 1);
   if (!found) return found.error();
-  if (found->empty())
-    return Status::NotFound(fmt::format("--block {}: no block in the chain store has a hash starting with it", hex_prefix));
-  if (found->size() == 1) return found->front();
-  std::string list;
-  for (size_t i = 0; i < found->size() && i < kListed; ++i)
-    list += fmt::format("\n  height {} {}", (*found)[i].height, (*found)[i].hash.Hex());
-  return Status::InvalidArgument(fmt::format("--block {} is ambiguous: {}{} blocks match:{}", hex_prefix,
-                                             found->size() > kListed ? "more than " : "",
-                                             std::min(found->size(), kListed), list));
+  PrefixMatches m;
+  m.count = found->size();
+  m.count_is_lower_bound = found->size() > PrefixMatches::kListed;
+  if (m.count_is_lower_bound) found->pop_back();
+  m.listed = std::move(*found);
+  return m.One(*prefix, "the chain store");
 }
 
 }  // namespace forensics

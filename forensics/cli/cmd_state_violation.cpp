@@ -26,6 +26,9 @@ int RunStateViolation(const StateViolationCommand& c) {
   auto report = AnalyzeStateViolation(options);
   if (options.progress) PrintProgress("\r\033[K");
   if (!report) return ReportError(report.error());
+  // A --block the chain does not resolve is a usage error, whether no block or several match.
+  if (report->focus_error)
+    return ReportError(Status::InvalidArgument(fmt::format("--block {}", report->focus_error->message())));
 
   ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
   const int status = EmitReport(

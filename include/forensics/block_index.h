@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "forensics/inputs.h"
 #include "forensics/result.h"
 #include "forensics/types.h"
 
@@ -60,9 +61,11 @@ class BlockIndex {
   std::optional<Hash32> ReplayedRoot(BlockHeight height) const { return roots_.Find(height); }
   size_t HeapBytes() const { return hashes_.HeapBytes() + roots_.HeapBytes(); }
 
-  // The block whose hash is `query` or starts with it (hex, any case, optional 0x).
-  // InvalidArgument when the query is not hex, no block matches, or several do (listing them).
-  Result<std::pair<BlockHeight, Hash32>> Resolve(std::string_view query) const;
+  // The blocks whose hash starts with `prefix`, in height order.
+  PrefixMatches Match(const HashPrefix& prefix) const;
+  // The block whose hash is `query` or starts with it (inputs.h): InvalidArgument when the query is not
+  // hex or several blocks match (listing them), NotFound when none does.
+  Result<BlockRef> Resolve(std::string_view query) const;
 
   friend bool operator==(const BlockIndex& a, const BlockIndex& b) {
     return a.hashes_ == b.hashes_ && a.roots_ == b.roots_;

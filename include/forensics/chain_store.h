@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "forensics/chain_source.h"
+#include "forensics/inputs.h"
 
 namespace forensics {
 
@@ -30,11 +31,6 @@ namespace forensics {
 // any time: the next record is then the highest snapshot ≤ h, followed by the blocks above it.
 Result<std::unique_ptr<ChainSource>> OpenChainStore(const std::string& dir, std::optional<Profile> profile);
 
-struct BlockRef {
-  BlockHeight height = 0;
-  Hash32 hash;
-};
-
 // Blocks whose stored hash starts with `hex_prefix` (1–64 hex digits, optional 0x, any case), found
 // through the hash index with a prefix seek, in hash order; at most `max_matches` of them.
 // InvalidArgument if the prefix is not hex. An empty vector when nothing matches.
@@ -44,8 +40,8 @@ Result<std::vector<BlockRef>> FindBlocksByHashPrefix(const std::string& dir, std
 // other ChainSource (an export has no index).
 Result<std::vector<BlockRef>> FindBlocksByHashPrefix(const ChainSource& store, std::string_view hex_prefix,
                                                      size_t max_matches = 21);
-// Exactly one block for `hex_prefix`: NotFound when none matches, InvalidArgument listing the
-// candidates (up to 20) when several do.
+// Exactly one block for `hex_prefix` (PrefixMatches::One): NotFound when none matches, InvalidArgument
+// listing the candidates (up to 20) when several do.
 Result<BlockRef> ResolveBlockHashPrefix(const ChainSource& store, std::string_view hex_prefix);
 
 // --- Import -----------------------------------------------------------------------------------

@@ -12,18 +12,12 @@
 #include "forensics/block_index.h"
 #include "forensics/chain.h"
 #include "forensics/finding.h"
+#include "forensics/inputs.h"
 #include "forensics/result.h"
 #include "forensics/stop.h"
 #include "forensics/verdict.h"
 
 namespace forensics {
-
-struct InputFile {
-  std::string path;
-  std::string sha256;  // of the file's bytes; for a store directory, of its files in name order
-  uint64_t bytes = 0;  // the bytes hashed: all of them unless `hashed` is false
-  bool hashed = true;  // false: a stop (time budget, signal) came first; sha256 is empty
-};
 
 struct Progress {
   BlockHeight height = 0;
@@ -207,6 +201,9 @@ struct StateViolationReport {
   uint64_t later_total = 0, later_consequences = 0, later_independent = 0;
   std::vector<SupplyRow> supply;  // near the break (or the last blocks when clean)
   std::optional<FocusBlock> focus;
+  // Set instead of `focus` when options.block named no block of the input or several (PrefixMatches::One:
+  // NotFound, InvalidArgument). The message starts with the query; the front end names its option.
+  std::optional<Status> focus_error;
   bool partial = false;            // stopped early (time budget, stop request or damaged input)
   std::string stopped_reason;
   StopReason stopped_by = StopReason::kNone;  // kNone when damaged input stopped it (or nothing did)
@@ -225,10 +222,6 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
 // What the verdict covers, in one sentence ("blocks 2501..2999 replayed from the node's snapshot of block 2500,
 // taken on trust (its root matches the header's)").
 std::string ScopeSentence(const StateViolationReport& report);
-
-
-// SHA-256 and size of an input (a file, or every file of a directory in name order).
-Result<InputFile> DescribeInput(const std::string& path, const StopCondition& stop = {});
 
 
 }  // namespace forensics

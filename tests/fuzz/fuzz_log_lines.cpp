@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "forensics/log_events.h"
-#include "forensics/parity.h"
+#include "forensics/parity_log.h"
 #include "logs/line_parser.h"
 #include "fuzz_input_file.h"
 
