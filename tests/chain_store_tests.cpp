@@ -1038,4 +1038,36 @@ TEST_CASE("store values decode only as their encoder spells them: no overlong or
   CHECK(store::DecodeBlock("\x01\x80\x00\x00\x00"s, "DIR block 1", &b, &n_txs).code() == Status::Code::kCorruption);
 }
 
+TEST_CASE("a hash prefix parses any case and 0x, matches on the odd digit's high nibble, and names its outcome",
+          "[chain_store][inputs]") {
+  Hash32 h{};
+  h[0] = 0xab;
+  h[1] = 0xcd;
+  auto odd = HashPrefix::Parse("0xABc");
+  REQUIRE(odd.has_value());
+  CHECK(odd->Matches(h));
+  CHECK(odd->SeekKey() == std::string("\xab\xc0", 2));
+  h[1] = 0xbd;
+  CHECK_FALSE(odd->Matches(h));
+  CHECK(HashPrefix::Parse(h.Hex())->Matches(h));  // the whole hash
+  for (const char* bad : {"", "0x", "abg", "-1"})
+    CHECK(HashPrefix::Parse(bad).error().code() == Status::Code::kInvalidArgument);
+  CHECK_FALSE(HashPrefix::Parse(std::string(65, 'a')).has_value());
+
+  PrefixMatches none;
+  CHECK(none.match() == PrefixMatch::kNone);
+  CHECK(none.One(*odd, "the input").error().code() == Status::Code::kNotFound);
+  PrefixMatches two;
+  two.listed = {{4, h}, {9, h}};
+  two.count = 2;
+  CHECK(two.match() == PrefixMatch::kAmbiguous);
+  auto amb = two.One(*odd, "the input");
+  CHECK(amb.error().code() == Status::Code::kInvalidArgument);
+  CHECK(amb.error().message().rfind("0xABc is ambiguous: 2 blocks match:", 0) == 0);
+  PrefixMatches one;
+  one.listed = {{7, h}};
+  one.count = 1;
+  CHECK(one.One(*odd, "the input")->height == 7u);
+}
+
 }  // namespace forensics
