@@ -31,7 +31,7 @@ class GasAccountingAnalyzer final : public Analyzer {
           {"transactions", ValueUnit::kTransactions, ValueRelation::kAtMost, dec(kMaxTxsPerBlock), dec(b.txs.size())});
     if (ctx.profile != Profile::kNeta) return;
     if (!h.gas_limit || !h.gas_used) {
-      v->unverifiable.push_back("gas accounting (header lacks gas_limit or gas_used)");
+      v->unverifiable.push_back({UncheckedKind::kGasHeaderFields, {}});
       return;
     }
     if (*h.gas_limit == 0 || *h.gas_limit > kMaxBlockGasLimit)
@@ -45,7 +45,7 @@ class GasAccountingAnalyzer final : public Analyzer {
           "gas used exceeds the block gas limit",
           {"gas_used", ValueUnit::kGas, ValueRelation::kAtMost, dec(*h.gas_limit), dec(*h.gas_used)});
     if (!b.state_fields_missing.empty()) {
-      v->unverifiable.push_back("gas accounting (transactions incomplete)");
+      v->unverifiable.push_back({UncheckedKind::kGasTransactionsIncomplete, {}});
       return;
     }
     unsigned __int128 sum = 0;

@@ -11,9 +11,9 @@ class HeaderLinksAnalyzer final : public Analyzer {
   void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
     const BlockHeader& h = ctx.block->header;
     if (!ctx.computed_hash) {
-      v->unverifiable.push_back("block hash (missing " + ctx.hash_missing_field + ")");
+      v->unverifiable.push_back({UncheckedKind::kBlockHashFieldMissing, ctx.hash_missing_field});
     } else if (!h.hash) {
-      v->unverifiable.push_back("block hash (no stored hash to compare)");
+      v->unverifiable.push_back({UncheckedKind::kBlockHashNotStored, {}});
     } else if (*h.hash != *ctx.computed_hash) {
       Finding f;
       f.height = h.height;
@@ -42,7 +42,7 @@ class HeaderLinksAnalyzer final : public Analyzer {
     // input has none).
     std::optional<Hash32> parent = p.stored_hash ? p.stored_hash : p.computed_hash;
     if (!h.parent_hash || !parent) {
-      v->unverifiable.push_back("parent link");
+      v->unverifiable.push_back({UncheckedKind::kParentLink, {}});
     } else if (*h.parent_hash != *parent) {
       Finding f;
       f.height = h.height;

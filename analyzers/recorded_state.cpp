@@ -35,7 +35,7 @@ class RecordedStateAnalyzer final : public Analyzer {
   void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
     const Block& b = *ctx.block;
     if (ctx.state == nullptr || ctx.execution == nullptr) {
-      if (b.state_changes) v->unverifiable.push_back("recorded state changes (the replayed state is unknown)");
+      if (b.state_changes) v->unverifiable.push_back({UncheckedKind::kRecordedStateUnknownState, {}});
       overlay_.clear();  // the replay restarts from a snapshot or not at all
       return;
     }
@@ -63,7 +63,7 @@ class RecordedStateAnalyzer final : public Analyzer {
 
     if (!b.state_changes) {
       // Genesis needs none: its state is the export's genesis allocations.
-      if (b.header.height > 0) v->unverifiable.push_back("recorded state changes (none in the input)");
+      if (b.header.height > 0) v->unverifiable.push_back({UncheckedKind::kRecordedStateNone, {}});
       // Accounts the block touched: the node is assumed to hold what the rules produce.
       for (const auto& [a, acc] : ex.before) overlay_.erase(a);
       row.supply_after = static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_after) + OverlayOffsetAfter(state));

@@ -12,15 +12,15 @@ class StateRootAnalyzer final : public Analyzer {
   void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
     const BlockHeader& h = ctx.block->header;
     if (!h.state_root) {
-      v->unverifiable.push_back("state root (none in the input)");
+      v->unverifiable.push_back({UncheckedKind::kStateRootNone, {}});
       return;
     }
     if (h.state_root->IsZero()) {
-      v->unverifiable.push_back("state root (not committed: 32 zero bytes)");
+      v->unverifiable.push_back({UncheckedKind::kStateRootNotCommitted, {}});
       return;
     }
     if (!ctx.replayed_root) {
-      v->unverifiable.push_back("state root (the state before this block is unknown)");
+      v->unverifiable.push_back({UncheckedKind::kStateRootStateUnknown, {}});
       return;
     }
     if (*ctx.replayed_root == *h.state_root) {

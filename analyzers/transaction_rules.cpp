@@ -11,7 +11,7 @@ class TransactionRulesAnalyzer final : public Analyzer {
 
   void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
     if (ctx.execution == nullptr) {
-      v->unverifiable.push_back("transaction rules (the block could not be replayed)");
+      v->unverifiable.push_back({UncheckedKind::kTransactionRules, {}});
       return;
     }
     for (const Finding& f : ctx.execution->findings) v->findings.push_back(f);

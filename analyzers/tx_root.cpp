@@ -13,11 +13,11 @@ class TxRootAnalyzer final : public Analyzer {
   void OnBlock(const BlockContext& ctx, BlockVerdict* v) override {
     const Block& b = *ctx.block;
     if (!b.header.tx_root) {
-      v->unverifiable.push_back("tx root (header has none)");
+      v->unverifiable.push_back({UncheckedKind::kTxRootNone, {}});
       return;
     }
     if (!b.state_fields_missing.empty() && b.txs.empty()) {
-      v->unverifiable.push_back("tx root (no transactions list)");
+      v->unverifiable.push_back({UncheckedKind::kTxRootNoTransactions, {}});
       return;
     }
     leaves_.clear();
@@ -25,7 +25,7 @@ class TxRootAnalyzer final : public Analyzer {
       const Transaction& tx = b.txs[i];
       if (ctx.profile == Profile::kNeta) {
         if (!tx.message_complete) {
-          v->unverifiable.push_back("tx root (a transaction lacks signing-message fields)");
+          v->unverifiable.push_back({UncheckedKind::kTxRootSigningFields, {}});
           return;
         }
         Hash32 computed = NetaTxHash(tx);
@@ -43,8 +43,7 @@ class TxRootAnalyzer final : public Analyzer {
         leaves_.push_back(computed);
       } else {
         if (!tx.hash) {
-          v->unverifiable.push_back(
-              "tx root (core-v4 tx hashes are taken from the input, and a transaction has none)");
+          v->unverifiable.push_back({UncheckedKind::kTxRootCoreHashMissing, {}});
           return;
         }
         leaves_.push_back(*tx.hash);

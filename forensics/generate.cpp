@@ -403,17 +403,17 @@ std::vector<std::string_view> FaultNames() {
 Result<Fault> ParseFault(std::string_view spec) {
   size_t at = spec.find('@');
   if (at == std::string_view::npos)
-    return Status::InvalidArgument(fmt::format("--fault {}: expected KIND@HEIGHT", spec));
+    return Status::InvalidArgument(fmt::format("{}: expected KIND@HEIGHT", spec));
   std::string_view kind = spec.substr(0, at), height = spec.substr(at + 1);
   uint64_t h = 0;
   if (height.empty() || height.size() > 19 || height.find_first_not_of("0123456789") != std::string_view::npos)
-    return Status::InvalidArgument(fmt::format("--fault {}: HEIGHT must be a number", spec));
+    return Status::InvalidArgument(fmt::format("{}: HEIGHT must be a number", spec));
   for (char c : height) h = h * 10 + static_cast<uint64_t>(c - '0');
   for (auto& [k, name] : kFaultNames)
     if (name == kind) return Fault{k, h};
   std::string names;
   for (auto n : FaultNames()) names += (names.empty() ? "" : ", ") + std::string(n);
-  return Status::InvalidArgument(fmt::format("--fault {}: unknown kind '{}' (known: {})", spec, kind, names));
+  return Status::InvalidArgument(fmt::format("{}: unknown kind '{}' (known: {})", spec, kind, names));
 }
 
 std::vector<std::string> ExpectedCodes(FaultKind k) {
@@ -435,13 +435,13 @@ std::vector<std::string> ExpectedCodes(FaultKind k) {
 
 Result<GenerateStats> GenerateChain(const GenerateOptions& options) {
   if (options.blocks == 0 || options.blocks > kMaxGenerateBlocks)
-    return Status::InvalidArgument(fmt::format("--blocks must be from 1 to {}", kMaxGenerateBlocks));
+    return Status::InvalidArgument(fmt::format("blocks: must be from 1 to {}", kMaxGenerateBlocks));
   if (options.accounts == 0 || options.accounts > kMaxGenerateAccounts)
-    return Status::InvalidArgument(fmt::format("--accounts must be from 1 to {}", kMaxGenerateAccounts));
+    return Status::InvalidArgument(fmt::format("accounts: must be from 1 to {}", kMaxGenerateAccounts));
   if (options.txs_per_block > kMaxTxsPerBlock)
-    return Status::InvalidArgument(fmt::format("--txs-per-block must be from 0 to {}", kMaxTxsPerBlock));
+    return Status::InvalidArgument(fmt::format("txs_per_block: must be from 0 to {}", kMaxTxsPerBlock));
   if (!(options.new_account_share >= 0 && options.new_account_share <= 1))
-    return Status::InvalidArgument("--new-account-share must be from 0 to 1");
+    return Status::InvalidArgument("new_account_share: must be from 0 to 1");
   return Generator(options).Run();
 }
 

@@ -157,12 +157,12 @@ struct ChainIndex {
   std::optional<int> first_year;
 };
 
-ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, ParityDriftReport* r,
-                     std::vector<std::string>* warnings) {
+ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, std::string_view chain_option,
+                     ParityDriftReport* r, std::vector<std::string>* warnings) {
   ChainIndex idx;
   auto src = OpenChain(path, profile);
   if (!src) {
-    warnings->push_back(fmt::format("--chain {}: cannot be read: {}", path, src.error().message()));
+    warnings->push_back(fmt::format("{} {}: cannot be read: {}", chain_option, path, src.error().message()));
     return idx;
   }
   idx.loaded = true;
@@ -173,7 +173,7 @@ ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, Pa
   while (true) {
     auto more = (*src)->Next(&rec);
     if (!more) {
-      warnings->push_back(fmt::format("--chain {}: reading stopped: {}", path, more.error().message()));
+      warnings->push_back(fmt::format("{} {}: reading stopped: {}", chain_option, path, more.error().message()));
       break;
     }
     if (!*more) break;
@@ -198,11 +198,11 @@ ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, Pa
     idx.legacy_to_height[std::string(reinterpret_cast<const char*>(legacy.data()), 32)] = b->header.height;
   }
   for (const ReadIssue& issue : (*src)->read_issues())
-    warnings->push_back(fmt::format("--chain {} at byte {}: {}", issue.file, issue.offset, issue.what));
+    warnings->push_back(fmt::format("{} {} at byte {}: {}", chain_option, issue.file, issue.offset, issue.what));
   if (missing)
-    warnings->push_back(fmt::format("--chain: {} block(s) lack core-v4 header fields and cannot be hashed ({}); "
+    warnings->push_back(fmt::format("{}: {} block(s) lack core-v4 header fields and cannot be hashed ({}); "
                                       "header drifts cannot be tied to them",
-                                      missing, first_missing));
+                                      chain_option, missing, first_missing));
   return idx;
 }
 
@@ -313,7 +313,7 @@ void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* va
   if (chain == nullptr || !chain->loaded) {
     d->status = DriftStatus::kNotVerified;
     d->cause = "presumed the known header difference (legacy packs extra_data as bin, core-v4 as an array); "
-               "not verified without --chain";
+               "not verified: no chain data was given";
     d->cluster = d->function + "/not-verified";
     return;
   }
@@ -329,7 +329,7 @@ void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* va
       return;
     }
     d->status = DriftStatus::kNotInChain;
-    d->cause = "no block in --chain has this refactored (core-v4) hash";
+    d->cause = "no block in the chain data has this refactored (core-v4) hash";
     d->cluster = d->function + "/not-in-chain";
     problem(fmt::format("drift hash {} is not in the chain data", HexOf(*rh)), "");
     return;
@@ -367,7 +367,7 @@ std::string ClusterCause(const Drift& d) {
         return "the logged legacy hash is a block's legacy hash, but the refactored value is not its core-v4 hash";
       if (d.cluster.ends_with("/equal-values")) return "drift logged with equal values";
       return "the values differ and no known codec difference explains it";
-    case DriftStatus::kNotInChain: return "the refactored (core-v4) hash names no block in --chain";
+    case DriftStatus::kNotInChain: return "the refactored (core-v4) hash names no block in the chain data";
     case DriftStatus::kNotVerified: return d.cause;
     case DriftStatus::kNoValues: return "no values in the log (grep excerpt or cut-short record)";
     case DriftStatus::kMalformed:
@@ -775,7 +775,7 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
   ChainIndex chain;
   std::vector<std::string> chain_warnings;
   if (options.chain_path) {
-    chain = LoadChain(*options.chain_path, options.profile, &r, &chain_warnings);
+    chain = LoadChain(*options.chain_path, options.profile, options.option_names(OptionName::kChain), &r, &chain_warnings);
     if (!chain.loaded) damaged = true;
   }
 
@@ -817,11 +817,11 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     std::ifstream in;
     if (readable) in.open(*readable, std::ios::binary);
     if (!readable) {
-      r.warnings.push_back(fmt::format("--metrics {}: cannot be read: {}", *options.metrics_path,
+      r.warnings.push_back(fmt::format("{} {}: cannot be read: {}", options.option_names(OptionName::kMetrics), *options.metrics_path,
                                        readable.error().message()));
       damaged = true;
     } else if (!in) {
-      r.warnings.push_back(fmt::format("--metrics {}: cannot be read", *options.metrics_path));
+      r.warnings.push_back(fmt::format("{} {}: cannot be read", options.option_names(OptionName::kMetrics), *options.metrics_path));
       damaged = true;
     } else {
       std::stringstream ss;
@@ -870,12 +870,12 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
       y = *options.year;
     } else if (!c.years.empty()) {
       y = std::max_element(c.years.begin(), c.years.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
-      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the other log lines (use --year to set it)", y));
+      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the other log lines (use {} to set it)", y, options.option_names(OptionName::kYear)));
     } else if (chain.first_year) {
       y = *chain.first_year;
-      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the chain's block timestamps (use --year to set it)", y));
+      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the chain's block timestamps (use {} to set it)", y, options.option_names(OptionName::kYear)));
     } else {
-      r.warnings.push_back("journald times carry no year and no input tells it; 1970 is shown (use --year)");
+      r.warnings.push_back(fmt::format("journald times carry no year and no input tells it; 1970 is shown (use {})", options.option_names(OptionName::kYear)));
     }
     r.year_used = y;
     if (c.year_used && *c.year_used != y) {
@@ -1045,13 +1045,15 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
                                    Percent(*r.drift_rate)));
   if (state_violation)
     r.advice.push_back(fmt::format("**Emergency rollback trigger**: metrics count {} state violation(s) "
-                                   "(coinjecture_state_violations_total); run `forensics --issue state-violation`.",
-                                   static_cast<uint64_t>(std::llround(*r.metrics->state_violations_total))));
+                                   "(coinjecture_state_violations_total); run `{}`.",
+                                   static_cast<uint64_t>(std::llround(*r.metrics->state_violations_total)),
+                                   options.option_names(OptionName::kStateViolation)));
   if (drift_seen)
     r.advice.push_back("**Parity is below 100%**: the current rollout phase is blocked until the drift is resolved.");
   if (drift_seen && !r.drift_rate)
-    r.advice.push_back("The drift rate is unknown, so the 1% emergency threshold cannot be evaluated: enable DEBUG "
-                       "logging (parity ✓ lines), keep the PARITY REPORT block, or pass --metrics.");
+    r.advice.push_back(fmt::format("The drift rate is unknown, so the 1% emergency threshold cannot be evaluated: enable "
+                                   "DEBUG logging (parity ✓ lines), keep the PARITY REPORT block, or pass {}.",
+                                   options.option_names(OptionName::kMetrics)));
   if (r.unexplained)
     r.advice.push_back(fmt::format("{} drift(s) are not explained by any known codec difference: investigate them "
                                    "first (listed first in the report).",
@@ -1063,8 +1065,8 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
                                    "two encodings agree.",
                                    r.explained));
   if (r.not_verified)
-    r.advice.push_back(fmt::format("{} header drift(s) could not be tied to blocks: pass --chain to confirm their cause.",
-                                   r.not_verified));
+    r.advice.push_back(fmt::format("{} header drift(s) could not be tied to blocks: pass {} to confirm their cause.",
+                                   r.not_verified, options.option_names(OptionName::kChain)));
   if (r.no_values)
     r.advice.push_back(fmt::format("{} drift(s) have no values (grep excerpt keeping only the first line): collect the "
                                    "full records (journalctl without grep) to explain them.",

@@ -407,7 +407,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
   head += fmt::format("| Blocks checked | {}{} |\n", r.blocks_checked,
                       r.first_height ? fmt::format(" (heights {}..{})", *r.first_height, *r.last_height) : "");
   head += fmt::format("| Transactions replayed | {} |\n", r.txs_checked);
-  head += fmt::format("| Signatures | {} |\n", r.signatures_checked ? "checked" : "**not checked** (`--skip-signatures`)");
+  head += fmt::format("| Signatures | {} |\n", r.signatures_checked ? "checked" : "**not checked** (see warnings)");
   head += fmt::format("| Scope | {} |\n", Cell(ScopeSentence(r)));
   if (r.partial) head += fmt::format("| **Partial** | {} |\n", Cell(r.stopped_reason));
   head += "\n";

@@ -320,11 +320,11 @@ class Replay {
     options_.progress(p);
   }
 
-  void Unverifiable(const std::string& check, BlockHeight h) {
-    // Collapse details in parentheses that vary per block ("transaction 3 lacks …") to one row.
+  void Unverifiable(const Unchecked& u, BlockHeight h) {
+    std::string check = CheckText(u);
     auto it = unverifiable_.find(check);
     if (it == unverifiable_.end()) {
-      unverifiable_.emplace(check, UnverifiableCount{check, 1, h});
+      unverifiable_.emplace(check, UnverifiableCount{check, u.kind, 1, h});
     } else {
       ++it->second.blocks;
     }
@@ -474,7 +474,7 @@ class Replay {
     if (options_.verify_signatures && sig_ok) {
       for (size_t i = 0; i < b.txs.size(); ++i)
         if ((*sig_ok)[i] == 2) {
-          Unverifiable("signature (transaction without signature or signing-message fields)", h.height);
+          Unverifiable({UncheckedKind::kSignatureMissing, {}}, h.height);
           break;
         }
     }
@@ -502,7 +502,7 @@ class Replay {
   }
 
   void Record(BlockHeight height, const Hash32& id, const std::string& where, BlockVerdict v, bool from_snapshot) {
-    for (const std::string& u : v.unverifiable) Unverifiable(u, height);
+    for (const Unchecked& u : v.unverifiable) Unverifiable(u, height);
     if (!from_snapshot) last_state_verified_ = v.state_verified;
     else if (v.state_verified) last_state_verified_ = true;
     if (v.supply) PushSupply(*v.supply);
@@ -722,7 +722,7 @@ class Replay {
   // False when some block in range could not be replayed or hashed: too much unverified for "clean".
   bool FullyReplayed() const {
     for (const auto& [check, c] : unverifiable_)
-      if (check.rfind("transaction rules", 0) == 0 || check.rfind("block hash (missing", 0) == 0) return false;
+      if (!AllowsClean(c.kind)) return false;
     return true;
   }
 
@@ -820,11 +820,11 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
   report.inputs.push_back(*in);
   report.scope.requested_from = options.from;
   if (options.from) {
-    // The replay starts at the snapshot at or below --from; without one, at the input's start.
+    // The replay starts at the snapshot at or below `from`; without one, at the input's start.
     Status seek = (*src)->SeekToSnapshotAtOrBelow(*options.from);
     if (seek.code() == Status::Code::kNotFound || seek.code() == Status::Code::kNotSupported) {
-      report.warnings.push_back(fmt::format("--from {}: {}; the replay starts where the input does", *options.from,
-                                            seek.message()));
+      report.warnings.push_back(fmt::format("{} {}: {}; the replay starts where the input does",
+                                            options.option_names(OptionName::kFrom), *options.from, seek.message()));
     } else if (!seek.ok()) {
       return seek;
     }
@@ -838,7 +838,8 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
   if (report.blocks_checked == 0 && report.partial && report.stopped_by == StopReason::kNone)
     return Status::Corruption(report.stopped_reason);
   if (!options.verify_signatures)
-    report.warnings.push_back("signatures were not checked (--skip-signatures)");
+    report.warnings.push_back(
+        fmt::format("signatures were not checked ({})", options.option_names(OptionName::kSkipSignatures)));
   FORENSICS_RETURN_IF_ERROR(AttachTimeline(options, stop, &report));
   return report;
 }

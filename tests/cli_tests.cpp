@@ -110,6 +110,23 @@ TEST_CASE("hash-backends lists the scalar backend and marks one active", "[cli]"
   CHECK(Cli("--hash-backend nosuch --version").status == 2);
 }
 
+TEST_CASE("the front end names its flags in the library's errors", "[cli][args]") {
+  const std::string pd = "--issue parity-drift --log " + std::string(FORENSICS_SAMPLES_DIR) + "/parity/parity.log ";
+  const std::string sv = "--issue state-violation --chain " + Sample("clean-120.ndjson") + " ";
+  const std::pair<std::string, std::string> cases[] = {
+      {"generate --out /tmp/x --fault frob@3", "--fault frob@3: unknown kind 'frob'"},
+      {"generate --out /tmp/x --fault inflation", "--fault inflation: expected KIND@HEIGHT"},
+      {sv + "--since 2025-01-02 --until 2025-01-01", "--since is after --until"},
+      {pd + "--since 2025-01-02 --until 2025-01-01", "--since is after --until"},
+  };
+  for (const auto& [args, message] : cases) {
+    INFO(args);
+    Output o = Cli(args);
+    CHECK(o.status == 2);
+    CHECK_THAT(o.err, Catch::Contains(message));
+  }
+}
+
 TEST_CASE("every numeric option is range-checked: exit 2 naming the option and its range", "[cli][args]") {
   forensics::testing::TempDir dir;
   const std::string gen = "generate --out " + dir.File("g.ndjson") + " ";

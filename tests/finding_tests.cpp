@@ -6,6 +6,7 @@
 #include <string>
 
 #include "forensics/finding.h"
+#include "forensics/unchecked.h"
 
 using namespace forensics;
 
@@ -32,4 +33,21 @@ TEST_CASE("finding codes carry their upstream error and what they depend on", "[
   CHECK(DependenceOf(FindingCode::kInvalidNonce) == StateDependence::kAccounts);
   CHECK(DependenceOf(FindingCode::kInflationDetected) == StateDependence::kNone);
   CHECK(DependenceOf(FindingCode::kBadSignature) == StateDependence::kNone);
+}
+
+TEST_CASE("each check that could not run has its own wording, and only unreplayed or unhashed blocks forbid clean",
+          "[unchecked]") {
+  std::set<std::string> texts;
+  int forbid = 0;
+  for (int k = 0; k <= static_cast<int>(UncheckedKind::kSignatureMissing); ++k) {
+    Unchecked u{static_cast<UncheckedKind>(k), "height"};
+    std::string text = CheckText(u);
+    CHECK(!text.empty());
+    texts.insert(text);
+    if (!AllowsClean(u.kind)) ++forbid;
+  }
+  CHECK(texts.size() == static_cast<size_t>(UncheckedKind::kSignatureMissing) + 1);
+  CHECK(forbid == 2);
+  CHECK(!AllowsClean(UncheckedKind::kTransactionRules));
+  CHECK(CheckText({UncheckedKind::kBlockHashFieldMissing, "nonce"}) == "block hash (missing nonce)");
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../forensics/cli/flag_names.h"
 #include "forensics/codec.h"
 #include "forensics/log_events.h"
 #include "forensics/markdown.h"
@@ -420,6 +421,30 @@ TEST_CASE("metrics alone give the counts, a state violation there is an emergenc
   CHECK(r->by_function[0].metrics_drifts == 1u);
 }
 
+TEST_CASE("the library's advice names options as the front end spells them, never a flag of its own", "[parity]") {
+  TempDir dir;
+  std::string log = dir.Write("p.log", "ERROR:coinjecture.legacy_compat:" + GenesisDriftRecord());
+  ParityDriftOptions o;
+  o.log_files = {log};
+  o.metrics_path = dir.File("absent.prom");
+  auto joined = [](const ParityDriftReport& r) {
+    std::string all;
+    for (const std::string& s : r.advice) all += s + "\n";
+    for (const std::string& s : r.warnings) all += s + "\n";
+    return all;
+  };
+  auto plain = AnalyzeParityDrift(o);
+  REQUIRE(plain.has_value());
+  CHECK_THAT(joined(*plain), Catch::Contains("pass chain_path to confirm"));
+  CHECK_THAT(joined(*plain), Catch::Contains("metrics_path " + *o.metrics_path + ": cannot be read"));
+  CHECK(joined(*plain).find("--") == std::string::npos);
+  o.option_names = [](OptionName n) -> std::string_view { return n == OptionName::kChain ? "<chain>" : "<other>"; };
+  auto spelled = AnalyzeParityDrift(o);
+  REQUIRE(spelled.has_value());
+  CHECK_THAT(joined(*spelled), Catch::Contains("pass <chain> to confirm"));
+  CHECK_THAT(joined(*spelled), Catch::Contains("<other> " + *o.metrics_path + ": cannot be read"));
+}
+
 // --- Verdicts and thresholds -----------------------------------------------------------------
 
 ParityDriftReport Run(const std::string& text, const std::string& name = "p.log") {
@@ -726,6 +751,7 @@ struct Sample {
     o.log_files = {dir + "/parity.log", dir + "/parity-grep.log.zst"};
     o.chain_path = dir + "/chain.ndjson";
     o.metrics_path = dir + "/metrics.prom";
+    o.option_names = cli::FlagName;  // as the CLI, whose output the expected reports are
     return o;
   }
   static ReportStamp Stamp() {

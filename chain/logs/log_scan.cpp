@@ -1157,7 +1157,7 @@ class CollectSink final : public LogEventSink {
 
 Status CheckArguments(const std::vector<std::string>& files, const LogScanOptions& options) {
   if (options.since_us && options.until_us && *options.since_us > *options.until_us) {
-    return Status::InvalidArgument("--since is after --until");
+    return Status::InvalidArgument("the log window starts after it ends (since_us > until_us)");
   }
   if (files.size() > std::numeric_limits<uint32_t>::max()) {
     return Status::InvalidArgument("too many log files");

@@ -41,8 +41,8 @@ class Importer {
   explicit Importer(const ImportOptions& options) : options_(options), start_(Clock::now()) {}
 
   Result<ImportStats> Run() {
-    if (options_.exports.empty()) return Status::InvalidArgument("import: no export given (--from EXPORT…)");
-    if (options_.db_dir.empty()) return Status::InvalidArgument("import: no store directory given (--db DIR)");
+    if (options_.exports.empty()) return Status::InvalidArgument("import: no export given (ImportOptions::exports is empty)");
+    if (options_.db_dir.empty()) return Status::InvalidArgument("import: no store directory given (ImportOptions::db_dir is empty)");
     for (size_t i = 0; i < options_.exports.size(); ++i) {
       Status st = OpenExportFile(i);
       if (st.ok() && i == 0) st = OpenStore();

@@ -8,6 +8,7 @@
 #include <limits>
 #include <sstream>
 
+#include "flag_names.h"
 #include "forensics/log_events.h"
 #include "forensics/report.h"
 
@@ -213,6 +214,9 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
       *out = *t;
     }
     FORENSICS_RETURN_IF_ERROR(Number(vm, "year", 1970, 9999, &c.options.year));
+    if (c.options.since_us && c.options.until_us && *c.options.since_us > *c.options.until_us)
+      return Status::InvalidArgument("--since is after --until");
+    c.options.option_names = FlagName;
     c.common = common;
     return p;
   }
@@ -232,6 +236,9 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
       *out = *t;
     }
     FORENSICS_RETURN_IF_ERROR(Number(vm, "year", 1970, 9999, &c.options.year));
+    if (c.options.since_us && c.options.until_us && *c.options.since_us > *c.options.until_us)
+      return Status::InvalidArgument("--since is after --until");
+    c.options.option_names = FlagName;
     c.common = common;
     return p;
   }
@@ -312,7 +319,7 @@ Result<Parsed> ParseGenerate(int argc, char** argv) {
   o.record_state_changes = !vm.count("no-state-changes");
   for (const auto& f : Opt<std::vector<std::string>>(vm, "fault").value_or(std::vector<std::string>{})) {
     auto fault = ParseFault(f);
-    if (!fault) return fault.error();
+    if (!fault) return Status::InvalidArgument("--fault " + fault.error().message());
     o.faults.push_back(*fault);
   }
   return p;

@@ -13,6 +13,7 @@
 #include "forensics/chain.h"
 #include "forensics/finding.h"
 #include "forensics/state.h"
+#include "forensics/unchecked.h"
 
 namespace forensics {
 
@@ -46,7 +47,7 @@ struct BlockVerdict {
   bool state_verified = false;        // the root or the recorded state matched the replay
   std::string verified_by;            // what matched: "its committed state root", …
   std::vector<Address> matched_again;  // accounts whose recorded value matches the replay again
-  std::vector<std::string> unverifiable;  // names of checks that could not run on this block
+  std::vector<Unchecked> unverifiable;  // checks that could not run on this block
 };
 
 struct PreviousBlock {

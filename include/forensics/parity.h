@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "forensics/chain.h"
+#include "forensics/option_names.h"
 #include "forensics/parity_log.h"
 #include "forensics/report.h"
 #include "forensics/result.h"
@@ -36,6 +37,7 @@ struct ParityDriftOptions {
   std::optional<Profile> profile;
   std::optional<int64_t> since_us, until_us;
   std::optional<int> year;
+  OptionSpeller option_names = OptionFieldName;  // how warnings and advice name the options above
 };
 
 // Why a drift happened, as far as the inputs tell.

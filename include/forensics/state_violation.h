@@ -13,8 +13,10 @@
 #include "forensics/chain.h"
 #include "forensics/finding.h"
 #include "forensics/inputs.h"
+#include "forensics/option_names.h"
 #include "forensics/result.h"
 #include "forensics/stop.h"
+#include "forensics/unchecked.h"
 #include "forensics/verdict.h"
 
 namespace forensics {
@@ -49,6 +51,7 @@ struct StateViolationOptions {
   std::optional<BlockHeight> from, to;
   std::optional<Profile> profile;
   bool verify_signatures = true;
+  OptionSpeller option_names = OptionFieldName;  // how warnings name these options
   unsigned threads = 0;  // signature workers; 0 = all cores
   size_t later_cap = 50;  // later findings report.md lists (the JSON lists every one kept)
   double time_budget_seconds = 0;  // 0 = none; else stop cleanly and mark the result partial
@@ -144,7 +147,8 @@ struct FocusBlock {
 };
 
 struct UnverifiableCount {
-  std::string check;
+  std::string check;  // CheckText(): one row per wording
+  UncheckedKind kind = UncheckedKind::kParentLink;
   uint64_t blocks = 0;
   BlockHeight first_height = 0;
 };
