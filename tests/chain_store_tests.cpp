@@ -18,7 +18,7 @@
 #include "forensics/chain_store.h"
 #include "forensics/codec.h"
 #include "forensics/sha256.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 #include "store/store_format.h"
 
 namespace forensics {

@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
-#include "cli_run.h"
+#include "util/cli_run.h"
 #include "forensics/chain_source.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 namespace {
 
@@ -92,12 +92,9 @@ TEST_CASE("generate writes the same bytes for the same seed and rejects bad faul
   forensics::testing::TempDir dir;
   CHECK(Cli("generate --out " + dir.File("a.ndjson.zst") + " --blocks 30 --seed 4 --fault inflation@9").status == 0);
   CHECK(Cli("generate --out " + dir.File("b.ndjson.zst") + " --blocks 30 --seed 4 --fault inflation@9").status == 0);
-  std::ifstream a(dir.File("a.ndjson.zst"), std::ios::binary), b(dir.File("b.ndjson.zst"), std::ios::binary);
-  std::stringstream sa, sb;
-  sa << a.rdbuf();
-  sb << b.rdbuf();
-  CHECK(sa.str() == sb.str());
-  CHECK(sa.str().size() > 1000);
+  const std::string a = forensics::testing::ReadWholeFile(dir.File("a.ndjson.zst"));
+  CHECK(a == forensics::testing::ReadWholeFile(dir.File("b.ndjson.zst")));
+  CHECK(a.size() > 1000);
   CHECK(Cli("generate --out " + dir.File("c.ndjson") + " --blocks 30 --fault inflation@30").status == 2);
 }
 
@@ -212,7 +209,7 @@ TEST_CASE("one option, --log or --logs, wherever log files are taken", "[cli][ar
   forensics::testing::TempDir dir;
   CHECK(Cli("generate --out " + dir.File("a.ndjson") + " --blocks 5 --logs " + dir.File("a.log")).status == 0);
   CHECK(Cli("generate --out " + dir.File("b.ndjson") + " --blocks 5 --log " + dir.File("b.log")).status == 0);
-  CHECK(forensics::testing::SlurpFile(dir.File("a.log")) == forensics::testing::SlurpFile(dir.File("b.log")));
+  CHECK(forensics::testing::ReadWholeFile(dir.File("a.log")) == forensics::testing::ReadWholeFile(dir.File("b.log")));
   CHECK(Cli("generate --out " + dir.File("c.ndjson") + " --log " + dir.File("c.log") + " --logs " + dir.File("d.log"))
             .status == 2);
 

@@ -19,8 +19,8 @@
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
 #include "forensics/generate.h"
-#include "cli_run.h"
-#include "io_fixtures.h"
+#include "util/cli_run.h"
+#include "util/io_fixtures.h"
 
 namespace fs = std::filesystem;
 using forensics::testing::TempDir;
@@ -30,7 +30,7 @@ namespace {
 using Run = forensics::testing::CliRun;
 using forensics::testing::RunCli;
 
-std::string Slurp(const std::string& p) { return forensics::testing::SlurpFile(p); }
+std::string Slurp(const std::string& p) { return forensics::testing::ReadWholeFile(p); }
 
 Run Cli(const std::string& args) { return RunCli(args); }
 

@@ -23,39 +23,21 @@
 
 #include "forensics/input_spool.h"
 #include "forensics/line_reader.h"
-#include "io_fixtures.h"
+#include "util/cli_run.h"
+#include "util/io_fixtures.h"
 
 using forensics::testing::TempDir;
 
 namespace {
 
-struct Run {
-  int status = -1;  // exit status; 124 when `timeout` had to stop the CLI
-  std::string out, err;
-};
+using Run = forensics::testing::CliRun;  // status 124: `timeout` had to stop the CLI
 
 std::string Slurp(const std::string& p) { return forensics::testing::ReadWholeFile(p); }
 
 std::string Q(const std::string& s) { return "'" + s + "'"; }
 
 // Runs `script` with bash (for <(…)); its stdout and stderr are the run's.
-Run Bash(const std::string& script) {
-  TempDir dir;
-  const std::string cmd = "{ " + script + "\n} > " + Q(dir.File("out")) + " 2> " + Q(dir.File("err"));
-  std::fflush(nullptr);
-  Run r;
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/bash", "bash", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int rc = 0;
-  if (pid < 0 || waitpid(pid, &rc, 0) != pid) return r;
-  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = Slurp(dir.File("out"));
-  r.err = Slurp(dir.File("err"));
-  return r;
-}
+Run Bash(const std::string& script) { return forensics::testing::RunScript("/bin/bash", script); }
 
 const std::string kCli = "timeout 60 " + Q(FORENSICS_BINARY);
 

@@ -14,7 +14,7 @@
 #include "forensics/generate.h"
 #include "forensics/report.h"
 #include "forensics/state_violation.h"
-#include "io_fixtures.h"
+#include "util/cli_run.h"
 
 using namespace forensics;
 using forensics::testing::TempDir;
@@ -24,14 +24,9 @@ namespace {
 constexpr uint64_t kTwoTo53 = uint64_t{1} << 53;
 
 std::string RunCli(const std::string& args, int* status) {
-  TempDir dir;
-  std::string cmd = "cd '" FORENSICS_SAMPLES_DIR "/..' && '" FORENSICS_BINARY "' " + args + " > '" + dir.File("out") + "'";
-  int rc = std::system(cmd.c_str());
-  *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  std::ifstream in(dir.File("out"), std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  forensics::testing::CliRun r = forensics::testing::RunCliIn(FORENSICS_SAMPLES_DIR "/..", args);
+  *status = r.status;
+  return r.out;
 }
 
 // Every number in the document, with where it is, that a double cannot hold exactly.

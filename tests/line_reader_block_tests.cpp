@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "forensics/line_reader.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 namespace forensics {
 namespace {

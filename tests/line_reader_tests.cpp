@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 namespace forensics {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "forensics/log_events.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 namespace {
 

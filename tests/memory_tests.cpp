@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "cli_run.h"
+#include "util/cli_run.h"
 #include "forensics/block_index.h"
 #include "forensics/chain_source.h"
 #include "forensics/generate.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 #include "store/store_format.h"
 
 namespace forensics {

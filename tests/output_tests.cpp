@@ -17,7 +17,7 @@
 #include "forensics/markdown.h"
 #include "forensics/report_dir.h"
 #include "forensics/terminal_text.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 using forensics::testing::TempDir;
 using forensics::testing::JsonString;

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "cli_run.h"
+#include "util/cli_run.h"
 #include "forensics/parity.h"
 #include "forensics/parity_gen.h"
-#include "io_fixtures.h"
-#include "parity_fixtures.h"
+#include "util/io_fixtures.h"
+#include "util/parity_fixtures.h"
 
 namespace forensics {
 namespace {

@@ -19,8 +19,8 @@
 #include "forensics/parity.h"
 #include "forensics/parity_gen.h"
 #include "forensics/sha256.h"
-#include "io_fixtures.h"
-#include "parity_fixtures.h"
+#include "util/io_fixtures.h"
+#include "util/parity_fixtures.h"
 
 namespace forensics {
 namespace {
@@ -767,12 +767,7 @@ struct Sample {
   }
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadFile(const std::string& path) { return forensics::testing::ReadWholeFile(path); }
 
 void WriteFile(const std::string& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -15,7 +15,7 @@
 
 #include "forensics/generate.h"
 #include "forensics/markdown.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 using forensics::testing::TempDir;
 using forensics::testing::JsonString;
@@ -121,12 +121,7 @@ void CheckReport(const std::string& report, const std::vector<std::string>& mark
   CheckTables(report);
 }
 
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Slurp(const std::string& p) { return forensics::testing::ReadWholeFile(p); }
 
 int Cli(const std::string& args) {
   int rc = std::system(("'" FORENSICS_BINARY "' " + args + " > /dev/null 2>&1").c_str());

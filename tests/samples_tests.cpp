@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 namespace {
 
@@ -20,12 +20,7 @@ struct SampleRun {
 
 std::string Root() { return std::string(FORENSICS_SAMPLES_DIR) + "/.."; }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Slurp(const std::string& path) { return forensics::testing::ReadWholeFile(path); }
 
 std::vector<SampleRun> Manifest() {
   std::vector<SampleRun> runs;

@@ -10,7 +10,8 @@
 #include "forensics/generate.h"
 #include "forensics/report.h"
 #include "forensics/state_violation.h"
-#include "io_fixtures.h"
+#include "util/cli_run.h"
+#include "util/io_fixtures.h"
 
 using namespace forensics;
 using forensics::testing::TempDir;
@@ -186,15 +187,10 @@ TEST_CASE("from a snapshot through a pipe the verdict covers what it does from t
   const std::string chain = dir.File("c.ndjson");
   REQUIRE(GenerateChain(Chain(chain, 300, {Fault{FaultKind::kInflation, 120}}, 100)).has_value());
   auto run = [&](const std::string& input) {
-    const std::string cmd = "exec timeout 60 '" FORENSICS_BINARY "' --issue state-violation --skip-signatures --from 250 "
-                            "--format json --chain " + input + " 2>/dev/null";
-    std::string out;
-    FILE* p = popen(("/bin/bash -c \"" + cmd + "\"").c_str(), "r");
-    REQUIRE(p != nullptr);
-    char buf[4096];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-    pclose(p);
-    return out;
+    return forensics::testing::RunScript("/bin/bash", "exec timeout 60 '" FORENSICS_BINARY
+                                         "' --issue state-violation --skip-signatures --from 250 --format json --chain " +
+                                             input)
+        .out;
   };
   for (const std::string& input : {"'" + chain + "'", "<(cat '" + chain + "')"}) {
     INFO(input);

@@ -13,7 +13,7 @@
 #include "forensics/generate.h"
 #include "forensics/report.h"
 #include "forensics/state_violation.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 using namespace forensics;
 using forensics::testing::TempDir;
@@ -43,12 +43,7 @@ std::set<std::string> Codes(const std::vector<Finding>& findings) {
   return s;
 }
 
-std::string ReadFile(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadFile(const std::string& p) { return forensics::testing::ReadWholeFile(p); }
 
 }  // namespace
 

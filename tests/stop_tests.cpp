@@ -17,7 +17,7 @@
 #include "forensics/log_events.h"
 #include "forensics/report.h"
 #include "forensics/state_violation.h"
-#include "io_fixtures.h"
+#include "util/io_fixtures.h"
 
 using namespace forensics;
 using forensics::testing::TempDir;

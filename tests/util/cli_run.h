@@ -31,13 +31,6 @@ struct CliRun {
   long peak_rss_kb = -1;  // VmHWM at exit, when asked for and readable
 };
 
-inline std::string SlurpFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The "VmHWM:" figure of /proc/PID/status in kB, or -1.
 inline long PeakRssKb(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -47,15 +40,21 @@ inline long PeakRssKb(pid_t pid) {
   return -1;
 }
 
-// Runs FORENSICS_BINARY (or $FORENSICS_TEST_CLI, to run the same cases against another build)
-// with `args` (shell words) through /bin/sh, which execs it. With `measure_peak`, peak_rss_kb is
-// the CLI's own peak; with `address_space_mb`, the CLI may map no more (RLIMIT_AS), so that memory
-// it reserves without touching fails as it would on a smaller machine.
-inline CliRun RunCli(const std::string& args, bool measure_peak = false, long address_space_mb = 0) {
-  TempDir dir;
+// The CLI the tests run: FORENSICS_BINARY, or $FORENSICS_TEST_CLI to run the same cases against
+// another build.
+inline std::string CliBinary() {
   const char* other = std::getenv("FORENSICS_TEST_CLI");
-  const std::string cmd = "exec '" + std::string(other != nullptr ? other : FORENSICS_BINARY) + "' " + args + " > '" +
-                          dir.File("out") + "' 2> '" + dir.File("err") + "'";
+  return other != nullptr ? other : FORENSICS_BINARY;
+}
+
+// Runs `script` with `shell` (/bin/sh, or /bin/bash for <(…)), its stdout and stderr captured. With
+// `measure_peak`, peak_rss_kb is the peak of the process the script execs last; with
+// `address_space_mb`, it may map no more (RLIMIT_AS), so that memory it reserves without touching
+// fails as it would on a smaller machine.
+inline CliRun RunScript(const std::string& shell, const std::string& script, bool measure_peak = false,
+                        long address_space_mb = 0) {
+  TempDir dir;
+  const std::string cmd = "{ " + script + "\n} > '" + dir.File("out") + "' 2> '" + dir.File("err") + "'";
   std::fflush(nullptr);
   CliRun r;
   const pid_t pid = fork();
@@ -67,7 +66,7 @@ inline CliRun RunCli(const std::string& args, bool measure_peak = false, long ad
       const rlimit limit{bytes, bytes};
       if (setrlimit(RLIMIT_AS, &limit) != 0) _exit(126);
     }
-    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    execl(shell.c_str(), shell.c_str(), "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   int rc = 0;
@@ -87,9 +86,19 @@ inline CliRun RunCli(const std::string& args, bool measure_peak = false, long ad
     ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(deliver)));
   }
   r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = SlurpFile(dir.File("out"));
-  r.err = SlurpFile(dir.File("err"));
+  r.out = ReadWholeFile(dir.File("out"));
+  r.err = ReadWholeFile(dir.File("err"));
   return r;
+}
+
+// Runs the CLI with `args` (shell words) through /bin/sh, which execs it; the options as RunScript's.
+inline CliRun RunCli(const std::string& args, bool measure_peak = false, long address_space_mb = 0) {
+  return RunScript("/bin/sh", "exec '" + CliBinary() + "' " + args, measure_peak, address_space_mb);
+}
+
+// The same, from directory `dir` (for relative paths in the arguments).
+inline CliRun RunCliIn(const std::string& dir, const std::string& args) {
+  return RunScript("/bin/sh", "cd '" + dir + "' && exec '" + CliBinary() + "' " + args);
 }
 
 }  // namespace forensics::testing
