@@ -27,7 +27,7 @@ struct Batch {
   std::vector<std::vector<uint8_t>> signature_ok;  // per record (blocks only)
   std::optional<Status> error;                      // a record could not be decoded
   bool end = false;
-  double parse_seconds = 0, verify_seconds = 0;     // with measure_phases
+  double parse_seconds = 0, verify_seconds = 0;     // when the replay measures its phases
 };
 
 // The Ed25519 signatures of one batch, verified by whoever takes chunks of them: the thread that

@@ -70,9 +70,9 @@ class Replay {
     start_ = Clock::now();
     last_progress_ = start_;
 
-    if (options_.measure_phases) {
-      report_->phase_times.emplace();
-      phases_ = &*report_->phase_times;
+    if (options_.phase_times) {
+      *options_.phase_times = {};
+      phases_ = options_.phase_times;
       SetStateRootHashTiming(true);
     }
     // The next batch is read and its signatures verified on another thread while this one replays;
@@ -141,7 +141,7 @@ class Replay {
   }
 
  private:
-  // Phase timing (measure_phases): the clock is read only when measuring.
+  // Phase timing (options.phase_times): the clock is read only when measuring.
   Clock::time_point Now() const { return phases_ ? Clock::now() : Clock::time_point{}; }
   // Seconds since *t; moves *t to now.
   static double Lap(Clock::time_point* t) {
@@ -362,7 +362,7 @@ class Replay {
   Profile profile_;
   AccountState state_;
   std::vector<std::unique_ptr<Analyzer>> analyzers_;
-  ReplayPhaseTimes* phases_ = nullptr;  // report_->phase_times when measuring
+  ReplayPhaseTimes* phases_ = nullptr;  // options_.phase_times when measuring
 
   bool started_ = false;
   bool state_known_ = false;
