@@ -214,7 +214,8 @@ std::string FieldNames(const std::vector<FieldDifference>& fields) {
 }  // namespace
 
 // Classifies one drift; sets status, cause, cluster and explanation, and *problem for bad input.
-void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* value_problem) {
+DriftReason Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* value_problem) {
+  DriftReason reason = DriftReason::kValueDiffers;
   auto problem = [&](std::string what, std::string_view excerpt) {
     *value_problem = ValueProblem{std::move(what), std::string(excerpt.substr(0, 120))};
   };
@@ -222,8 +223,9 @@ void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* va
     d->status = DriftStatus::kNoValues;
     d->cause = d->legacy_repr || d->refactored_repr ? "the record was cut short: a value is missing"
                                                     : "only the first line of the record is present (grep excerpt)";
+    reason = DriftReason::kNoValues;
     d->cluster = d->function + "/no-values";
-    return;
+    return reason;
   }
   auto lv = DecodePyRepr(*d->legacy_repr);
   auto rv = DecodePyRepr(*d->refactored_repr);
@@ -231,9 +233,10 @@ void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* va
     d->status = DriftStatus::kMalformed;
     const Status& st = !lv ? lv.error() : rv.error();
     d->cause = fmt::format("the {} value does not parse: {}", !lv ? "Legacy" : "Refactored", st.message());
+    reason = DriftReason::kBadRepr;
     d->cluster = d->function + "/malformed/bad-repr";
     problem(d->cause, !lv ? *d->legacy_repr : *d->refactored_repr);
-    return;
+    return reason;
   }
   d->legacy = *lv;
   d->refactored = *rv;
@@ -244,13 +247,15 @@ void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* va
     d->status = DriftStatus::kUnexplained;
     if (*lv == *rv) {
       d->cause = "the logged values are equal; no value difference to explain";
+      reason = DriftReason::kEqualValues;
       d->cluster = d->function + "/unexplained/equal-values";
     } else {
       d->cause = fmt::format("no known codec difference: legacy {} vs refactored {}", PyValueDisplay(*lv).substr(0, 80),
                              PyValueDisplay(*rv).substr(0, 80));
+      reason = DriftReason::kValueDiffers;
       d->cluster = d->function + "/unexplained/value-differs";
     }
-    return;
+    return reason;
   }
   std::string why;
   auto lh = AsHash(*lv, &why);
@@ -259,22 +264,25 @@ void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* va
   if (!lh || !rh) {
     d->status = DriftStatus::kMalformed;
     d->cause = fmt::format("the {} value is {}", !lh ? "Legacy" : "Refactored", !lh ? why : why_r);
+    reason = DriftReason::kWrongLength;
     d->cluster = d->function + "/malformed/wrong-length";
     problem(d->cause, !lh ? *d->legacy_repr : *d->refactored_repr);
-    return;
+    return reason;
   }
   if (*lh == *rh) {
     d->status = DriftStatus::kUnexplained;
     d->cause = "the logged hashes are equal; no value difference to explain";
+    reason = DriftReason::kEqualValues;
     d->cluster = d->function + "/unexplained/equal-values";
-    return;
+    return reason;
   }
   if (chain == nullptr || !chain->loaded) {
     d->status = DriftStatus::kNotVerified;
     d->cause = "presumed the known header difference (legacy packs extra_data as bin, core-v4 as an array); "
                "not verified: no chain data was given";
+    reason = DriftReason::kNotVerified;
     d->cluster = d->function + "/not-verified";
-    return;
+    return reason;
   }
   auto it = chain->by_core_v4.find(*rh);
   if (it == chain->by_core_v4.end()) {
@@ -284,32 +292,37 @@ void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* va
       d->cause = fmt::format("the logged legacy hash is block {}'s legacy hash, but the refactored value is not its "
                              "core-v4 hash: the refactored codec produced something else",
                              lt->second);
+      reason = DriftReason::kRefactoredDiffers;
       d->cluster = d->function + "/unexplained/refactored-differs";
-      return;
+      return reason;
     }
     d->status = DriftStatus::kNotInChain;
     d->cause = "no block in the chain data has this refactored (core-v4) hash";
+    reason = DriftReason::kNotInChain;
     d->cluster = d->function + "/not-in-chain";
     problem(fmt::format("drift hash {} is not in the chain data", HexOf(*rh)), "");
-    return;
+    return reason;
   }
   DriftExplanation e = Explain(it->second, *lh, *rh);
   if (e.legacy_confirmed && !e.fields.empty()) {
     d->status = DriftStatus::kExplained;
     d->cause = fmt::format("block {}: {} encode differently ({}); recomputed legacy hash equals the logged one",
                            e.height, FieldNames(e.fields), FieldsSummary(e.fields));
+    reason = DriftReason::kExplained;
     d->cluster = d->function + "/explained/" + FieldNames(e.fields);
   } else {
     d->status = DriftStatus::kUnexplained;
     d->cause = fmt::format("block {}: the recomputed legacy hash {} differs from the logged {}; no known codec "
                            "difference reproduces it",
                            e.height, e.legacy_hash, HexOf(*lh));
+    reason = DriftReason::kLegacyHashMismatch;
     d->cluster = d->function + "/unexplained/legacy-hash-mismatch";
   }
   d->explanation = std::move(e);
+  return reason;
 }
 
-std::string ClusterCause(const Drift& d) {
+std::string ClusterCause(const Drift& d, DriftReason reason) {
   switch (d.status) {
     case DriftStatus::kExplained:
       if (d.explanation && d.explanation->fields.size() == 1 && d.explanation->fields[0].field == "extra_data")
@@ -320,17 +333,17 @@ std::string ClusterCause(const Drift& d) {
                                          FieldNames(d.explanation->fields))
                            : d.cause;
     case DriftStatus::kUnexplained:
-      if (d.cluster.ends_with("/legacy-hash-mismatch"))
+      if (reason == DriftReason::kLegacyHashMismatch)
         return "the block is in the chain, but neither encoding reproduces the logged legacy hash";
-      if (d.cluster.ends_with("/refactored-differs"))
+      if (reason == DriftReason::kRefactoredDiffers)
         return "the logged legacy hash is a block's legacy hash, but the refactored value is not its core-v4 hash";
-      if (d.cluster.ends_with("/equal-values")) return "drift logged with equal values";
+      if (reason == DriftReason::kEqualValues) return "drift logged with equal values";
       return "the values differ and no known codec difference explains it";
     case DriftStatus::kNotInChain: return "the refactored (core-v4) hash names no block in the chain data";
     case DriftStatus::kNotVerified: return d.cause;
     case DriftStatus::kNoValues: return "no values in the log (grep excerpt or cut-short record)";
     case DriftStatus::kMalformed:
-      return d.cluster.ends_with("/wrong-length") ? "a hash of the wrong length" : "a value that does not parse";
+      return reason == DriftReason::kWrongLength ? "a hash of the wrong length" : "a value that does not parse";
   }
   return d.cause;
 }

@@ -46,12 +46,26 @@ struct ValueProblem {
 ChainIndex LoadChain(const std::string& path, std::optional<Profile> profile, std::string_view chain_option,
                      ParityDriftReport* r, std::vector<std::string>* warnings);
 
+// Why a drift has its status: one per kind of cluster (the cluster key spells it after the function).
+enum class DriftReason : uint8_t {
+  kNoValues,            // no-values
+  kBadRepr,             // malformed/bad-repr
+  kWrongLength,         // malformed/wrong-length
+  kEqualValues,         // unexplained/equal-values
+  kValueDiffers,        // unexplained/value-differs
+  kRefactoredDiffers,   // unexplained/refactored-differs
+  kLegacyHashMismatch,  // unexplained/legacy-hash-mismatch
+  kNotVerified,         // not-verified
+  kNotInChain,          // not-in-chain
+  kExplained,           // explained/<fields>
+};
+
 // Classifies one drift; sets status, cause, cluster and explanation, and *problem for bad input.
 // `chain`: null when no chain was given.
-void Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* value_problem);
+DriftReason Classify(Drift* d, const ChainIndex* chain, std::optional<ValueProblem>* value_problem);
 
-// The cause shared by every drift of d's cluster.
-std::string ClusterCause(const Drift& d);
+// The cause shared by every drift of d's cluster (`reason`: what Classify returned for d).
+std::string ClusterCause(const Drift& d, DriftReason reason);
 
 // Listing order of the statuses: the doubtful first.
 int StatusRank(DriftStatus s);

@@ -336,7 +336,7 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     d.legacy_ms = h.legacy_ms;
     d.refactored_ms = h.refactored_ms;
     std::optional<ValueProblem> ignored;
-    Classify(&d, options.chain_path ? &chain : nullptr, &ignored);
+    (void)Classify(&d, options.chain_path ? &chain : nullptr, &ignored);
     return d;
   };
   if (c.first) r.first_drift = full(*c.first);

@@ -216,7 +216,7 @@ class ParityPass {
     d.legacy_repr = rec.legacy_repr;
     d.refactored_repr = rec.refactored_repr;
     ValueClass v;
-    Classify(&d, o_.chain_path ? &chain_ : nullptr, &v.problem);
+    const DriftReason reason = Classify(&d, o_.chain_path ? &chain_ : nullptr, &v.problem);
     v.status = d.status;
     if (d.explanation) v.height = d.explanation->height;
     DriftCluster& cl = clusters[d.cluster];
@@ -224,7 +224,7 @@ class ParityPass {
       cl.key = d.cluster;
       cl.function = d.function;
       cl.status = d.status;
-      cl.cause = ClusterCause(d);
+      cl.cause = ClusterCause(d, reason);
     }
     v.cluster = &cl;
     return cache_.emplace(key_, std::move(v)).first->second;

@@ -373,6 +373,8 @@ Result<std::unique_ptr<StoreDb>> StoreDb::OpenForImport(const std::string& dir) 
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, dir, Descriptors(), &handles, &raw);
   if (!s.ok()) {
+    // RocksDB gives a held LOCK (by another process, or by this one) no code or subcode of its own,
+    // only an IOError whose text says "lock": the one place a message decides, and it is RocksDB's.
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
       return Status::IoError(fmt::format(
           "{}: the chain store is in use by another process (its LOCK is held); stop that writer first ({})", dir,
