@@ -280,11 +280,14 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
                                      *c.first_failed_report->error, c.reports_failed));
 
   // Counts: parity ✓ lines, else the PARITY REPORT blocks, else metrics.
+  enum class Counts { kUnknown, kMatchLines, kReportBlocks, kMetrics } counts = Counts::kUnknown;
   if (logged_matches > 0) {
+    counts = Counts::kMatchLines;
     r.counts_source = "parity ✓ lines";
     r.matches = logged_matches;
     r.source_drifts = r.drifts;
   } else if (!c.last_report.empty()) {
+    counts = Counts::kReportBlocks;
     r.counts_source = "PARITY REPORT block";
     uint64_t m = 0, d = 0;
     for (const auto& [file, b] : c.last_report) {
@@ -294,6 +297,7 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     r.matches = m;
     r.source_drifts = d;
   } else if (r.metrics && r.metrics->matches_total) {
+    counts = Counts::kMetrics;
     r.counts_source = "metrics";
     r.matches = static_cast<uint64_t>(std::llround(*r.metrics->matches_total));
     r.source_drifts = r.metrics->drifts_total ? static_cast<uint64_t>(std::llround(*r.metrics->drifts_total)) : r.drifts;
@@ -302,7 +306,7 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     r.comparisons = *r.matches + *r.source_drifts;
     if (*r.comparisons > 0) r.drift_rate = static_cast<double>(*r.source_drifts) / static_cast<double>(*r.comparisons);
   }
-  if (r.counts_source == "parity ✓ lines") {
+  if (counts == Counts::kMatchLines) {
     uint64_t outside = 0;
     for (size_t f = 0; f < c.drifts_by_file.size(); ++f)
       if (c.matches_by_file[f] == 0) outside += c.drifts_by_file[f];
@@ -311,13 +315,13 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
                                        "against the matches of the other logs",
                                        outside));
   }
-  if (r.counts_source.empty() && r.drifts > 0)
+  if (counts == Counts::kUnknown && r.drifts > 0)
     r.warnings.push_back("the comparison count is unknown (no parity ✓ lines, no PARITY REPORT counts, no metrics): "
                          "the drift rate cannot be computed");
   if (r.source_drifts && *r.source_drifts != r.drifts)
     r.warnings.push_back(fmt::format("the {} states {} drift(s); the logs hold {} drift record(s)", r.counts_source,
                                      *r.source_drifts, r.drifts));
-  if (r.metrics && r.metrics->drifts_total && r.counts_source != "metrics" &&
+  if (r.metrics && r.metrics->drifts_total && counts != Counts::kMetrics &&
       static_cast<uint64_t>(std::llround(*r.metrics->drifts_total)) != r.drifts)
     r.warnings.push_back(fmt::format("metrics count {} drift(s) since the process started; the logs hold {}",
                                      static_cast<uint64_t>(std::llround(*r.metrics->drifts_total)), r.drifts));
