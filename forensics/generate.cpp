@@ -416,19 +416,20 @@ Result<Fault> ParseFault(std::string_view spec) {
   return Status::InvalidArgument(fmt::format("{}: unknown kind '{}' (known: {})", spec, kind, names));
 }
 
-std::vector<std::string> ExpectedCodes(FaultKind k) {
+std::vector<FindingCode> ExpectedCodes(FaultKind k) {
+  using C = FindingCode;
   switch (k) {
-    case FaultKind::kInflation: return {"inflation-detected", "state-change-mismatch", "state-root-mismatch"};
-    case FaultKind::kMissingReward: return {"state-change-mismatch", "state-root-mismatch", "supply-deficit"};
-    case FaultKind::kWrongStateRoot: return {"state-root-mismatch"};
-    case FaultKind::kBadSignature: return {"bad-signature"};
+    case FaultKind::kInflation: return {C::kInflationDetected, C::kStateChangeMismatch, C::kStateRootMismatch};
+    case FaultKind::kMissingReward: return {C::kStateChangeMismatch, C::kStateRootMismatch, C::kSupplyDeficit};
+    case FaultKind::kWrongStateRoot: return {C::kStateRootMismatch};
+    case FaultKind::kBadSignature: return {C::kBadSignature};
     case FaultKind::kBalanceWrap:
-      return {"balance-overflow", "state-change-mismatch", "state-root-mismatch", "supply-deficit"};
-    case FaultKind::kParentLink: return {"parent-link-broken"};
-    case FaultKind::kTxRoot: return {"tx-root-mismatch"};
-    case FaultKind::kBlockHash: return {"block-hash-mismatch"};
-    case FaultKind::kFeeTooLow: return {"fee-too-low"};
-    case FaultKind::kInvalidNonce: return {"invalid-nonce"};
+      return {C::kBalanceOverflow, C::kStateChangeMismatch, C::kStateRootMismatch, C::kSupplyDeficit};
+    case FaultKind::kParentLink: return {C::kParentLinkBroken};
+    case FaultKind::kTxRoot: return {C::kTxRootMismatch};
+    case FaultKind::kBlockHash: return {C::kBlockHashMismatch};
+    case FaultKind::kFeeTooLow: return {C::kFeeTooLow};
+    case FaultKind::kInvalidNonce: return {C::kInvalidNonce};
   }
   return {};
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "forensics/chain.h"
+#include "forensics/finding.h"
 #include "forensics/codec.h"
 #include "forensics/result.h"
 
@@ -38,7 +39,7 @@ Result<Fault> ParseFault(std::string_view spec);
 std::string_view FaultName(FaultKind k);
 std::vector<std::string_view> FaultNames();
 // The finding codes a fault produces at its height (what the analyzer must report there).
-std::vector<std::string> ExpectedCodes(FaultKind k);
+std::vector<FindingCode> ExpectedCodes(FaultKind k);
 
 // Bounds GenerateChain checks (the option structs are filled from the command line); txs_per_block
 // is bounded by kMaxTxsPerBlock (codec.h), new_account_share by [0, 1].
