@@ -26,12 +26,15 @@
 #include "forensics/line_reader.h"
 #include "forensics/parity.h"
 #include "forensics/sha256.h"
+#include "forensics/stop.h"
 #include "parity_pass.h"
 
 namespace forensics {
 namespace {
 
 constexpr double kEmergencyRate = 0.01;  // runbook: drift rate above 1% → emergency rollback
+
+constexpr uint64_t kStopCheckLines = 4096;
 
 std::string Percent(double rate) { return fmt::format("{:.2f}%", rate * 100.0); }
 
@@ -131,10 +134,12 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     if (!chain.loaded) damaged = true;
   }
 
-  // 1. Logs.
+  // 1. Logs, until a stop is requested (checked every kStopCheckLines lines).
+  const StopCondition stop(0, options.stop_requested);
   ParityPass c(options, chain, year, &r);
   for (const std::string& path : options.log_files) c.file_order.emplace(path, c.file_order.size());
   for (const std::string& path : options.log_files) {
+    if (r.partial) break;
     auto reader = LineReader::Open(path, LineReaderOptions{.decode_in_background = true});
     if (!reader) {
       open_errors.push_back(reader.error().message());
@@ -148,7 +153,15 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
         path, [&](ParityRecord&& rec) { c.Add(rec); }, [&](ParityProblem&& p) { c.Problem(std::move(p)); });
     c.BeginFile(path, &parser);
     Line line;
-    while ((*reader)->Next(&line)) {
+    for (uint64_t n = 0; (*reader)->Next(&line); ++n) {
+      if (n % kStopCheckLines == 0) {
+        if (StopReason why = stop.Check(); why != StopReason::kNone) {
+          r.partial = true;
+          r.stopped_reason = fmt::format("{} at {}:{}; the lines from there on were not read", stop.Describe(why), path,
+                                         line.number);
+          break;
+        }
+      }
       parser.AddLine(line.text, line.number, line.offset);
       ++r.lines_read;
     }
@@ -362,7 +375,7 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     r.warnings.push_back(fmt::format("{} drift(s) name a hash that is not in the chain data", r.not_in_chain));
   if (r.malformed) r.warnings.push_back(fmt::format("{} drift record(s) hold a value that cannot be used", r.malformed));
 
-  Judge(options, logged_matches, damaged, &r);
+  Judge(options, logged_matches, damaged || r.partial, &r);
   return r;
 }
 
@@ -371,7 +384,7 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
 Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) {
   std::optional<int> year;
   auto r = AnalyzeOnce(options, std::nullopt, &year);
-  if (r && year) return AnalyzeOnce(options, year, &year);
+  if (r && year && !r->partial) return AnalyzeOnce(options, year, &year);
   return r;
 }
 

@@ -162,6 +162,7 @@ std::string RenderParityDriftText(const ParityDriftReport& r) {
   std::string verdict(VerdictName(r.verdict));
   std::transform(verdict.begin(), verdict.end(), verdict.begin(), ::toupper);
   o += fmt::format("forensics parity-drift: {}\n", verdict);
+  if (r.partial) o += fmt::format("PARTIAL: analysis stopped early: {}\n", r.stopped_reason);
   for (const InputFile& in : r.inputs) o += fmt::format("input: {} ({} bytes)\n", in.path, in.bytes);
   o += CountsLine(r) + "\n";
   if (r.first_drift) {
@@ -212,6 +213,9 @@ std::string RenderParityDriftJson(const ParityDriftReport& r, const ReportStamp&
   OptU(w, "source_drifts", r.source_drifts);
   w.Field("emergency_rollback", r.emergency_rollback);
   w.Field("rollout_blocked", r.rollout_blocked);
+  w.Field("partial", r.partial);
+  w.Key("stopped_reason");
+  if (r.partial) w.String(r.stopped_reason); else w.Null();
   w.Key("advice").BeginArray();
   for (const auto& a : r.advice) w.String(a);
   w.EndArray();
@@ -389,6 +393,7 @@ std::string RenderParityDriftMarkdown(const ParityDriftReport& r, const ReportSt
   }
   head += "| | |\n| --- | --- |\n";
   for (const InputFile& in : r.inputs) head += fmt::format("| Input | {} ({} bytes) |\n", Cell(in.path), in.bytes);
+  if (r.partial) head += fmt::format("| **Partial** | {} |\n", Cell(r.stopped_reason));
   if (r.chain_profile)
     head += fmt::format("| Chain | `{}`, {} block(s) |\n", ProfileName(*r.chain_profile), r.chain_blocks);
   head += fmt::format("| Comparisons | {} |\n",

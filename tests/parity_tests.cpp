@@ -1,6 +1,7 @@
 // Parity drift: Python repr decoding, the record parser in every prefix style and container, grep
 // excerpts, metrics, the genesis vector, explanations from chain data, bad input, determinism,
 // Markdown escaping and the checked-in sample.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fmt/ranges.h>
 
@@ -419,6 +420,31 @@ TEST_CASE("metrics alone give the counts, a state violation there is an emergenc
   CHECK(r->not_verified == 1);  // no --chain
   REQUIRE(r->by_function.size() == 1);
   CHECK(r->by_function[0].metrics_drifts == 1u);
+}
+
+TEST_CASE("a requested stop reports what was read, marked partial, in every format", "[parity]") {
+  TempDir dir;
+  std::string log = dir.Write("p.log", "ERROR:coinjecture.legacy_compat:" + GenesisDriftRecord());
+  std::atomic<bool> stop{false};
+  ParityDriftOptions o;
+  o.log_files = {log};
+  o.stop_requested = &stop;
+  auto whole = AnalyzeParityDrift(o);
+  REQUIRE(whole.has_value());
+  CHECK_FALSE(whole->partial);
+  CHECK(whole->verdict == Verdict::kViolation);
+  stop = true;
+  auto r = AnalyzeParityDrift(o);
+  REQUIRE(r.has_value());
+  CHECK(r->partial);
+  CHECK(r->lines_read == 0);
+  CHECK(r->verdict == Verdict::kInconclusive);  // nothing was read: no drift seen, none ruled out
+  CHECK_THAT(r->stopped_reason, Catch::Contains("stopped on request") && Catch::Contains(log + ":1"));
+  const ReportStamp stamp{"0", "forensics"};
+  CHECK_THAT(RenderParityDriftText(*r), Catch::Contains("PARTIAL: analysis stopped early: stopped on request"));
+  CHECK_THAT(RenderParityDriftJson(*r, stamp), Catch::Contains("\"partial\": true"));
+  CHECK_THAT(RenderParityDriftMarkdown(*r, stamp), Catch::Contains("| **Partial** |"));
+  CHECK_THAT(RenderParityDriftJson(*whole, stamp), Catch::Contains("\"partial\": false"));
 }
 
 TEST_CASE("the library's advice names options as the front end spells them, never a flag of its own", "[parity]") {

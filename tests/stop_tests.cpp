@@ -1,6 +1,7 @@
 // Stopping early: a time budget or a stop request (SIGINT, SIGTERM) ends the replay at the next block
 // and the log scan at the next batch, with the partial result said as such; a second signal ends the
 // process at once.
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -145,6 +146,23 @@ TEST_CASE("SIGINT and SIGTERM write the partial report and exit 130 and 143", "[
     CHECK_THAT(Slurp(out + "/report.json"), Catch::Contains("\"partial\": true"));
     CHECK_THAT(Slurp(out + "/report.md"), Catch::Contains("stopped on request"));
   }
+}
+
+TEST_CASE("SIGINT stops a parity-drift analysis too with the partial report and exit 130", "[stop]") {
+  TempDir dir;
+  const std::string fifo = dir.File("parity.fifo");
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  // The log's writer keeps the pipe open past the signal: the CLI is still reading when it arrives.
+  const std::string writer = "(head -n 40 '" FORENSICS_SAMPLES_DIR "/parity/parity.log'; sleep 2) > '" + fifo + "' &";
+  REQUIRE(std::system(writer.c_str()) == 0);
+  const std::string out = dir.File("out");
+  Outcome o = RunAndSignal("--issue parity-drift --log '" + fifo + "' --out '" + out + "'", dir, {SIGINT},
+                           std::chrono::milliseconds(700));
+  REQUIRE(o.exited);
+  CHECK(o.status == 130);
+  CHECK_THAT(o.out, Catch::Contains("PARTIAL: analysis stopped early: stopped on request"));
+  CHECK_THAT(Slurp(out + "/report.json"), Catch::Contains("\"partial\": true"));
+  CHECK_THAT(Slurp(out + "/report.md"), Catch::Contains("| **Partial** |"));
 }
 
 TEST_CASE("a second SIGINT ends the run at once", "[stop]") {

@@ -1,20 +1,28 @@
 // --issue parity-drift.
+#include <fmt/format.h>
+
 #include "commands.h"
 #include "forensics/parity.h"
 #include "forensics/report.h"
+#include "output.h"
 
 namespace forensics::cli {
 
 int RunParityDrift(const ParityDriftCommand& c) {
-  std::vector<std::string> inputs = c.options.log_files;
-  for (const auto& p : {c.options.chain_path, c.options.metrics_path})
+  ParityDriftOptions options = c.options;
+  std::vector<std::string> inputs = options.log_files;
+  for (const auto& p : {options.chain_path, options.metrics_path})
     if (p) inputs.push_back(*p);
   if (Status s = CheckOutDir(c.common, inputs); !s.ok()) return ReportError(s);
-  auto report = AnalyzeParityDrift(c.options);
+  options.stop_requested = InstallStopSignals();
+  auto report = AnalyzeParityDrift(options);
   if (!report) return ReportError(report.error());
   ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
-  return EmitReport(c.common, {report->verdict, RenderParityDriftText(*report), RenderParityDriftJson(*report, stamp),
-                               RenderParityDriftMarkdown(*report, stamp), ParityDriftTitle(*report), "parity-drift"});
+  const int status =
+      EmitReport(c.common, {report->verdict, RenderParityDriftText(*report), RenderParityDriftJson(*report, stamp),
+                            RenderParityDriftMarkdown(*report, stamp), ParityDriftTitle(*report), "parity-drift"});
+  if (report->partial) PrintError(fmt::format("forensics: analysis stopped early: {}\n", report->stopped_reason));
+  return report->partial ? StopSignalStatus(status) : status;
 }
 
 }  // namespace forensics::cli

@@ -9,6 +9,7 @@
 #ifndef FORENSICS_PARITY_H_
 #define FORENSICS_PARITY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,6 +39,9 @@ struct ParityDriftOptions {
   std::optional<int64_t> since_us, until_us;
   std::optional<int> year;
   OptionSpeller option_names = OptionFieldName;  // how warnings and advice name the options above
+  // When set and true, stop reading the logs at the next batch of lines and report what was read,
+  // marked partial (the CLI sets it on SIGINT or SIGTERM). Must outlive the analysis.
+  const std::atomic<bool>* stop_requested = nullptr;
 };
 
 // Why a drift happened, as far as the inputs tell.
@@ -154,6 +158,8 @@ struct ParityDriftReport {
   std::vector<InputFile> inputs;
   std::vector<std::string> warnings;
   std::vector<std::string> advice;  // runbook consequences, most severe first
+  bool partial = false;        // the analysis stopped before the end of its inputs (stop_requested)
+  std::string stopped_reason;  // what stopped it and where; empty unless partial
 
   std::optional<uint64_t> comparisons;  // null when the inputs cannot tell
   std::optional<uint64_t> matches;
