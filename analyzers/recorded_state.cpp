@@ -12,6 +12,7 @@
 #include <map>
 
 #include "analyzers.h"
+#include "forensics/wide_int.h"
 #include "forensics/address_map.h"
 #include "forensics/codec.h"
 #include "forensics/json_writer.h"
@@ -59,15 +60,15 @@ class RecordedStateAnalyzer final : public Analyzer {
     __int128 overlay_offset = 0;  // node supply − replay supply before the block
     for (const auto& [a, acc] : overlay_)
       overlay_offset += static_cast<__int128>(acc.balance) - static_cast<__int128>(replay_pre(a).balance);
-    row.supply_before = static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_before) + overlay_offset);
+    row.supply_before = ToWei128(static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_before) + overlay_offset));
 
     if (!b.state_changes) {
       // Genesis needs none: its state is the export's genesis allocations.
       if (b.header.height > 0) v->unverifiable.push_back({UncheckedKind::kRecordedStateNone, {}});
       // Accounts the block touched: the node is assumed to hold what the rules produce.
       for (const auto& [a, acc] : ex.before) overlay_.erase(a);
-      row.supply_after = static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_after) + OverlayOffsetAfter(state));
-      row.surplus = 0;
+      row.supply_after = ToWei128(static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_after) + OverlayOffsetAfter(state)));
+      row.surplus = {};
       row.recorded = false;
       v->supply = row;
       return;
@@ -129,19 +130,20 @@ class RecordedStateAnalyzer final : public Analyzer {
       v->diffs.push_back(std::move(d));
     }
 
-    row.supply_after = static_cast<unsigned __int128>(static_cast<__int128>(row.supply_before) + node_delta);
-    row.surplus = node_delta - rules_delta;
+    row.supply_after = ToWei128(static_cast<unsigned __int128>(static_cast<__int128>(Wide(row.supply_before)) + node_delta));
+    const __int128 surplus = node_delta - rules_delta;
+    row.surplus = ToSignedWei128(surplus);
     row.recorded = true;
     v->supply = row;
-    if (row.surplus != 0) {
+    if (surplus != 0) {
       Finding f;
       f.height = b.header.height;
-      f.code = row.surplus > 0 ? FindingCode::kInflationDetected : FindingCode::kSupplyDeficit;
+      f.code = surplus > 0 ? FindingCode::kInflationDetected : FindingCode::kSupplyDeficit;
       f.expected = fmt::format("Σ balances change by {} (reward {} − dust {})", Signed128(rules_delta), ex.reward, ex.shares.dust);
       f.actual = fmt::format("Σ balances change by {}", Signed128(node_delta));
       f.values = {{"supply_delta", ValueUnit::kWei, ValueRelation::kEqual, I128ToString(rules_delta), I128ToString(node_delta)}};
-      f.detail = row.surplus > 0 ? fmt::format("{} wei minted beyond the rules", I128ToString(row.surplus))
-                                 : fmt::format("{} wei of minted money missing", I128ToString(-row.surplus));
+      f.detail = surplus > 0 ? fmt::format("{} wei minted beyond the rules", I128ToString(surplus))
+                                 : fmt::format("{} wei of minted money missing", I128ToString(-surplus));
       f.accounts = diverged_here;
       v->findings.push_back(std::move(f));
     }

@@ -1,6 +1,9 @@
 // Hex encoding and decoding of chain values.
 #include "forensics/types.h"
 
+#include "forensics/json_writer.h"
+#include "forensics/wide_int.h"
+
 #include <array>
 
 #if defined(__SSE2__)
@@ -92,5 +95,12 @@ Address BurnAddress() {
   a.v[31] = 'd';
   return a;
 }
+
+}  // namespace forensics
+
+namespace forensics {
+
+std::string ToDecimal(const Wei128& v) { return U128ToString(Wide(v)); }
+std::string ToDecimal(const SignedWei128& v) { return I128ToString(Wide(v)); }
 
 }  // namespace forensics

@@ -1,6 +1,7 @@
 // Rendering of the state-violation report as text, JSON and a GitHub issue body.
 #include <algorithm>
 
+#include "forensics/wide_int.h"
 #include "forensics/json_writer.h"
 #include "forensics/markdown.h"
 #include "forensics/report.h"
@@ -55,12 +56,12 @@ void WriteAccount(JsonWriter& w, const Account& a) {
 void WriteSupplyRow(JsonWriter& w, const SupplyRow& s) {
   w.BeginObject();
   w.Key("height").Uint(s.height);
-  w.Key("supply_before").Amount(s.supply_before);
-  w.Key("supply_after").Amount(s.supply_after);
+  w.Key("supply_before").Amount(Wide(s.supply_before));
+  w.Key("supply_after").Amount(Wide(s.supply_after));
   w.Key("reward").Amount(s.reward);
   w.Key("fees").Amount(s.fees);
   w.Key("dust").Amount(s.dust);
-  w.Key("surplus").SignedAmount(s.surplus);
+  w.Key("surplus").SignedAmount(Wide(s.surplus));
   w.Field("source", s.recorded ? "recorded" : "replayed");
   w.EndObject();
 }
@@ -450,9 +451,9 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
       doc.Text(fmt::format(
           "\n#### Supply at block {}\n\nMinted by the node: {} wei; expected by the rules: reward {} − dust {} = {} wei; "
           "{} **{}** wei.\n",
-          s.height, I128ToString(static_cast<__int128>(s.supply_after) - static_cast<__int128>(s.supply_before)), s.reward,
-          s.dust, static_cast<int64_t>(s.reward) - static_cast<int64_t>(s.dust), s.surplus >= 0 ? "surplus" : "deficit",
-          I128ToString(s.surplus >= 0 ? s.surplus : -s.surplus)));
+          s.height, I128ToString(static_cast<__int128>(Wide(s.supply_after)) - static_cast<__int128>(Wide(s.supply_before))), s.reward,
+          s.dust, static_cast<int64_t>(s.reward) - static_cast<int64_t>(s.dust), !s.surplus.negative() ? "surplus" : "deficit",
+          I128ToString(Wide(s.surplus) >= 0 ? Wide(s.surplus) : -Wide(s.surplus))));
     }
   } else {
     doc.Text(r.verdict == Verdict::kClean ? "No block breaks a rule that could be checked.\n\n"
@@ -488,9 +489,9 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
     doc.Text("\n### Supply near the break\n\n");
     std::vector<std::vector<std::string>> rows;
     for (const SupplyRow& s : r.supply)
-      rows.push_back({fmt::format("{}", s.height), U128ToString(s.supply_before), U128ToString(s.supply_after),
+      rows.push_back({fmt::format("{}", s.height), ToDecimal(s.supply_before), ToDecimal(s.supply_after),
                       fmt::format("{}", s.reward), fmt::format("{}", s.fees), fmt::format("{}", s.dust),
-                      I128ToString(s.surplus), s.recorded ? "recorded" : "replayed"});
+                      ToDecimal(s.surplus), s.recorded ? "recorded" : "replayed"});
     doc.Table({"Height", "Supply before", "Supply after", "Reward", "Fees", "Dust", "Surplus", "Source"}, std::move(rows));
   }
   if (r.timeline_summary) {

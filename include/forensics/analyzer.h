@@ -30,13 +30,13 @@ struct AccountDiff {
 // Money created or destroyed by a block, from the node's recorded values.
 struct SupplyRow {
   BlockHeight height = 0;
-  unsigned __int128 supply_before = 0;  // the node's total before the block
-  unsigned __int128 supply_after = 0;
+  Wei128 supply_before;  // the node's total before the block
+  Wei128 supply_after;
   uint64_t reward = 0;
   uint64_t fees = 0;
   uint64_t dust = 0;
   // (supply_after − supply_before) − (reward − dust): > 0 surplus, < 0 deficit.
-  __int128 surplus = 0;
+  SignedWei128 surplus;
   bool recorded = false;  // true: from the node's recorded values; false: from the replay alone
 };
 

@@ -52,6 +52,23 @@ using Hash32 = Bytes<32>;
 using Address = Bytes<32>;
 using Signature = Bytes<64>;
 
+// A 128-bit sum of wei (a supply) and a signed one (a difference of supplies), as plain words, so
+// that the report structs need no compiler extension: `hi` is the high 64 bits (two's complement in
+// SignedWei128). ToDecimal() spells them; the library's own arithmetic converts with wide_int.h.
+struct Wei128 {
+  uint64_t hi = 0, lo = 0;
+  friend bool operator==(const Wei128&, const Wei128&) = default;
+};
+struct SignedWei128 {
+  int64_t hi = 0;
+  uint64_t lo = 0;
+  friend bool operator==(const SignedWei128&, const SignedWei128&) = default;
+  bool negative() const { return hi < 0; }
+  bool zero() const { return hi == 0 && lo == 0; }
+};
+std::string ToDecimal(const Wei128& v);
+std::string ToDecimal(const SignedWei128& v);  // a '-' first when negative
+
 // One account's values: what chain data records and what the state root commits to.
 struct AccountEntry {
   Address address;
