@@ -50,7 +50,7 @@ namespace {
 class OrderedRoot {
  public:
   explicit OrderedRoot(OddRule rule)
-      : rule_(rule), msgs_(new uint8_t[48 * kChunk]), buf_a_(new Hash32[kChunk + 1]), buf_b_(new Hash32[kChunk + 1]) {}
+      : rule_(rule), msgs_(new uint8_t[48 * kChunk]), buf_a_(new Hash32[kChunk]), buf_b_(new Hash32[kChunk]) {}
 
   // `a` must stay valid until the next Add() or Root(). may_repeat: a's address may equal the previous
   // one's (false only when the caller knows it differs).

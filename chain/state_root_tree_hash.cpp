@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "forensics/sha256.h"
+#include "merkle_level.h"
 
 namespace forensics {
 
@@ -187,12 +188,15 @@ Hash32 StateRootTree::Impl::EdgeNode(size_t level, size_t s) {
   }
   const size_t half = size_t{1} << (level - 1);
   const Hash32 left = EdgeNode(level - 1, s);
-  if (s + half >= Count() && rule_ == OddRule::kPromote) return left;
-  const Hash32 right = s + half >= Count() ? left : EdgeNode(level - 1, s + half);
+  Hash32 out;
+  if (s + half >= Count()) {
+    stats_.node_hashes += OddParent(left, rule_, &out, TreeHash64);
+    return out;
+  }
+  const Hash32 right = EdgeNode(level - 1, s + half);
   uint8_t m[64];
   std::memcpy(m, left.data(), 32);
   std::memcpy(m + 32, right.data(), 32);
-  Hash32 out;
   TreeHash64(m, out.data(), 1);
   ++stats_.node_hashes;
   return out;
@@ -289,14 +293,13 @@ void StateRootTree::Impl::ApplyUpdates(const std::vector<Event>& events) {
       msgs.resize(64 * parents);
       hashed.clear();
       for (size_t i : dirty) {
-        const bool has_right = 2 * i + 1 < below.size();
-        if (!has_right && rule_ == OddRule::kPromote) {
-          here[i] = below[2 * i];
+        if (2 * i + 1 == below.size()) {
+          stats_.node_hashes += OddParent(below[2 * i], rule_, &here[i], TreeHash64);
           continue;
         }
         uint8_t* m = &msgs[64 * hashed.size()];
         std::memcpy(m, below[2 * i].data(), 32);
-        std::memcpy(m + 32, below[has_right ? 2 * i + 1 : 2 * i].data(), 32);
+        std::memcpy(m + 32, below[2 * i + 1].data(), 32);
         hashed.push_back(i);
       }
       out.resize(hashed.size());
@@ -426,16 +429,7 @@ void StateRootTree::Impl::HashUpper(size_t u, size_t from, size_t to) {
   if (to > pairs_end) {
     // The last node of an odd level: it has a left child only.
     assert(to == pairs_end + 1 && 2 * pairs_end + 1 == below.size());
-    const Hash32& child = below[2 * pairs_end];
-    if (rule_ == OddRule::kPromote) {
-      here[pairs_end] = child;
-    } else {
-      uint8_t m[64];
-      std::memcpy(m, child.data(), 32);
-      std::memcpy(m + 32, child.data(), 32);
-      TreeHash64(m, here[pairs_end].data(), 1);
-      ++stats_.node_hashes;
-    }
+    stats_.node_hashes += OddParent(below[2 * pairs_end], rule_, &here[pairs_end], TreeHash64);
   }
 }
 
