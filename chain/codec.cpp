@@ -5,13 +5,11 @@
 #include <cstring>
 
 #include "forensics/sha256.h"
+#include "little_endian.h"
 
 namespace forensics {
 namespace {
 
-void PutLe64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-}
 void PutLe32(std::string* out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
 }

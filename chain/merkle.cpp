@@ -15,10 +15,8 @@ Hash32 MerkleRoot(std::span<const Hash32> leaves, OddRule rule) {
   if (leaves.size() == 1) return leaves[0];
   static_assert(sizeof(Hash32) == 32, "levels are hashed as contiguous 64-byte pairs");
 
-  // One spare slot so an odd level can be made even by duplicating its last node.
-  std::vector<Hash32> cur(leaves.size() + 1);
-  std::vector<Hash32> next(leaves.size() / 2 + 2);
-  std::copy(leaves.begin(), leaves.end(), cur.begin());
+  std::vector<Hash32> cur(leaves.begin(), leaves.end());
+  std::vector<Hash32> next((leaves.size() + 1) / 2);
   size_t n = leaves.size();
   while (n > 1) {
     n = HashLevel(cur.data(), n, next.data(), rule);
@@ -27,16 +25,11 @@ Hash32 MerkleRoot(std::span<const Hash32> leaves, OddRule rule) {
   return cur[0];
 }
 
-size_t HashLevel(Hash32* in, size_t n, Hash32* out, OddRule rule) {
-  size_t pairs = n / 2;
-  const bool odd = (n % 2) != 0;
-  if (odd && rule == OddRule::kDuplicate) {
-    in[n] = in[n - 1];
-    ++pairs;
-  }
+size_t HashLevel(const Hash32* in, size_t n, Hash32* out, OddRule rule) {
+  const size_t pairs = n / 2;
   sha256::Hash64Many(in[0].data(), out[0].data(), pairs);
-  if (odd && rule == OddRule::kPromote) out[pairs++] = in[n - 1];
-  return pairs;
+  if (n % 2 != 0) OddParent(in[n - 1], rule, &out[pairs], sha256::Hash64Many);
+  return (n + 1) / 2;
 }
 
 }  // namespace forensics

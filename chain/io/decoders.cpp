@@ -3,7 +3,6 @@
 #include "io/decoders.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -22,6 +21,7 @@
 #include <utility>
 
 #include "forensics/input_spool.h"
+#include "io/huge_pages.h"
 
 namespace forensics::io {
 namespace {
@@ -410,12 +410,9 @@ size_t FileDecoder::Read(char* out, size_t cap, std::vector<ReadIssue>* issues) 
 
 namespace {
 
-constexpr size_t kHugePageBytes = 2u << 20;
-
-// A chunk buffer. Those of kHugePageBytes or more are mapped on their own, aligned to and in
-// whole kHugePageBytes, and advised as huge pages: where the kernel grants them, a buffer costs
-// one page fault instead of one per 4 KiB page (faults on fresh memory are most of what a
-// buffer costs on some virtual machines).
+// A chunk buffer. Those of kHugePageBytes or more are huge-page mappings of their own
+// (io/huge_pages.h): where the kernel grants them, a buffer costs one page fault instead of one
+// per 4 KiB page (faults on fresh memory are most of what a buffer costs on some virtual machines).
 class ChunkMemory {
  public:
   explicit ChunkMemory(size_t bytes) {
@@ -424,23 +421,11 @@ class ChunkMemory {
       data_ = heap_.get();
       return;
     }
-    mapped_ = (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
-    size_t span = mapped_ + kHugePageBytes;
-    void* p = ::mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    uintptr_t start = reinterpret_cast<uintptr_t>(p);
-    uintptr_t aligned = (start + kHugePageBytes - 1) & ~uintptr_t{kHugePageBytes - 1};
-    if (aligned > start) ::munmap(p, aligned - start);
-    if (aligned + mapped_ < start + span) {
-      ::munmap(reinterpret_cast<void*>(aligned + mapped_), start + span - (aligned + mapped_));
-    }
-    data_ = reinterpret_cast<char*>(aligned);
-#ifdef MADV_HUGEPAGE
-    (void)::madvise(data_, mapped_, MADV_HUGEPAGE);
-#endif
+    mapped_ = bytes;
+    data_ = static_cast<char*>(MapHugePages(bytes));
   }
   ~ChunkMemory() {
-    if (mapped_ != 0) ::munmap(data_, mapped_);
+    if (mapped_ != 0) UnmapHugePages(data_, mapped_);
   }
   ChunkMemory(const ChunkMemory&) = delete;
   ChunkMemory& operator=(const ChunkMemory&) = delete;
@@ -449,7 +434,7 @@ class ChunkMemory {
  private:
   std::unique_ptr<char[]> heap_;
   char* data_ = nullptr;
-  size_t mapped_ = 0;
+  size_t mapped_ = 0;  // bytes asked of MapHugePages, 0 for a heap buffer
 };
 
 }  // namespace

@@ -1,14 +1,13 @@
-// Arena blocks: anonymous mappings, 2 MiB-aligned, advised for transparent huge pages.
+// Arena blocks: huge-page mappings (io/huge_pages.h), freed all at once.
 #include "logs/arena.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
+
+#include "io/huge_pages.h"
 
 namespace forensics::logs {
 namespace {
 
-constexpr size_t kHugePage = 2u << 20;
 constexpr size_t kBlockBytes = 8u << 20;
 // Interning stops growing past this many distinct strings (values that never repeat).
 constexpr size_t kMaxInterned = 1u << 14;
@@ -16,39 +15,25 @@ constexpr size_t kMaxInternedLength = 96;
 
 }  // namespace
 
-void AdviseHugePages(void* p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHugePage - 1) & ~(kHugePage - 1);
-  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) & ~(kHugePage - 1);
-  if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)n;
-#endif
-}
+void AdviseHugePages(void* p, size_t n) { io::AdviseHugePages(p, n); }
 
 Arena::~Arena() {
-  for (const Block& b : blocks_) munmap(b.base, b.size);
+  for (const Block& b : blocks_) io::UnmapHugePages(b.base, b.size);
 }
 
 void* Arena::AllocateSlow(size_t bytes, size_t align) {
   size_t want = std::max(kBlockBytes, bytes + align);
-  size_t map = want + kHugePage;
-  void* base = mmap(nullptr, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (base == MAP_FAILED) throw std::bad_alloc();
-  blocks_.push_back(Block{base, map});
+  size_t map = io::HugePageRound(want);
+  char* start = static_cast<char*>(io::MapHugePages(want));
+  blocks_.push_back(Block{start, map});
   reserved_ += map;
-  uintptr_t aligned = (reinterpret_cast<uintptr_t>(base) + kHugePage - 1) & ~(kHugePage - 1);
-  AdviseHugePages(base, map);
-  char* start = reinterpret_cast<char*>(aligned);
-  size_t usable = map - (aligned - reinterpret_cast<uintptr_t>(base));
   if (bytes + align > kBlockBytes / 2) {
     // A large request gets its block to itself; keep bumping in the current one.
-    size_t pad = (align - (aligned & (align - 1))) & (align - 1);
+    size_t pad = (align - (reinterpret_cast<uintptr_t>(start) & (align - 1))) & (align - 1);
     return start + pad;
   }
   cur_ = start;
-  left_ = usable;
+  left_ = map;
   return Allocate(bytes, align);
 }
 

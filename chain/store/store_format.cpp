@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "forensics/codec.h"
+#include "little_endian.h"
 
 namespace forensics::store {
 namespace {
@@ -14,12 +15,6 @@ constexpr uint8_t kBlockVersion = 1;
 constexpr uint8_t kTxVersion = 1;
 constexpr uint8_t kMetaVersion = 1;
 constexpr uint8_t kSnapshotVersion = 1;
-
-void PutFixed64(std::string* out, uint64_t v) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
-  out->append(b, 8);
-}
 
 void PutVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -186,12 +181,12 @@ std::string EncodeBlock(const Block& b) {
   if (h.parent_hash) PutBytes(&out, *h.parent_hash);
   if (h.state_root) PutBytes(&out, *h.state_root);
   if (h.tx_root) PutBytes(&out, *h.tx_root);
-  if (h.timestamp) PutFixed64(&out, static_cast<uint64_t>(*h.timestamp));
+  if (h.timestamp) PutLe64(&out, static_cast<uint64_t>(*h.timestamp));
   if (h.validator) PutBytes(&out, *h.validator);
-  if (h.difficulty) PutFixed64(&out, *h.difficulty);
-  if (h.nonce) PutFixed64(&out, *h.nonce);
-  if (h.gas_limit) PutFixed64(&out, *h.gas_limit);
-  if (h.gas_used) PutFixed64(&out, *h.gas_used);
+  if (h.difficulty) PutLe64(&out, *h.difficulty);
+  if (h.nonce) PutLe64(&out, *h.nonce);
+  if (h.gas_limit) PutLe64(&out, *h.gas_limit);
+  if (h.gas_used) PutLe64(&out, *h.gas_used);
   if (h.extra_data) PutString(&out, *h.extra_data);
   if (h.codec_version) out.push_back(static_cast<char>(*h.codec_version));
   if (h.commitment) PutBytes(&out, *h.commitment);
@@ -267,14 +262,14 @@ std::string EncodeTx(const Transaction& tx) {
   out.push_back(static_cast<char>(tx.tx_type));
   PutBytes(&out, tx.from);
   PutBytes(&out, tx.to);
-  PutFixed64(&out, tx.amount);
-  PutFixed64(&out, tx.nonce);
-  PutFixed64(&out, tx.gas_limit);
-  PutFixed64(&out, tx.gas_price);
-  PutFixed64(&out, static_cast<uint64_t>(tx.timestamp));
+  PutLe64(&out, tx.amount);
+  PutLe64(&out, tx.nonce);
+  PutLe64(&out, tx.gas_limit);
+  PutLe64(&out, tx.gas_price);
+  PutLe64(&out, static_cast<uint64_t>(tx.timestamp));
   if (tx.signature) PutBytes(&out, *tx.signature);
   if (tx.hash) PutBytes(&out, *tx.hash);
-  if (tx.fee) PutFixed64(&out, *tx.fee);
+  if (tx.fee) PutLe64(&out, *tx.fee);
   PutString(&out, tx.data);
   return out;
 }
@@ -316,8 +311,8 @@ void PutAccounts(std::string* out, const AccountEntry* begin, size_t n) {
   PutVarint(out, n);
   for (size_t i = 0; i < n; ++i) {
     PutBytes(out, begin[i].address);
-    PutFixed64(out, begin[i].balance);
-    PutFixed64(out, begin[i].nonce);
+    PutLe64(out, begin[i].balance);
+    PutLe64(out, begin[i].nonce);
   }
 }
 }  // namespace
