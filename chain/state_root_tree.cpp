@@ -80,7 +80,10 @@ void StateRootTree::Impl::Set(const Address& a, Amount balance, uint64_t nonce) 
 
 Hash32 StateRootTree::Impl::Root() {
   stats_ = {};
-  if (!pending_.empty()) Apply();
+  if (!pending_.empty()) {
+    HashTimer timer(measure_hash_time_ ? &stats_.hash_seconds : nullptr);
+    Apply();
+  }
   return root_;
 }
 
@@ -401,5 +404,7 @@ void StateRootTree::Set(const Address& a, Amount balance, uint64_t nonce) { impl
 Hash32 StateRootTree::Root() { return impl_->Root(); }
 size_t StateRootTree::size() const { return impl_->size(); }
 StateRootTree::Stats StateRootTree::last_root_stats() const { return impl_->stats(); }
+
+void StateRootTree::MeasureHashTime(bool on) { impl_->measure_hash_time(on); }
 
 }  // namespace forensics

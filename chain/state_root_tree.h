@@ -60,6 +60,19 @@ class StateRootTree::Impl {
   void Set(const Address& a, Amount balance, uint64_t nonce);
   Hash32 Root();
   Stats stats() const { return stats_; }
+  void measure_hash_time(bool on) { measure_hash_time_ = on; }
+
+  // Times the SHA-256 batches of this thread into *seconds while it lives (null: no timing).
+  class HashTimer {
+   public:
+    explicit HashTimer(double* seconds);
+    ~HashTimer();
+    HashTimer(const HashTimer&) = delete;
+    HashTimer& operator=(const HashTimer&) = delete;
+
+   private:
+    double* previous_;
+  };
   size_t size() const;
 
  private:
@@ -265,6 +278,7 @@ class StateRootTree::Impl {
   mutable BigVector<AccountEntry> pending_;
   mutable size_t sorted_len_ = 0;  // pending_[0, sorted_len_) is sorted, one entry per address
   Stats stats_;                    // of the last Root()
+  bool measure_hash_time_ = false;
 };
 
 }  // namespace forensics

@@ -20,19 +20,19 @@ using state_root::kChunk;
 
 namespace {
 
-// SHA-256 batches of StateRootTree, timed when SetStateRootHashTiming(true) on this thread.
-thread_local bool tree_hash_timing = false;
-thread_local double tree_hash_seconds = 0;
+// Where the SHA-256 batches of the Root() running on this thread add their time: set by a HashTimer
+// only while a tree that measures (StateRootTree::MeasureHashTime) computes its root.
+thread_local double* hash_seconds_sink = nullptr;
 
 template <typename Fn>
 void TimedHash(Fn&& fn) {
-  if (!tree_hash_timing) {
+  if (hash_seconds_sink == nullptr) {
     fn();
     return;
   }
   const auto t0 = std::chrono::steady_clock::now();
   fn();
-  tree_hash_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  *hash_seconds_sink += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void TreeHash48(const uint8_t* msgs, uint8_t* out, size_t n) {
@@ -61,8 +61,8 @@ void ApplyMoves(Vector& v, const std::vector<Move>& moves) {
 
 }  // namespace
 
-void SetStateRootHashTiming(bool on) { tree_hash_timing = on; }
-double StateRootHashSeconds() { return tree_hash_seconds; }
+StateRootTree::Impl::HashTimer::HashTimer(double* seconds) : previous_(hash_seconds_sink) { hash_seconds_sink = seconds; }
+StateRootTree::Impl::HashTimer::~HashTimer() { hash_seconds_sink = previous_; }
 
 void StateRootTree::Impl::Build() {
   BigVector<AccountEntry> accounts;

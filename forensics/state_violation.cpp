@@ -73,7 +73,7 @@ class Replay {
     if (options_.phase_times) {
       *options_.phase_times = {};
       phases_ = options_.phase_times;
-      SetStateRootHashTiming(true);
+      state_.MeasureRootHashTime(true);
     }
     // The next batch is read and its signatures verified on another thread while this one replays;
     // then this thread helps verify them (SignatureWork) before it takes the batch.
@@ -135,7 +135,7 @@ class Replay {
     }
     if (phases_) {
       phases_->replay = std::chrono::duration<double>(Clock::now() - start_).count();
-      SetStateRootHashTiming(false);
+      state_.MeasureRootHashTime(false);
     }
     Finish();
   }
@@ -301,11 +301,10 @@ class Replay {
       if (phases_) t = Now();
       ex = ExecuteBlock(b, meta_, eo, &state_);
       if (phases_) phases_->execute += Lap(&t);
-      const double hashing_before = phases_ ? StateRootHashSeconds() : 0;
       root = state_.Root();
       if (phases_) {
         phases_->state_root += Lap(&t);
-        phases_->state_root_hashing += StateRootHashSeconds() - hashing_before;
+        phases_->state_root_hashing += state_.last_root_stats().hash_seconds;
       }
       ctx.state = &state_;
       ctx.execution = &ex;

@@ -636,3 +636,23 @@ TEST_CASE("an insert rehashes its low spans and the nodes right of it from level
     }
   }
 }
+
+TEST_CASE("a state-root tree times its hashing only when asked, and only its own", "[state_root]") {
+  forensics::StateRootTree measured(forensics::OddRule::kDuplicate), plain(forensics::OddRule::kDuplicate);
+  measured.MeasureHashTime(true);
+  for (uint32_t i = 0; i < 20000; ++i) {
+    forensics::Address a{};
+    std::memcpy(a.data(), &i, sizeof(i));
+    measured.Set(a, 1 + i, 0);
+    plain.Set(a, 1 + i, 0);
+  }
+  CHECK(measured.Root() == plain.Root());
+  CHECK(measured.last_root_stats().hash_seconds > 0);
+  CHECK(plain.last_root_stats().hash_seconds == 0);
+  measured.MeasureHashTime(false);
+  forensics::Address b{};
+  b[31] = 1;
+  measured.Set(b, 5, 0);
+  (void)measured.Root();
+  CHECK(measured.last_root_stats().hash_seconds == 0);
+}

@@ -53,6 +53,9 @@ class AccountState {
   unsigned __int128 supply() const { return supply_; }
   size_t size() const { return tree_.size(); }
   Hash32 Root() { return tree_.Root(); }
+  // What the last Root() hashed, and its hashing time when MeasureRootHashTime(true).
+  StateRootTree::Stats last_root_stats() const { return tree_.last_root_stats(); }
+  void MeasureRootHashTime(bool on) { tree_.MeasureHashTime(on); }
   // All non-empty accounts, ascending by address.
   std::vector<AccountEntry> Entries() const;
 

@@ -31,8 +31,6 @@ Hash32 ComputeStateRoot(std::span<const AccountEntry> accounts, OddRule rule);
 // Not thread-safe; one instance per chain being replayed.
 // For profiling: when on (per thread; off by default), StateRootTree adds the wall time of its
 // SHA-256 batches to a per-thread total. Off, it reads no clock.
-void SetStateRootHashTiming(bool on);
-double StateRootHashSeconds();  // the calling thread's total so far
 
 class StateRootTree {
  public:
@@ -54,8 +52,11 @@ class StateRootTree {
   struct Stats {
     size_t leaf_hashes = 0;  // 48-byte leaf messages
     size_t node_hashes = 0;  // 64-byte inner nodes
+    double hash_seconds = 0;  // wall time in SHA-256 batches, when MeasureHashTime(true)
   };
   Stats last_root_stats() const;
+  // Whether Root() times its SHA-256 batches (a clock read around each; off by default).
+  void MeasureHashTime(bool on);
 
  private:
   class Impl;
