@@ -585,8 +585,7 @@ class Streamer {
   std::vector<Held> held_;
   std::array<uint64_t, kKinds> kind_events_{};  // events_by_kind, merged after each file
   std::vector<logs::YearlessTime> slots_;
-  int64_t min_full_ = std::numeric_limits<int64_t>::max();
-  int64_t max_full_ = std::numeric_limits<int64_t>::min();
+  logs::YearlessResolver years_;  // fed every full timestamp (step 3)
   std::vector<LogField> field_scratch_;
   std::vector<std::string_view> cont_scratch_;
   // Journal entries are parsed here, on the calling thread, once whole.
@@ -774,8 +773,7 @@ void Streamer::ConsumeRecords(FileState* fs, const std::shared_ptr<Batch>& batch
       ++stats.outside_window;
       ++fs->format_lines[static_cast<size_t>(LogFormat::kLogrusJson)];
       fs->last_time = r.time_us;
-      min_full_ = std::min(min_full_, r.time_us);
-      max_full_ = std::max(max_full_, r.time_us);
+      years_.See(r.time_us);
       fs->last_slot = -1;
       fs->have_last = true;
       fs->last_python_prefixed = false;
@@ -896,8 +894,7 @@ void Streamer::Admit(FileState* fs, const Record& r, std::span<const LogField> f
       fs->last_time = kUnknown;
     }
   } else if (has_time) {
-    min_full_ = std::min(min_full_, r.time_us);
-    max_full_ = std::max(max_full_, r.time_us);
+    years_.See(r.time_us);
     key = r.time_us;
     fs->last_time = r.time_us;
     fs->last_slot = -1;
@@ -1068,34 +1065,17 @@ void Streamer::FileWarnings(FileState* fs) {
 void Streamer::Finish() {
   if (slots_.empty()) return;
   std::vector<int64_t> resolved(slots_.size());
-  if (min_full_ <= max_full_) {
-    int ref = logs::YearOfTime(max_full_);
+  if (years_.has_reference()) {
+    const int ref = years_.reference_year();
     out_->inferred_year = ref;
-    bool used_other = false;
-    for (size_t i = 0; i < slots_.size(); ++i) {
-      int64_t best = 0;
-      int64_t best_distance = std::numeric_limits<int64_t>::max();
-      for (int year : {ref, ref - 1, ref + 1}) {
-        if (!logs::IsValidDate(year, slots_[i].month, slots_[i].day)) continue;
-        int64_t t = logs::ResolveYearless(slots_[i], year);
-        int64_t d = t < min_full_ ? min_full_ - t : t > max_full_ ? t - max_full_ : 0;
-        if (d < best_distance) {
-          best_distance = d;
-          best = t;
-          used_other = year != ref;
-        }
-      }
-      if (best_distance == std::numeric_limits<int64_t>::max()) {
-        best = logs::ResolveYearless(slots_[i], ref);  // Feb 29 in no nearby leap year
-      }
-      resolved[i] = best;
-    }
+    bool used_other = false;  // as the last slot dated by one of the three years was
+    for (size_t i = 0; i < slots_.size(); ++i) resolved[i] = years_.Resolve(slots_[i], &used_other);
     out_->warnings.push_back(
         "journald short timestamps carry no year: took " + std::to_string(ref) +
         (used_other ? " (and the adjacent year where closer)" : "") +
         " from the other timestamps in the inputs; pass the year to override");
   } else {
-    for (size_t i = 0; i < slots_.size(); ++i) resolved[i] = logs::ResolveYearless(slots_[i], 1970);
+    for (size_t i = 0; i < slots_.size(); ++i) resolved[i] = years_.Resolve(slots_[i]);
     out_->warnings.push_back(
         "journald short timestamps carry no year and no other input has one: assumed 1970; "
         "pass the year to get real dates");
