@@ -37,6 +37,7 @@
 #include "forensics/log_events.h"
 #include "io/decoders.h"
 #include "logs/arena.h"
+#include "logs/classify.h"
 #include "logs/line_parser.h"
 #include "logs/log_time.h"
 #include "logs/window.h"
