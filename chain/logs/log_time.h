@@ -15,6 +15,8 @@ constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1-12, day 1-31; not range-checked
 // beyond that: Feb 30 is Mar 2).
 int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
+// The proleptic Gregorian date of a day number (days since 1970-01-01).
+void CivilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day);
 // The calendar year of a UTC time.
 int YearOfTime(int64_t time_us);
 bool IsValidDate(int64_t year, unsigned month, unsigned day);

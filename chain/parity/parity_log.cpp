@@ -21,86 +21,25 @@
 #include <fmt/format.h>
 
 #include "forensics/parity_log.h"
+#include "logs/log_time.h"
 
 namespace forensics {
 namespace {
 
-constexpr int64_t kUsPerSec = 1000000;
-constexpr int64_t kUsPerDay = 86400 * kUsPerSec;
+using logs::kMicrosPerDay;
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+// The four digits of the year written at the start of a timestamp ParseIsoPrefix read.
+int WrittenYear(std::string_view s) {
+  return (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
 }
 
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
-bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-
-// Fraction digits after ',' or '.' at s[pos]; returns microseconds and advances *pos.
-int64_t Fraction(std::string_view s, size_t* pos) {
-  if (*pos >= s.size() || (s[*pos] != ',' && s[*pos] != '.')) return 0;
-  size_t i = *pos + 1;
-  int64_t us = 0;
-  int n = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-    if (n < 6) {
-      us = us * 10 + (s[i] - '0');
-      ++n;
-    }
-    ++i;
-  }
-  if (i == *pos + 1) return 0;
-  for (; n < 6; ++n) us *= 10;
-  *pos = i;
-  return us;
-}
-
-bool ValidClock(int h, int mi, int se) { return h < 24 && mi < 60 && se < 61; }
-
-// "YYYY-MM-DD HH:MM:SS[,mmm]" (or 'T' between) at the start of s.
+// "YYYY-MM-DD HH:MM:SS[,mmm]" (or 'T' between) at the start of s, with the zone ParseIsoPrefix
+// reads (none: UTC). Sets the UTC time and the year as written.
 bool ParseAsctime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
-  int y, mo, d, h, mi, se;
-  if (!Digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
-      !Digits(s, 8, 2, &d) || (s[10] != ' ' && s[10] != 'T') || !Digits(s, 11, 2, &h) || s[13] != ':' ||
-      !Digits(s, 14, 2, &mi) || s[16] != ':' || !Digits(s, 17, 2, &se))
-    return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || !ValidClock(h, mi, se)) return false;
-  size_t pos = 19;
-  int64_t frac = Fraction(s, &pos);
-  if (pos < s.size() && s[pos] == 'Z') ++pos;
-  *t = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kUsPerDay +
-       (static_cast<int64_t>(h) * 3600 + mi * 60 + se) * kUsPerSec + frac;
-  *year = y;
-  *consumed = pos;
+  if (s.size() < 19 || !logs::ParseIsoPrefix(s, t, consumed)) return false;
+  *year = WrittenYear(s);
   return true;
 }
-
-constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 // After a journald time at s[p] (a blank): " host ident[pid]: message". Sets *msg.
 bool HostIdent(std::string_view s, size_t p, std::string_view* msg) {
@@ -120,52 +59,14 @@ bool HostIdent(std::string_view s, size_t p, std::string_view* msg) {
   return true;
 }
 
-// "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " → time in year 2000 and the message.
+// "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " (the day two digits or blank and one, as journald
+// pads it) → time in year 2000 and the message.
 bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
-  if (s.size() < 16 || s[3] != ' ') return false;
-  unsigned month = 0;
-  for (unsigned i = 0; i < 12; ++i)
-    if (s.substr(0, 3) == kMonths[i]) month = i + 1;
-  if (month == 0) return false;
-  int d, h, mi, se;
-  size_t p = 4;
-  if (s[p] == ' ') {
-    if (!Digits(s, p + 1, 1, &d)) return false;
-    p += 2;
-  } else {
-    if (!Digits(s, p, 2, &d)) return false;
-    p += 2;
-  }
-  if (p + 9 > s.size() || s[p] != ' ' || !Digits(s, p + 1, 2, &h) || s[p + 3] != ':' || !Digits(s, p + 4, 2, &mi) ||
-      s[p + 6] != ':' || !Digits(s, p + 7, 2, &se))
-    return false;
-  if (d < 1 || d > 31 || !ValidClock(h, mi, se)) return false;
-  p += 9;
-  int64_t frac = Fraction(s, &p);
-  if (!HostIdent(s, p, msg)) return false;
-  *t = DaysFromCivil(2000, month, static_cast<unsigned>(d)) * kUsPerDay +
-       (static_cast<int64_t>(h) * 3600 + mi * 60 + se) * kUsPerSec + frac;
-  return true;
-}
-
-// "YYYY-MM-DD[T ]HH:MM:SS[.ffffff]" with an optional zone (Z, ±HHMM, ±HH:MM) → UTC.
-bool ParseIsoTime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
-  size_t n;
-  int64_t local;
-  if (!ParseAsctime(s, &local, year, &n)) return false;
-  int64_t zone = 0;
-  if (s[n - 1] != 'Z' && n < s.size() && (s[n] == '+' || s[n] == '-')) {
-    int hh, mm;
-    size_t p = n + 1;
-    if (!Digits(s, p, 2, &hh)) return false;
-    p += 2;
-    if (p < s.size() && s[p] == ':') ++p;
-    if (!Digits(s, p, 2, &mm)) return false;
-    zone = (static_cast<int64_t>(hh) * 3600 + mm * 60) * kUsPerSec * (s[n] == '-' ? -1 : 1);
-    n = p + 2;
-  }
-  *t = local - zone;
-  *consumed = n;
+  if (s.size() < 16 || (s[4] != ' ' && !(s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9'))) return false;
+  logs::YearlessTime yt;
+  size_t p;
+  if (!logs::ParseYearlessPrefix(s, &yt, &p) || !HostIdent(s, p, msg)) return false;
+  *t = logs::ResolveYearless(yt, 2000);
   return true;
 }
 
@@ -173,7 +74,7 @@ bool ParseIsoTime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
 bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_view* msg) {
   size_t n;
   int64_t utc;
-  if (s.size() < 20 || s[10] != 'T' || !ParseIsoTime(s, &utc, year, &n)) return false;
+  if (s.size() < 20 || s[10] != 'T' || !ParseAsctime(s, &utc, year, &n)) return false;
   if (!HostIdent(s, n, msg)) return false;
   *t = utc;
   return true;
@@ -367,22 +268,21 @@ std::string_view ParityPrefixName(ParityPrefix p) {
 }
 
 int64_t ResolveYearlessTime(int64_t t, int year) {
-  int64_t days = t >= 0 ? t / kUsPerDay : (t - kUsPerDay + 1) / kUsPerDay;
-  int64_t tod = t - days * kUsPerDay;
+  const int64_t days = t >= 0 ? t / kMicrosPerDay : (t - kMicrosPerDay + 1) / kMicrosPerDay;
   int64_t y;
   unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  return DaysFromCivil(year, m, d) * kUsPerDay + tod;
+  logs::CivilFromDays(days, &y, &m, &d);
+  return logs::DaysFromCivil(year, m, d) * kMicrosPerDay + (t - days * kMicrosPerDay);
 }
 
 std::string FormatParityTime(int64_t t) {
-  int64_t days = t >= 0 ? t / kUsPerDay : (t - kUsPerDay + 1) / kUsPerDay;
-  int64_t tod = t - days * kUsPerDay;
+  const int64_t days = t >= 0 ? t / kMicrosPerDay : (t - kMicrosPerDay + 1) / kMicrosPerDay;
+  const int64_t tod = t - days * kMicrosPerDay;
   int64_t y;
   unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  int64_t sec = tod / kUsPerSec;
-  int64_t us = tod % kUsPerSec;
+  logs::CivilFromDays(days, &y, &m, &d);
+  const int64_t sec = tod / logs::kMicrosPerSecond;
+  const int64_t us = tod % logs::kMicrosPerSecond;
   std::string s = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, sec / 3600, sec / 60 % 60, sec % 60);
   if (us % 1000 == 0 && us != 0) s += fmt::format(".{:03}", us / 1000);
   else if (us != 0) s += fmt::format(".{:06}", us);
@@ -796,16 +696,13 @@ struct ParityLogParser::Impl {
     double created = 0;
     if ((doc["asctime"].get_string().get(ts) == simdjson::SUCCESS ||
          doc["timestamp"].get_string().get(ts) == simdjson::SUCCESS) &&
-        ParseIsoTime(ts, &v, &year, &n)) {
+        ParseAsctime(ts, &v, &year, &n)) {
       t = v;
       ++years[year];
     } else if (doc["created"].get_double().get(created) == simdjson::SUCCESS && std::isfinite(created) &&
                std::fabs(created) < 1e12) {
       t = static_cast<int64_t>(std::llround(created * 1e6));
-      int64_t y;
-      unsigned mo, d;
-      CivilFromDays(*t >= 0 ? *t / kUsPerDay : (*t - kUsPerDay + 1) / kUsPerDay, &y, &mo, &d);
-      ++years[static_cast<int>(y)];
+      ++years[logs::YearOfTime(*t)];
     }
     // The message is copied: the parser's buffer is reused for the next line.
     std::string text(message);
@@ -857,12 +754,7 @@ struct ParityLogParser::Impl {
       } else if (ts.get_uint64().get(v) == simdjson::SUCCESS) {
         t = static_cast<int64_t>(v);
       }
-      if (t) {
-        int64_t y;
-        unsigned mo, d;
-        CivilFromDays(*t / kUsPerDay, &y, &mo, &d);
-        ++years[static_cast<int>(y)];
-      }
+      if (t) ++years[logs::YearOfTime(*t / kMicrosPerDay * kMicrosPerDay)];
     }
     // The message may hold several lines (a whole record).
     MessageLines(message, t, ParityPrefix::kJournalJson, line, offset, raw, false);
