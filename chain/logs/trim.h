@@ -15,6 +15,9 @@ inline std::string_view TrimLeft(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   return s;
 }
+// Both ends (TrimLeft, then TrimRight).
+inline std::string_view Trim(std::string_view s) { return TrimRight(TrimLeft(s)); }
+
 }  // namespace forensics::logs
 
 #endif  // FORENSICS_CHAIN_LOGS_TRIM_H_

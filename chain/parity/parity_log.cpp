@@ -22,221 +22,30 @@
 
 #include "forensics/parity_log.h"
 #include "logs/log_time.h"
+#include "logs/trim.h"
+#include "parity/parity_prefix.h"
+#include "parity/parity_text.h"
 
 namespace forensics {
 namespace {
 
 using logs::kMicrosPerDay;
-
-// The four digits of the year written at the start of a timestamp ParseIsoPrefix read.
-int WrittenYear(std::string_view s) {
-  return (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-}
-
-// "YYYY-MM-DD HH:MM:SS[,mmm]" (or 'T' between) at the start of s, with the zone ParseIsoPrefix
-// reads (none: UTC). Sets the UTC time and the year as written.
-bool ParseAsctime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
-  if (s.size() < 19 || !logs::ParseIsoPrefix(s, t, consumed)) return false;
-  *year = WrittenYear(s);
-  return true;
-}
-
-// After a journald time at s[p] (a blank): " host ident[pid]: message". Sets *msg.
-bool HostIdent(std::string_view s, size_t p, std::string_view* msg) {
-  if (p >= s.size() || s[p] != ' ') return false;
-  size_t host_end = s.find(' ', p + 1);
-  if (host_end == std::string_view::npos || host_end == p + 1) return false;
-  // ident[pid]: — up to the first ": " after the host.
-  size_t colon = s.find(": ", host_end + 1);
-  size_t colon_end = colon == std::string_view::npos ? std::string_view::npos : colon + 2;
-  if (colon == std::string_view::npos) {
-    if (s.back() != ':') return false;
-    colon_end = s.size();
-  }
-  std::string_view ident = s.substr(host_end + 1, (colon == std::string_view::npos ? s.size() - 1 : colon) - host_end - 1);
-  if (ident.empty() || ident.find(' ') != std::string_view::npos) return false;
-  *msg = colon_end >= s.size() ? std::string_view() : s.substr(colon_end);
-  return true;
-}
-
-// "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " (the day two digits or blank and one, as journald
-// pads it) → time in year 2000 and the message.
-bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
-  if (s.size() < 16 || (s[4] != ' ' && !(s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9'))) return false;
-  logs::YearlessTime yt;
-  size_t p;
-  if (!logs::ParseYearlessPrefix(s, &yt, &p) || !HostIdent(s, p, msg)) return false;
-  *t = logs::ResolveYearless(yt, 2000);
-  return true;
-}
-
-// journalctl -o short-iso: "YYYY-MM-DDTHH:MM:SS[.ffffff]±HHMM host ident[pid]: " (or ±HH:MM, Z).
-bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_view* msg) {
-  size_t n;
-  int64_t utc;
-  if (s.size() < 20 || s[10] != 'T' || !ParseAsctime(s, &utc, year, &n)) return false;
-  if (!HostIdent(s, n, msg)) return false;
-  *t = utc;
-  return true;
-}
-
-constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "WARN", "FATAL"};
-
-// Takes off a Python logging prefix. Sets *t when it carries a time.
-std::string_view StripPython(std::string_view s, std::optional<int64_t>* t, std::optional<int>* year, bool* stripped,
-                             ParityPrefix* kind) {
-  *stripped = false;
-  const bool level_first = !s.empty() && s[0] >= 'A' && s[0] <= 'Z';
-  for (std::string_view lvl : kLevels) {
-    if (!level_first) break;
-    if (s.size() > lvl.size() && s.compare(0, lvl.size(), lvl) == 0 && s[lvl.size()] == ':') {
-      size_t end = s.find(':', lvl.size() + 1);
-      if (end == std::string_view::npos) return s;
-      std::string_view logger = s.substr(lvl.size() + 1, end - lvl.size() - 1);
-      if (logger.empty() || logger.find(' ') != std::string_view::npos) return s;
-      *stripped = true;
-      *kind = ParityPrefix::kPythonDefault;
-      return s.substr(end + 1);
-    }
-  }
-  if (!s.empty() && s[0] >= '0' && s[0] <= '9') {
-    int64_t time;
-    int y;
-    size_t n;
-    if (ParseAsctime(s, &time, &y, &n)) {
-      // " - logger - LEVEL - "
-      std::string_view rest = s.substr(n);
-      if (rest.substr(0, 3) == " - ") {
-        size_t a = rest.find(" - ", 3);
-        if (a != std::string_view::npos) {
-          size_t b = rest.find(" - ", a + 3);
-          if (b != std::string_view::npos) {
-            *t = time;
-            *year = y;
-            *stripped = true;
-            *kind = ParityPrefix::kPythonAsctime;
-            return rest.substr(b + 3);
-          }
-        }
-      }
-    }
-  }
-  return s;
-}
-
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  return s;
-}
-std::string_view Trim(std::string_view s) {
-  s = TrimLeft(s);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-bool IsIdentChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-}
-
-std::optional<double> ParseMs(std::string_view s) {
-  s = Trim(s);
-  if (s.size() >= 2 && s.substr(s.size() - 2) == "ms") s.remove_suffix(2);
-  if (s.empty()) return std::nullopt;
-  // The shims' `{:.2f}`: digits, a point, digits. Their integer over a power of ten is the double
-  // from_chars gives (both exact, one correctly rounded division), at a fraction of its cost.
-  if (s.size() <= 15) {
-    uint64_t v = 0, scale = 1;
-    size_t i = 0, point = std::string_view::npos;
-    for (; i < s.size(); ++i) {
-      if (s[i] >= '0' && s[i] <= '9') {
-        v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-        if (point != std::string_view::npos) scale *= 10;
-      } else if (s[i] == '.' && point == std::string_view::npos && i > 0 && i + 1 < s.size()) {
-        point = i;
-      } else {
-        break;
-      }
-    }
-    if (i == s.size()) return static_cast<double>(v) / static_cast<double>(scale);
-  }
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<uint64_t> ParseU64(std::string_view s) {
-  s = Trim(s);
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// A count as the report block prints it: prometheus_client's counters are floats, so upstream
-// writes `4.0` (and `1e+16` from 10^16 on); an integer is read as well. A value with a fraction,
-// a sign or beyond 2^53 (where floats stop counting one by one) is no count.
-std::optional<uint64_t> ParseCount(std::string_view s) {
-  if (auto v = ParseU64(s)) return v;
-  s = Trim(s);
-  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
-  double d = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  if (!(d >= 0 && d <= 9007199254740992.0) || d != static_cast<double>(static_cast<uint64_t>(d))) return std::nullopt;
-  return static_cast<uint64_t>(d);
-}
-
-// A line that starts a parity record is never part of a traceback.
-bool ParityMarker(std::string_view s) {
-  for (std::string_view m : {": PARITY DRIFT", ": parity ", ": legacy failed", ": refactored failed", ": falling back",
-                             ": legacy fallback", "PARITY REPORT"})
-    if (s.find(m) != std::string_view::npos) return true;
-  return false;
-}
-
-// `  File "…", line N, in FUNC` of a Python traceback: FUNC.
-std::string_view TracebackFrameFunction(std::string_view s) {
-  s = Trim(s);
-  if (s.substr(0, 6) != "File \"") return {};
-  size_t in = s.rfind(", in ");
-  return in == std::string_view::npos ? std::string_view() : s.substr(in + 5);
-}
-
-// The last line of a traceback: `TypeError: …`, `module.Error: …` or a bare exception name.
-bool ExceptionLine(std::string_view s) {
-  if (s.empty() || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
-  size_t end = 0;
-  while (end < s.size() && IsIdentChar(s[end])) ++end;
-  return end == s.size() || s[end] == ':';
-}
-
-bool AllEquals(std::string_view s) {
-  s = Trim(s);
-  return s.size() >= 3 && s.find_first_not_of('=') == std::string_view::npos;
-}
-
-std::string Excerpt(std::string_view s) {
-  if (s.size() <= 120) return std::string(s);
-  size_t n = 120;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
-  return std::string(s.substr(0, n)) + "…";
-}
-
-// `Key: value` of a report block (letters and spaces before ": ").
-bool ReportKeyValue(std::string_view s, std::string_view* key, std::string_view* value) {
-  size_t c = s.find(": ");
-  if (c == std::string_view::npos || c == 0) {
-    if (!s.empty() && s.back() == ':') c = s.size() - 1; else return false;
-  }
-  std::string_view k = s.substr(0, c);
-  if (k.empty() || k[0] < 'A' || k[0] > 'Z') return false;
-  for (char ch : k)
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == ' ' || ch == '_')) return false;
-  *key = k;
-  *value = c + 2 <= s.size() ? Trim(s.substr(c + 2)) : std::string_view();
-  return true;
-}
+using logs::Trim;
+using logs::TrimLeft;
+using parity::AllEquals;
+using parity::Excerpt;
+using parity::ExceptionLine;
+using parity::IsIdentChar;
+using parity::ParityMarker;
+using parity::ParseAsctime;
+using parity::ParseCount;
+using parity::ParseJournaldIso;
+using parity::ParseJournaldShort;
+using parity::ParseMs;
+using parity::ParseU64;
+using parity::ReportKeyValue;
+using parity::StripPython;
+using parity::TracebackFrameFunction;
 
 }  // namespace
 
