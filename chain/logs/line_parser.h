@@ -99,16 +99,15 @@ class ExportEntryTracker {
   uint64_t remaining_ = 0;  // bytes of the value and its '\n' still to come
 };
 
-// The daemon message text of a message kind (static storage), or "" for other kinds.
-std::string_view KnownMessageText(EventKind kind);
-
-// Sets kind from msg and the "error" field.
-void ClassifyEvent(ParsedLine* line);
-
-// "PARITY REPORT" opener, for the scanner's multi-line block handling.
-bool IsParityReportOpener(std::string_view msg);
-// A line made only of '=' (at least 3), closing a parity report.
-bool IsParityReportCloser(std::string_view text);
+// Sorts fields by key (stable); on duplicates the last one wins.
+void NormalizeFields(std::vector<LogField>* fields);
+// The value of the first field named `key`, or nullptr.
+inline const std::string_view* FindField(const ParsedLine& e, std::string_view key) {
+  for (const LogField& f : e.fields) {
+    if (f.key == key) return &f.value;
+  }
+  return nullptr;
+}
 
 }  // namespace forensics::logs
 

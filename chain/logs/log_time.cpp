@@ -76,7 +76,7 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-static void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
@@ -224,6 +224,25 @@ bool ParseYearlessPrefix(std::string_view s, YearlessTime* t, size_t* consumed) 
 
 int64_t ResolveYearless(const YearlessTime& t, int year) {
   return DaysFromCivil(year, t.month, t.day) * kMicrosPerDay + t.time_of_day_us;
+}
+
+int64_t YearlessResolver::Resolve(const YearlessTime& t, bool* other_year) const {
+  if (!has_reference()) return ResolveYearless(t, 1970);
+  const int ref = reference_year();
+  int64_t best = 0;
+  int64_t best_distance = INT64_MAX;
+  for (int year : {ref, ref - 1, ref + 1}) {
+    if (!IsValidDate(year, t.month, t.day)) continue;
+    const int64_t time = ResolveYearless(t, year);
+    const int64_t d = time < min_ ? min_ - time : time > max_ ? time - max_ : 0;
+    if (d < best_distance) {
+      best_distance = d;
+      best = time;
+      if (other_year) *other_year = year != ref;
+    }
+  }
+  if (best_distance == INT64_MAX) return ResolveYearless(t, ref);  // Feb 29 in no nearby leap year
+  return best;
 }
 
 bool ParseWeekdayPrefix(std::string_view s, int64_t* time_us, bool* zone_known, size_t* consumed) {

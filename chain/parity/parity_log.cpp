@@ -21,321 +21,31 @@
 #include <fmt/format.h>
 
 #include "forensics/parity_log.h"
+#include "logs/log_time.h"
+#include "logs/trim.h"
+#include "parity/parity_prefix.h"
+#include "parity/parity_text.h"
 
 namespace forensics {
 namespace {
 
-constexpr int64_t kUsPerSec = 1000000;
-constexpr int64_t kUsPerDay = 86400 * kUsPerSec;
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
-}
-
-bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
-
-// Fraction digits after ',' or '.' at s[pos]; returns microseconds and advances *pos.
-int64_t Fraction(std::string_view s, size_t* pos) {
-  if (*pos >= s.size() || (s[*pos] != ',' && s[*pos] != '.')) return 0;
-  size_t i = *pos + 1;
-  int64_t us = 0;
-  int n = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-    if (n < 6) {
-      us = us * 10 + (s[i] - '0');
-      ++n;
-    }
-    ++i;
-  }
-  if (i == *pos + 1) return 0;
-  for (; n < 6; ++n) us *= 10;
-  *pos = i;
-  return us;
-}
-
-bool ValidClock(int h, int mi, int se) { return h < 24 && mi < 60 && se < 61; }
-
-// "YYYY-MM-DD HH:MM:SS[,mmm]" (or 'T' between) at the start of s.
-bool ParseAsctime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
-  int y, mo, d, h, mi, se;
-  if (!Digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
-      !Digits(s, 8, 2, &d) || (s[10] != ' ' && s[10] != 'T') || !Digits(s, 11, 2, &h) || s[13] != ':' ||
-      !Digits(s, 14, 2, &mi) || s[16] != ':' || !Digits(s, 17, 2, &se))
-    return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || !ValidClock(h, mi, se)) return false;
-  size_t pos = 19;
-  int64_t frac = Fraction(s, &pos);
-  if (pos < s.size() && s[pos] == 'Z') ++pos;
-  *t = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * kUsPerDay +
-       (static_cast<int64_t>(h) * 3600 + mi * 60 + se) * kUsPerSec + frac;
-  *year = y;
-  *consumed = pos;
-  return true;
-}
-
-constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-// After a journald time at s[p] (a blank): " host ident[pid]: message". Sets *msg.
-bool HostIdent(std::string_view s, size_t p, std::string_view* msg) {
-  if (p >= s.size() || s[p] != ' ') return false;
-  size_t host_end = s.find(' ', p + 1);
-  if (host_end == std::string_view::npos || host_end == p + 1) return false;
-  // ident[pid]: — up to the first ": " after the host.
-  size_t colon = s.find(": ", host_end + 1);
-  size_t colon_end = colon == std::string_view::npos ? std::string_view::npos : colon + 2;
-  if (colon == std::string_view::npos) {
-    if (s.back() != ':') return false;
-    colon_end = s.size();
-  }
-  std::string_view ident = s.substr(host_end + 1, (colon == std::string_view::npos ? s.size() - 1 : colon) - host_end - 1);
-  if (ident.empty() || ident.find(' ') != std::string_view::npos) return false;
-  *msg = colon_end >= s.size() ? std::string_view() : s.substr(colon_end);
-  return true;
-}
-
-// "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " → time in year 2000 and the message.
-bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
-  if (s.size() < 16 || s[3] != ' ') return false;
-  unsigned month = 0;
-  for (unsigned i = 0; i < 12; ++i)
-    if (s.substr(0, 3) == kMonths[i]) month = i + 1;
-  if (month == 0) return false;
-  int d, h, mi, se;
-  size_t p = 4;
-  if (s[p] == ' ') {
-    if (!Digits(s, p + 1, 1, &d)) return false;
-    p += 2;
-  } else {
-    if (!Digits(s, p, 2, &d)) return false;
-    p += 2;
-  }
-  if (p + 9 > s.size() || s[p] != ' ' || !Digits(s, p + 1, 2, &h) || s[p + 3] != ':' || !Digits(s, p + 4, 2, &mi) ||
-      s[p + 6] != ':' || !Digits(s, p + 7, 2, &se))
-    return false;
-  if (d < 1 || d > 31 || !ValidClock(h, mi, se)) return false;
-  p += 9;
-  int64_t frac = Fraction(s, &p);
-  if (!HostIdent(s, p, msg)) return false;
-  *t = DaysFromCivil(2000, month, static_cast<unsigned>(d)) * kUsPerDay +
-       (static_cast<int64_t>(h) * 3600 + mi * 60 + se) * kUsPerSec + frac;
-  return true;
-}
-
-// "YYYY-MM-DD[T ]HH:MM:SS[.ffffff]" with an optional zone (Z, ±HHMM, ±HH:MM) → UTC.
-bool ParseIsoTime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
-  size_t n;
-  int64_t local;
-  if (!ParseAsctime(s, &local, year, &n)) return false;
-  int64_t zone = 0;
-  if (s[n - 1] != 'Z' && n < s.size() && (s[n] == '+' || s[n] == '-')) {
-    int hh, mm;
-    size_t p = n + 1;
-    if (!Digits(s, p, 2, &hh)) return false;
-    p += 2;
-    if (p < s.size() && s[p] == ':') ++p;
-    if (!Digits(s, p, 2, &mm)) return false;
-    zone = (static_cast<int64_t>(hh) * 3600 + mm * 60) * kUsPerSec * (s[n] == '-' ? -1 : 1);
-    n = p + 2;
-  }
-  *t = local - zone;
-  *consumed = n;
-  return true;
-}
-
-// journalctl -o short-iso: "YYYY-MM-DDTHH:MM:SS[.ffffff]±HHMM host ident[pid]: " (or ±HH:MM, Z).
-bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_view* msg) {
-  size_t n;
-  int64_t utc;
-  if (s.size() < 20 || s[10] != 'T' || !ParseIsoTime(s, &utc, year, &n)) return false;
-  if (!HostIdent(s, n, msg)) return false;
-  *t = utc;
-  return true;
-}
-
-constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "WARN", "FATAL"};
-
-// Takes off a Python logging prefix. Sets *t when it carries a time.
-std::string_view StripPython(std::string_view s, std::optional<int64_t>* t, std::optional<int>* year, bool* stripped,
-                             ParityPrefix* kind) {
-  *stripped = false;
-  const bool level_first = !s.empty() && s[0] >= 'A' && s[0] <= 'Z';
-  for (std::string_view lvl : kLevels) {
-    if (!level_first) break;
-    if (s.size() > lvl.size() && s.compare(0, lvl.size(), lvl) == 0 && s[lvl.size()] == ':') {
-      size_t end = s.find(':', lvl.size() + 1);
-      if (end == std::string_view::npos) return s;
-      std::string_view logger = s.substr(lvl.size() + 1, end - lvl.size() - 1);
-      if (logger.empty() || logger.find(' ') != std::string_view::npos) return s;
-      *stripped = true;
-      *kind = ParityPrefix::kPythonDefault;
-      return s.substr(end + 1);
-    }
-  }
-  if (!s.empty() && s[0] >= '0' && s[0] <= '9') {
-    int64_t time;
-    int y;
-    size_t n;
-    if (ParseAsctime(s, &time, &y, &n)) {
-      // " - logger - LEVEL - "
-      std::string_view rest = s.substr(n);
-      if (rest.substr(0, 3) == " - ") {
-        size_t a = rest.find(" - ", 3);
-        if (a != std::string_view::npos) {
-          size_t b = rest.find(" - ", a + 3);
-          if (b != std::string_view::npos) {
-            *t = time;
-            *year = y;
-            *stripped = true;
-            *kind = ParityPrefix::kPythonAsctime;
-            return rest.substr(b + 3);
-          }
-        }
-      }
-    }
-  }
-  return s;
-}
-
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  return s;
-}
-std::string_view Trim(std::string_view s) {
-  s = TrimLeft(s);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-bool IsIdentChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-}
-
-std::optional<double> ParseMs(std::string_view s) {
-  s = Trim(s);
-  if (s.size() >= 2 && s.substr(s.size() - 2) == "ms") s.remove_suffix(2);
-  if (s.empty()) return std::nullopt;
-  // The shims' `{:.2f}`: digits, a point, digits. Their integer over a power of ten is the double
-  // from_chars gives (both exact, one correctly rounded division), at a fraction of its cost.
-  if (s.size() <= 15) {
-    uint64_t v = 0, scale = 1;
-    size_t i = 0, point = std::string_view::npos;
-    for (; i < s.size(); ++i) {
-      if (s[i] >= '0' && s[i] <= '9') {
-        v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-        if (point != std::string_view::npos) scale *= 10;
-      } else if (s[i] == '.' && point == std::string_view::npos && i > 0 && i + 1 < s.size()) {
-        point = i;
-      } else {
-        break;
-      }
-    }
-    if (i == s.size()) return static_cast<double>(v) / static_cast<double>(scale);
-  }
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<uint64_t> ParseU64(std::string_view s) {
-  s = Trim(s);
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// A count as the report block prints it: prometheus_client's counters are floats, so upstream
-// writes `4.0` (and `1e+16` from 10^16 on); an integer is read as well. A value with a fraction,
-// a sign or beyond 2^53 (where floats stop counting one by one) is no count.
-std::optional<uint64_t> ParseCount(std::string_view s) {
-  if (auto v = ParseU64(s)) return v;
-  s = Trim(s);
-  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
-  double d = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  if (!(d >= 0 && d <= 9007199254740992.0) || d != static_cast<double>(static_cast<uint64_t>(d))) return std::nullopt;
-  return static_cast<uint64_t>(d);
-}
-
-// A line that starts a parity record is never part of a traceback.
-bool ParityMarker(std::string_view s) {
-  for (std::string_view m : {": PARITY DRIFT", ": parity ", ": legacy failed", ": refactored failed", ": falling back",
-                             ": legacy fallback", "PARITY REPORT"})
-    if (s.find(m) != std::string_view::npos) return true;
-  return false;
-}
-
-// `  File "…", line N, in FUNC` of a Python traceback: FUNC.
-std::string_view TracebackFrameFunction(std::string_view s) {
-  s = Trim(s);
-  if (s.substr(0, 6) != "File \"") return {};
-  size_t in = s.rfind(", in ");
-  return in == std::string_view::npos ? std::string_view() : s.substr(in + 5);
-}
-
-// The last line of a traceback: `TypeError: …`, `module.Error: …` or a bare exception name.
-bool ExceptionLine(std::string_view s) {
-  if (s.empty() || !((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
-  size_t end = 0;
-  while (end < s.size() && IsIdentChar(s[end])) ++end;
-  return end == s.size() || s[end] == ':';
-}
-
-bool AllEquals(std::string_view s) {
-  s = Trim(s);
-  return s.size() >= 3 && s.find_first_not_of('=') == std::string_view::npos;
-}
-
-std::string Excerpt(std::string_view s) {
-  if (s.size() <= 120) return std::string(s);
-  size_t n = 120;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
-  return std::string(s.substr(0, n)) + "…";
-}
-
-// `Key: value` of a report block (letters and spaces before ": ").
-bool ReportKeyValue(std::string_view s, std::string_view* key, std::string_view* value) {
-  size_t c = s.find(": ");
-  if (c == std::string_view::npos || c == 0) {
-    if (!s.empty() && s.back() == ':') c = s.size() - 1; else return false;
-  }
-  std::string_view k = s.substr(0, c);
-  if (k.empty() || k[0] < 'A' || k[0] > 'Z') return false;
-  for (char ch : k)
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == ' ' || ch == '_')) return false;
-  *key = k;
-  *value = c + 2 <= s.size() ? Trim(s.substr(c + 2)) : std::string_view();
-  return true;
-}
+using logs::kMicrosPerDay;
+using logs::Trim;
+using logs::TrimLeft;
+using parity::AllEquals;
+using parity::Excerpt;
+using parity::ExceptionLine;
+using parity::IsIdentChar;
+using parity::ParityMarker;
+using parity::ParseAsctime;
+using parity::ParseCount;
+using parity::ParseJournaldIso;
+using parity::ParseJournaldShort;
+using parity::ParseMs;
+using parity::ParseU64;
+using parity::ReportKeyValue;
+using parity::StripPython;
+using parity::TracebackFrameFunction;
 
 }  // namespace
 
@@ -367,22 +77,21 @@ std::string_view ParityPrefixName(ParityPrefix p) {
 }
 
 int64_t ResolveYearlessTime(int64_t t, int year) {
-  int64_t days = t >= 0 ? t / kUsPerDay : (t - kUsPerDay + 1) / kUsPerDay;
-  int64_t tod = t - days * kUsPerDay;
+  const int64_t days = t >= 0 ? t / kMicrosPerDay : (t - kMicrosPerDay + 1) / kMicrosPerDay;
   int64_t y;
   unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  return DaysFromCivil(year, m, d) * kUsPerDay + tod;
+  logs::CivilFromDays(days, &y, &m, &d);
+  return logs::DaysFromCivil(year, m, d) * kMicrosPerDay + (t - days * kMicrosPerDay);
 }
 
 std::string FormatParityTime(int64_t t) {
-  int64_t days = t >= 0 ? t / kUsPerDay : (t - kUsPerDay + 1) / kUsPerDay;
-  int64_t tod = t - days * kUsPerDay;
+  const int64_t days = t >= 0 ? t / kMicrosPerDay : (t - kMicrosPerDay + 1) / kMicrosPerDay;
+  const int64_t tod = t - days * kMicrosPerDay;
   int64_t y;
   unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  int64_t sec = tod / kUsPerSec;
-  int64_t us = tod % kUsPerSec;
+  logs::CivilFromDays(days, &y, &m, &d);
+  const int64_t sec = tod / logs::kMicrosPerSecond;
+  const int64_t us = tod % logs::kMicrosPerSecond;
   std::string s = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, m, d, sec / 3600, sec / 60 % 60, sec % 60);
   if (us % 1000 == 0 && us != 0) s += fmt::format(".{:03}", us / 1000);
   else if (us != 0) s += fmt::format(".{:06}", us);
@@ -796,16 +505,13 @@ struct ParityLogParser::Impl {
     double created = 0;
     if ((doc["asctime"].get_string().get(ts) == simdjson::SUCCESS ||
          doc["timestamp"].get_string().get(ts) == simdjson::SUCCESS) &&
-        ParseIsoTime(ts, &v, &year, &n)) {
+        ParseAsctime(ts, &v, &year, &n)) {
       t = v;
       ++years[year];
     } else if (doc["created"].get_double().get(created) == simdjson::SUCCESS && std::isfinite(created) &&
                std::fabs(created) < 1e12) {
       t = static_cast<int64_t>(std::llround(created * 1e6));
-      int64_t y;
-      unsigned mo, d;
-      CivilFromDays(*t >= 0 ? *t / kUsPerDay : (*t - kUsPerDay + 1) / kUsPerDay, &y, &mo, &d);
-      ++years[static_cast<int>(y)];
+      ++years[logs::YearOfTime(*t)];
     }
     // The message is copied: the parser's buffer is reused for the next line.
     std::string text(message);
@@ -857,12 +563,7 @@ struct ParityLogParser::Impl {
       } else if (ts.get_uint64().get(v) == simdjson::SUCCESS) {
         t = static_cast<int64_t>(v);
       }
-      if (t) {
-        int64_t y;
-        unsigned mo, d;
-        CivilFromDays(*t / kUsPerDay, &y, &mo, &d);
-        ++years[static_cast<int>(y)];
-      }
+      if (t) ++years[logs::YearOfTime(*t / kMicrosPerDay * kMicrosPerDay)];
     }
     // The message may hold several lines (a whole record).
     MessageLines(message, t, ParityPrefix::kJournalJson, line, offset, raw, false);
