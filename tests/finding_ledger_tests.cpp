@@ -43,7 +43,9 @@ TEST_CASE("the ledger keeps the first bad block, labels later findings by their 
   ledger.Record(3, Id(3), "c:3", BlockVerdict{}, false);  // passed every rule, state unverified
   BlockVerdict bad;
   bad.findings = {On(FindingCode::kInflationDetected, 4, {Account(0xa)}), On(FindingCode::kStateRootMismatch, 4)};
-  bad.diffs.push_back(AccountDiff{Account(0xa)});
+  AccountDiff diff;
+  diff.address = Account(0xa);
+  bad.diffs.push_back(diff);
   ledger.Record(4, Id(4), "c:4", bad, false);
   BlockVerdict later;
   later.findings = {On(FindingCode::kInsufficientBalance, 5, {Account(0xa)}),  // a: differs since 4

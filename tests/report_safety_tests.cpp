@@ -159,7 +159,7 @@ TEST_CASE("md::Escape and md::Cell stay safe at every length cap", "[report_safe
 TEST_CASE("md::Escape replaces every bidirectional and zero-width control, keeping only its own word joiners",
           "[report_safety]") {
   const std::string fffd = "\xef\xbf\xbd";
-  for (const std::string& c : {"\xd8\x9c",                                      // U+061C arabic letter mark
+  for (std::string c : {"\xd8\x9c",                                      // U+061C arabic letter mark
                                 "\xe1\xa0\x8e",                                  // U+180E
                                 "\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d",  // U+200B..D
                                 "\xe2\x80\x8e", "\xe2\x80\x8f",                 // LRM, RLM
@@ -197,7 +197,7 @@ TEST_CASE("md::Escape lets through only well-formed UTF-8: no overlong form, sur
   CHECK(md::Escape("\xf4\x90\x80\x80") == fffd + fffd + fffd + fffd);  // U+110000
   CHECK(md::Escape("\xf5\x80\x80\x80") == fffd + fffd + fffd + fffd);
   // The largest of each length are kept.
-  for (const std::string& ok : {"\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbd", "\xf0\x90\x80\x80",
+  for (std::string ok : {"\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xef\xbf\xbd", "\xf0\x90\x80\x80",
                                 "\xf4\x8f\xbf\xbf"})
     CHECK(md::Escape(ok) == ok);
 }
