@@ -196,6 +196,8 @@ TEST_CASE("journald short year is inferred from other inputs, else 1970 with a w
     CHECK(FormatLogTime(r.events[2].time_us) == "2026-01-01T00:00:01.000000Z");
     REQUIRE(r.warnings.size() == 1);
     CHECK(r.warnings[0].find("2026") != std::string::npos);
+    // The old-year line took the year before, though the last line took the reference year.
+    CHECK(r.warnings[0].find("and the adjacent year where closer") != std::string::npos);
   }
   SECTION("with no full timestamp anywhere") {
     LogScanResult r = Scan({journal});

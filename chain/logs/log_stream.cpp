@@ -651,8 +651,12 @@ void Streamer::Finish() {
   if (years_.has_reference()) {
     const int ref = years_.reference_year();
     out_->inferred_year = ref;
-    bool used_other = false;  // as the last slot dated by one of the three years was
-    for (size_t i = 0; i < slots_.size(); ++i) resolved[i] = years_.Resolve(slots_[i], &used_other);
+    bool used_other = false;  // some slot took the year before or after the reference
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      bool other = false;
+      resolved[i] = years_.Resolve(slots_[i], &other);
+      used_other = used_other || other;
+    }
     out_->warnings.push_back(
         "journald short timestamps carry no year: took " + std::to_string(ref) +
         (used_other ? " (and the adjacent year where closer)" : "") +
