@@ -10,7 +10,10 @@
 //    blocks whose core-v4 or legacy hash a drift names.
 // 5. Classify every drift (explained, unexplained, not in chain, not verified, no values,
 //    malformed), cluster them by cause, count, bucket per minute, and derive verdict and advice
-//    from the runbook thresholds.
+//    from the runbook thresholds (Judge).
+// A stop request ends step 1 at the next kStopCheckLines lines; the report is then partial.
+// The parts: drift_classify (the chain index and the classification of one drift), parity_pass.h (one
+// streaming reading: counts, clusters, the drifts listed), this file (the steps and the report).
 #include <algorithm>
 #include <cmath>
 #include <fstream>
