@@ -47,7 +47,7 @@ void FindingLedger::Record(BlockHeight height, const Hash32& id, const std::stri
       }
       if (!from_snapshot) {
         prior_block_ = last_block_;
-        last_block_ = BlockRef{true, height, id};
+        last_block_ = PassedBlock{true, height, id};
       }
       return;
     }
@@ -153,7 +153,7 @@ void FindingLedger::AddIndependent(BlockHeight height, const Hash32& id, Finding
 void FindingLedger::SetReorgTarget(BlockHeight bad_height, bool from_snapshot) {
   std::optional<Verified> target = last_verified_;
   if (from_snapshot && target && target->height == bad_height) target = prior_verified_;
-  BlockRef below = last_block_;
+  PassedBlock below = last_block_;
   if (from_snapshot && below.valid && below.height == bad_height) below = prior_block_;
   ReorgTarget t;
   if (target && target->height < bad_height) {

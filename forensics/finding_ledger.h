@@ -42,7 +42,7 @@ class FindingLedger {
     Hash32 hash;
     std::string how;
   };
-  struct BlockRef {
+  struct PassedBlock {  // a block that passed every rule (valid: one was read)
     bool valid = false;
     BlockHeight height = 0;
     Hash32 hash;
@@ -67,7 +67,7 @@ class FindingLedger {
   std::map<BlockHeight, std::vector<Finding>> findings_by_height_;
   size_t stored_findings_ = 0;
   std::optional<Verified> last_verified_, prior_verified_;
-  BlockRef last_block_, prior_block_;
+  PassedBlock last_block_, prior_block_;
   // Where the replayed state differs from the node's: some accounts (recorded values), or the whole
   // state (a root), since a height.
   std::unordered_map<Address, BlockHeight, AddressHasher> differing_;

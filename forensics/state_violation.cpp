@@ -15,21 +15,11 @@
 // 5. The reorg target is the highest block below the first bad one whose state was verified.
 #include "forensics/state_violation.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <filesystem>
-#include <fstream>
 #include <future>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <system_error>
 #include <thread>
-#include <unordered_map>
 
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"

@@ -117,6 +117,18 @@ Status Store(int argc, char** argv, const po::options_description& d, po::variab
 }
 
 // --log and --logs are one option: the files of both, --log's first.
+// --since and --until (either may be absent), and that the window they give is not empty.
+Status LogWindow(const po::variables_map& vm, std::optional<int64_t>* since, std::optional<int64_t>* until) {
+  for (auto [name, out] : {std::pair{"since", since}, std::pair{"until", until}}) {
+    if (!vm.count(name)) continue;
+    auto t = ParseLogTime(vm[name].as<std::string>());
+    if (!t) return Status::InvalidArgument(fmt::format("--{}: {}", name, t.error().message()));
+    *out = *t;
+  }
+  if (*since && *until && **since > **until) return Status::InvalidArgument("--since is after --until");
+  return Status::Ok();
+}
+
 std::vector<std::string> LogFiles(const po::variables_map& vm) {
   std::vector<std::string> files = Opt<std::vector<std::string>>(vm, "log").value_or(std::vector<std::string>{});
   for (const auto& f : Opt<std::vector<std::string>>(vm, "logs").value_or(std::vector<std::string>{})) files.push_back(f);
@@ -207,15 +219,8 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     if (c.options.from && c.options.to && *c.options.from > *c.options.to)
       return Status::InvalidArgument("--from must not be above --to");
     c.options.log_files = LogFiles(vm);
-    for (auto [name, out] : {std::pair{"since", &c.options.since_us}, std::pair{"until", &c.options.until_us}}) {
-      if (!vm.count(name)) continue;
-      auto t = ParseLogTime(vm[name].as<std::string>());
-      if (!t) return Status::InvalidArgument(fmt::format("--{}: {}", name, t.error().message()));
-      *out = *t;
-    }
+    FORENSICS_RETURN_IF_ERROR(LogWindow(vm, &c.options.since_us, &c.options.until_us));
     FORENSICS_RETURN_IF_ERROR(Number(vm, "year", 1970, 9999, &c.options.year));
-    if (c.options.since_us && c.options.until_us && *c.options.since_us > *c.options.until_us)
-      return Status::InvalidArgument("--since is after --until");
     c.options.option_names = FlagName;
     c.common = common;
     return p;
@@ -229,15 +234,8 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     c.options.chain_path = Opt<std::string>(vm, "chain");
     c.options.metrics_path = Opt<std::string>(vm, "metrics");
     c.options.profile = *profile;
-    for (auto [name, out] : {std::pair{"since", &c.options.since_us}, std::pair{"until", &c.options.until_us}}) {
-      if (!vm.count(name)) continue;
-      auto t = ParseLogTime(vm[name].as<std::string>());
-      if (!t) return Status::InvalidArgument(fmt::format("--{}: {}", name, t.error().message()));
-      *out = *t;
-    }
+    FORENSICS_RETURN_IF_ERROR(LogWindow(vm, &c.options.since_us, &c.options.until_us));
     FORENSICS_RETURN_IF_ERROR(Number(vm, "year", 1970, 9999, &c.options.year));
-    if (c.options.since_us && c.options.until_us && *c.options.since_us > *c.options.until_us)
-      return Status::InvalidArgument("--since is after --until");
     c.options.option_names = FlagName;
     c.common = common;
     return p;

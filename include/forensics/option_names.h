@@ -1,7 +1,7 @@
 // OptionName: an option of an analysis that a warning, a cause or a piece of advice may point the user
 // to ("pass the chain to confirm…"). The library never spells a front end's flags: each analysis takes
 // an OptionSpeller from its options and words such messages with it. The default spells an option by
-// its field in the options struct; the CLI spells its flags (forensics/cli/options.cpp).
+// its field in the options struct; the CLI spells its flags (forensics/cli/flag_names.h).
 #ifndef FORENSICS_OPTION_NAMES_H_
 #define FORENSICS_OPTION_NAMES_H_
 
