@@ -14,6 +14,7 @@ std::unique_ptr<Analyzer> MakeGasAccountingAnalyzer(const AnalyzerOptions& optio
 std::unique_ptr<Analyzer> MakeTransactionRulesAnalyzer(const AnalyzerOptions& options);
 std::unique_ptr<Analyzer> MakeRecordedStateAnalyzer(const AnalyzerOptions& options);
 std::unique_ptr<Analyzer> MakeStateRootAnalyzer(const AnalyzerOptions& options);
+std::unique_ptr<Analyzer> MakeNodeLedgerAnalyzer(const AnalyzerOptions& options);
 
 // Hex of a hash, or "(absent)".
 std::string HexOrAbsent(const std::optional<Hash32>& h);

@@ -10,6 +10,7 @@
 //    per-account diff; the overlay is then updated so later blocks compare against the node's view.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "analyzers.h"
 #include "forensics/wide_int.h"
@@ -158,8 +159,16 @@ class RecordedStateAnalyzer final : public Analyzer {
     for (const AccountEntry& e : s.accounts) node[e.address] = Account{e.balance, e.nonce};
     std::map<Address, Account> all = node;
     for (const AccountEntry& e : state.Entries()) all.try_emplace(e.address, Account{});
+    // An account whose stored value was lost is not compared (and the snapshot verifies nothing).
+    std::set<Address> lost;
+    for (const LostValue& l : s.lost) {
+      if (auto a = ParseHexN<32>(l.key)) lost.insert(*a);
+      v->unverifiable.push_back({UncheckedKind::kStoredValueLost,
+                                 fmt::format("table {}, address {}, column {}: stored {}, {}", l.table, l.key, l.column, l.stored, l.why)});
+    }
     overlay_.clear();
     for (const auto& [a, unused] : all) {
+      if (lost.count(a)) continue;
       Account n = node.count(a) ? node[a] : Account{};
       Account r = state.Get(a);
       if (n == r) continue;
@@ -181,7 +190,7 @@ class RecordedStateAnalyzer final : public Analyzer {
       v->findings.push_back(std::move(f));
       v->diffs.push_back(std::move(d));
     }
-    if (overlay_.empty()) {
+    if (overlay_.empty() && lost.empty()) {
       v->state_verified = true;
       v->verified_by = "the node's full-state snapshot";
     }

@@ -11,6 +11,7 @@ std::vector<std::unique_ptr<Analyzer>> MakeAllAnalyzers(const AnalyzerOptions& o
   all.push_back(MakeTransactionRulesAnalyzer(options));
   all.push_back(MakeRecordedStateAnalyzer(options));
   all.push_back(MakeStateRootAnalyzer(options));
+  all.push_back(MakeNodeLedgerAnalyzer(options));
   return all;
 }
 

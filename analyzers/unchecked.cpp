@@ -22,6 +22,9 @@ std::string CheckText(const Unchecked& u) {
     case UncheckedKind::kStateRootStateUnknown: return "state root (the state before this block is unknown)";
     case UncheckedKind::kTransactionRules: return "transaction rules (the block could not be replayed)";
     case UncheckedKind::kSignatureMissing: return "signature (transaction without signature or signing-message fields)";
+    case UncheckedKind::kNodeLedgerStateUnknown: return "the node's money ledger (the block was not replayed)";
+    case UncheckedKind::kNodeLedgerColumn: return "the node's money ledger (" + u.detail + ")";
+    case UncheckedKind::kStoredValueLost: return "stored value lost (" + u.detail + ")";
   }
   return "";
 }

@@ -29,6 +29,10 @@ constexpr CodeRow kCodes[] = {
     {FindingCode::kInflationDetected, "inflation-detected", "InflationDetected (E9008)", StateDependence::kNone},
     {FindingCode::kSupplyDeficit, "supply-deficit", "", StateDependence::kNone},
     {FindingCode::kStateRootMismatch, "state-root-mismatch", "StateRootMismatch (E9007)", StateDependence::kWholeState},
+    // The ledger's total supply is the whole state's; its other columns are the block's own, but one
+    // code carries them all, so the conservative dependence.
+    {FindingCode::kSupplyLedgerMismatch, "supply-ledger-mismatch", "", StateDependence::kWholeState},
+    {FindingCode::kFeeLedgerMismatch, "fee-ledger-mismatch", "", StateDependence::kNone},
 };
 
 const CodeRow& Row(FindingCode code) {

@@ -24,6 +24,7 @@
 #include "forensics/chain_source.h"
 #include "forensics/codec.h"
 #include "forensics/input_spool.h"
+#include "forensics/node_store.h"
 #include "forensics/state_root.h"
 #include "finding_ledger.h"
 #include "replay_batches.h"
@@ -183,8 +184,11 @@ class Replay {
     const bool first_start = !started_;
     started_ = true;
     report_->replay_start_snapshot = s.height;
-    BlockVerdict ignored;  // the analyzers adopt the snapshot as the node's view too
-    for (auto& a : analyzers_) a->OnSnapshot(s, state_, &ignored);
+    // The analyzers adopt the snapshot as the node's view too; what they say of the store itself (a
+    // value it lost, its ledger against its own accounts) is kept.
+    BlockVerdict start;
+    for (auto& a : analyzers_) a->OnSnapshot(s, state_, &start);
+    start.state_verified = false;
     // The replayed state is the node's now: whatever differed before has matched again.
     ledger_.StateReplaced();
     std::optional<Hash32> claimed;
@@ -196,6 +200,14 @@ class Replay {
       claimed = s.header->state_root;
       previous_ = PreviousBlock{s.height, s.header->hash, ComputeBlockHash(profile_, *s.header, &missing), claimed};
     }
+    if (!start.findings.empty() || !start.unverifiable.empty())
+      ledger_.Record(s.height, s.header && s.header->hash ? *s.header->hash : Hash32{}, SnapshotWhere(s), std::move(start),
+                     /*from_snapshot=*/true);
+    if (!s.lost.empty())
+      report_->warnings.push_back(fmt::format(
+          "the replay starts from the snapshot of block {} ({}), in which {} account(s) hold a value the store lost: "
+          "they start at zero, so their later checks are not exact",
+          s.height, SnapshotWhere(s), s.lost.size()));
     const Hash32 root = state_.Root();
     using StartRoot = ReplayScope::StartRoot;
     const StartRoot check = !claimed || claimed->IsZero() ? StartRoot::kNotCommitted
@@ -400,9 +412,23 @@ std::string ScopeSentence(const StateViolationReport& r) {
 
 Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& options) {
   const StopCondition stop(options.time_budget_seconds, options.stop_requested);
-  auto src = OpenChain(options.chain_path, options.profile);
+  ChainOpenOptions open;
+  open.profile = options.profile;
+  if (options.genesis_path) {
+    auto genesis = LoadGenesisFile(*options.genesis_path);
+    if (!genesis) return genesis.error();
+    open.genesis = std::move(*genesis);
+  }
+  auto src = OpenChain(options.chain_path, open);
   if (!src) return src.error();
   StateViolationReport report;
+  if (IsSqliteFile(options.chain_path))
+    report.warnings.push_back(
+        options.genesis_path
+            ? fmt::format("the replay starts from the genesis of {} (the SQLite store records none)", *options.genesis_path)
+            : fmt::format("the replay starts from an empty genesis: the SQLite store records no genesis allocations "
+                          "({} FILE gives them)",
+                          options.option_names(OptionName::kGenesis)));
   auto in = DescribeInput(options.chain_path, stop);
   if (!in) return in.error();
   if (!in->hashed)

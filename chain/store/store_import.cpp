@@ -12,8 +12,10 @@
 //  5. On a bad line: write the pending batch (whole records before the line), flush, return the
 //     error naming file:line. At the end: write the last batch and flush the memtables.
 #include <chrono>
+#include <filesystem>
 
 #include "forensics/chain_store.h"
+#include "forensics/node_store.h"
 #include "forensics/sha256.h"
 #include "store/store_db.h"
 #include "store/store_format.h"
@@ -86,6 +88,16 @@ class Importer {
 
   Status OpenExportFile(size_t index) {
     const std::string& path = options_.exports[index];
+    lines_.reset();
+    source_.reset();
+    if (IsSqliteFile(path)) {  // the daemon's coinjecture.db, read as --chain reads it
+      auto src = OpenNodeStore(path);
+      if (!src) return src.error();
+      source_ = std::move(*src);
+      std::error_code ec;
+      stats_.input_bytes += std::filesystem::file_size(path, ec);
+      return AdoptMeta(source_->meta(), path, 0);
+    }
     LineReaderOptions lo;
     lo.max_line_bytes = 512u << 20;
     lo.decode_in_background = true;
@@ -103,14 +115,42 @@ class Importer {
     if (!meta) return meta.error();
     ++stats_.lines;
     stats_.input_bytes += lines_->file_size();
+    return AdoptMeta(std::move(*meta), path, first.number);
+  }
+
+  Status AdoptMeta(ChainMeta meta, const std::string& path, uint64_t line) {
     if (!run_meta_) {
-      run_meta_ = std::move(*meta);  // its digest is taken when it is stored (OpenStore)
-    } else if (sha256::Hash(store::EncodeMeta(*meta)) != run_meta_digest_) {
-      return Status::InvalidArgument(fmt::format("{}:{}: describes another chain than {} (they differ in {})", path,
-                                                 first.number, options_.exports.front(),
-                                                 MetaDifference(*meta, *run_meta_)));
+      run_meta_ = std::move(meta);  // its digest is taken when it is stored (OpenStore)
+    } else if (sha256::Hash(store::EncodeMeta(meta)) != run_meta_digest_) {
+      return Status::InvalidArgument(fmt::format("{}{}: describes another chain than {} (they differ in {})", path,
+                                                 line ? fmt::format(":{}", line) : "", options_.exports.front(),
+                                                 MetaDifference(meta, *run_meta_)));
     }
     return Status::Ok();
+  }
+
+  // A SQLite store's records, in the order --chain reads them. Its ledger tables have no place in a
+  // chain store (store/README.md); a balance the store lost cannot be imported exactly.
+  Status ImportSource() {
+    ChainRecord rec;
+    while (true) {
+      if (batch_.GetDataSize() >= options_.batch_bytes) FORENSICS_RETURN_IF_ERROR(Commit());
+      auto more = source_->Next(&rec);
+      if (!more) return more.error();
+      if (!*more) return Status::Ok();
+      if (auto* b = std::get_if<Block>(&rec)) {
+        FORENSICS_RETURN_IF_ERROR(AddBlock(b, b->source));
+      } else {
+        const Snapshot& s = std::get<Snapshot>(rec);
+        if (!s.lost.empty())
+          return Status::Corruption(fmt::format(
+              "{}: table {}, address {}, column {}: stored {} ({}): a chain store cannot hold it exactly; analyze the "
+              "database itself with --chain",
+              options_.exports[file_index_], s.lost.front().table, s.lost.front().key, s.lost.front().column,
+              s.lost.front().stored, s.lost.front().why));
+        FORENSICS_RETURN_IF_ERROR(AddSnapshot(s, s.source));
+      }
+    }
   }
 
   Status OpenStore() {
@@ -155,6 +195,7 @@ class Importer {
 
   Status ImportFile(size_t index) {
     file_index_ = index;
+    if (source_) return ImportSource();
     const std::string& path = options_.exports[index];
     Line line;
     while (lines_->Next(&line)) {
@@ -342,6 +383,7 @@ class Importer {
   const ImportOptions& options_;
   Clock::time_point start_;
   std::unique_ptr<LineReader> lines_;
+  std::unique_ptr<ChainSource> source_;  // a SQLite store in place of lines_
   size_t file_index_ = 0;
   std::optional<ChainMeta> run_meta_;  // the first export's, without its genesis accounts once stored
   Hash32 run_meta_digest_{};           // SHA-256 of its EncodeMeta

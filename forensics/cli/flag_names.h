@@ -15,6 +15,7 @@ constexpr std::string_view FlagName(OptionName o) {
     case OptionName::kMetrics: return "--metrics";
     case OptionName::kYear: return "--year";
     case OptionName::kFrom: return "--from";
+    case OptionName::kGenesis: return "--genesis";
     case OptionName::kSkipSignatures: return "--skip-signatures";
     case OptionName::kStateViolation: return "forensics --issue state-violation";
   }

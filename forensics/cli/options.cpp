@@ -149,7 +149,11 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
       ("help,h", "show this help")
       ("version", "print the version")
       ("issue", po::value<std::string>(), "state-violation or parity-drift")
-      ("chain", po::value<std::string>(), "RocksDB chain store directory or NDJSON export (.ndjson, .zst, .gz)")
+      ("chain", po::value<std::string>(),
+       "RocksDB chain store directory, the daemon's SQLite coinjecture.db, or NDJSON export (.ndjson, .zst, .gz)")
+      ("genesis", po::value<std::string>(),
+       "coinjecture.db only: the genesis allocations (an export, whose chain record is used, or a JSON list of "
+       "{address, balance, nonce}); default: an empty genesis")
       ("block", po::value<std::string>(), "focus on a block: full hash or the 16-hex prefix daemon logs print")
       ("from", po::value<std::string>(), "start at the nearest snapshot at or below this height")
       ("to", po::value<std::string>(), "stop after this height")
@@ -205,6 +209,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     StateViolationCommand& c = p.state_violation;
     c.options.chain_path = vm["chain"].as<std::string>();
     c.options.block = Opt<std::string>(vm, "block");
+    c.options.genesis_path = Opt<std::string>(vm, "genesis");
     FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "from", 0, kU64Max, &c.options.from));
     FORENSICS_RETURN_IF_ERROR(Number<uint64_t>(vm, "to", 0, kU64Max, &c.options.to));
     c.options.profile = *profile;
@@ -228,6 +233,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
   if (issue == "parity-drift") {
     std::vector<std::string> logs = LogFiles(vm);
     if (logs.empty()) return Status::InvalidArgument("--issue parity-drift needs --log FILE…");
+    if (vm.count("genesis")) return Status::InvalidArgument("--genesis belongs to --issue state-violation");
     p.kind = Parsed::Kind::kParityDrift;
     ParityDriftCommand& c = p.parity_drift;
     c.options.log_files = logs;

@@ -58,6 +58,28 @@ struct BlockHeader {
   std::optional<Hash32> commitment;       // core-v4 only
 };
 
+// A stored value the reader could not take exactly (a coinjecture.db balance written as uint64 through
+// SQLite's int64 and read back negative, or stored as a REAL): where it is and what is stored there.
+struct LostValue {
+  std::string table;   // "accounts", "supply_metrics"
+  std::string key;     // the row: an address in hex, or "block 137"
+  std::string column;  // "balance"
+  std::string stored;  // the stored value as SQLite gives it: "-5", "1e+24"
+  std::string why;     // "negative INTEGER", "REAL"
+};
+
+// The node's own per-block money ledger (coinjecture.db supply_metrics and fee_tracking rows,
+// docs/node-store.md), when the source holds one; nullopt: the row or the column is absent, or its
+// value was lost (listed in `lost`).
+struct NodeLedger {
+  bool supply_row = false;  // a supply_metrics row exists for the block
+  std::optional<Wei128> total_supply, circulating_supply, locked_supply, burned_cumulative;
+  std::optional<Wei128> minted_this_block, burned_this_block;
+  bool fee_row = false;  // a fee_tracking row exists for the block
+  std::optional<Wei128> total_fees;
+  std::vector<LostValue> lost;
+};
+
 struct Block {
   BlockHeader header;
   std::vector<Transaction> txs;
@@ -65,6 +87,7 @@ struct Block {
   // empty the block cannot be applied: state checks stop being verifiable from this block on.
   std::vector<std::string> state_fields_missing;
   std::optional<std::vector<AccountEntry>> state_changes;  // the node's recorded post-block values
+  std::optional<NodeLedger> node_ledger;  // the node's own money ledger for the block (SQLite store)
   // Where the block came from, for messages: file and 1-based line (exports) or a store key.
   std::string source;
   uint64_t line = 0;
@@ -77,6 +100,10 @@ struct Snapshot {
   // read it without returning the block: the replay checks the snapshot against its state root and
   // the next block's parent link against its hash. Empty otherwise: the block precedes the snapshot.
   std::optional<BlockHeader> header;
+  // Accounts whose stored values could not be read exactly: left out of `accounts`, never compared.
+  std::vector<LostValue> lost;
+  // The node's ledger row at `height`, when the source holds one (SQLite store).
+  std::optional<NodeLedger> node_ledger;
   std::string source;
   uint64_t line = 0;
 };

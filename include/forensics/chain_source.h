@@ -1,5 +1,5 @@
 // ChainSource: a stream of chain records (blocks and snapshots) in height order, from an NDJSON
-// export or a RocksDB chain store, plus the chain's metadata.
+// export, a RocksDB chain store or the daemon's SQLite store, plus the chain's metadata.
 #ifndef FORENSICS_CHAIN_SOURCE_H_
 #define FORENSICS_CHAIN_SOURCE_H_
 
@@ -47,9 +47,17 @@ struct ExportReaderOptions {
 Result<std::unique_ptr<ChainSource>> OpenExport(const std::string& path,
                                                 const ExportReaderOptions& options = {});
 
-// Opens --chain PATH by what it is: a directory is a RocksDB chain store (chain_store.h), a file an
-// NDJSON export. `profile` overrides the chain's own profile.
+// Opens --chain PATH by what it is: a directory is a RocksDB chain store (chain_store.h), a file with
+// SQLite's header the daemon's coinjecture.db (node_store.h), any other file an NDJSON export.
+// `profile` overrides the chain's own profile.
 Result<std::unique_ptr<ChainSource>> OpenChain(const std::string& path, std::optional<Profile> profile = std::nullopt);
+
+struct ChainOpenOptions {
+  std::optional<Profile> profile;
+  // The genesis of a source that holds none (coinjecture.db: --genesis); refused for the others.
+  std::optional<ChainMeta> genesis;
+};
+Result<std::unique_ptr<ChainSource>> OpenChain(const std::string& path, const ChainOpenOptions& options);
 
 // Decodes one export line (used by the reader and by `import`). `where` is "file:line" for messages.
 Result<ChainRecord> ParseRecordLine(std::string_view line, Profile profile, std::string_view where);

@@ -72,6 +72,8 @@ enum class FindingCode : uint8_t {
   kInflationDetected,
   kSupplyDeficit,
   kStateRootMismatch,
+  kSupplyLedgerMismatch,  // the node's supply_metrics row (coinjecture.db) differs from the replay
+  kFeeLedgerMismatch,     // the node's fee_tracking row differs from the replay
 };
 
 struct Finding {

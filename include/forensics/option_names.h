@@ -17,6 +17,7 @@ enum class OptionName : uint8_t {
   kFrom,              // StateViolationOptions::from
   kSkipSignatures,    // StateViolationOptions::verify_signatures = false
   kStateViolation,    // the state-violation analysis (AnalyzeStateViolation)
+  kGenesis,           // StateViolationOptions::genesis_path
 };
 
 using OptionSpeller = std::string_view (*)(OptionName);
@@ -29,6 +30,7 @@ constexpr std::string_view OptionFieldName(OptionName o) {
     case OptionName::kFrom: return "from";
     case OptionName::kSkipSignatures: return "verify_signatures = false";
     case OptionName::kStateViolation: return "AnalyzeStateViolation";
+    case OptionName::kGenesis: return "genesis_path";
   }
   return "";
 }

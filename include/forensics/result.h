@@ -42,4 +42,14 @@ class [[nodiscard]] Result {
     if (!_st.ok()) return _st;                     \
   } while (0)
 
+// Evaluates a Result expression: returns its error from the enclosing function, or moves its value
+// into `lhs` (a declared variable).
+#define FORENSICS_ASSIGN_OR_RETURN(lhs, expr) FORENSICS_ASSIGN_OR_RETURN_IMPL_(FORENSICS_CONCAT_(_res_, __LINE__), lhs, expr)
+#define FORENSICS_CONCAT_INNER_(a, b) a##b
+#define FORENSICS_CONCAT_(a, b) FORENSICS_CONCAT_INNER_(a, b)
+#define FORENSICS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                     \
+  if (!tmp) return tmp.error();                          \
+  lhs = std::move(*tmp)
+
 #endif  // FORENSICS_RESULT_H_

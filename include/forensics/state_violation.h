@@ -50,6 +50,8 @@ struct StateViolationOptions {
   std::optional<std::string> block;  // full hash or 16-hex prefix
   std::optional<BlockHeight> from, to;
   std::optional<Profile> profile;
+  // A SQLite coinjecture.db's genesis (LoadGenesisFile, node_store.h); nullopt: an empty genesis.
+  std::optional<std::string> genesis_path;
   bool verify_signatures = true;
   OptionSpeller option_names = OptionFieldName;  // how warnings name these options
   unsigned threads = 0;  // signature workers; 0 = all cores

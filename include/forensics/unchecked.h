@@ -27,6 +27,9 @@ enum class UncheckedKind : uint8_t {
   kStateRootStateUnknown,
   kTransactionRules,  // the block could not be replayed
   kSignatureMissing,  // a transaction without signature or signing-message fields
+  kNodeLedgerStateUnknown,  // a supply_metrics / fee_tracking row, but the block was not replayed
+  kNodeLedgerColumn,        // a ledger column not checked (detail: which, and why)
+  kStoredValueLost,         // the store lost a value (detail: table, row, column, what is stored)
 };
 
 struct Unchecked {
@@ -36,7 +39,8 @@ struct Unchecked {
 
 // False for the kinds that mean a block was not replayed or not hashed: too much unverified for "clean".
 constexpr bool AllowsClean(UncheckedKind k) {
-  return k != UncheckedKind::kTransactionRules && k != UncheckedKind::kBlockHashFieldMissing;
+  return k != UncheckedKind::kTransactionRules && k != UncheckedKind::kBlockHashFieldMissing &&
+         k != UncheckedKind::kStoredValueLost;
 }
 
 // The report's wording of a kind (one row per wording: the detail is part of it).
