@@ -217,6 +217,8 @@ class Replay {
       report_->scope.start = ReplayScope::Start::kSnapshot;
       report_->scope.start_height = s.height;
       report_->scope.start_root = check;
+      report_->scope.start_state_root = root;
+      report_->scope.start_accounts = s.accounts.size();
     }
     if (check == StartRoot::kNotCommitted) {
       report_->warnings.push_back(fmt::format(
@@ -422,13 +424,7 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
   auto src = OpenChain(options.chain_path, open);
   if (!src) return src.error();
   StateViolationReport report;
-  if (IsSqliteFile(options.chain_path))
-    report.warnings.push_back(
-        options.genesis_path
-            ? fmt::format("the replay starts from the genesis of {} (the SQLite store records none)", *options.genesis_path)
-            : fmt::format("the replay starts from an empty genesis: the SQLite store records no genesis allocations "
-                          "({} FILE gives them)",
-                          options.option_names(OptionName::kGenesis)));
+
   auto in = DescribeInput(options.chain_path, stop);
   if (!in) return in.error();
   if (!in->hashed)
@@ -448,6 +444,21 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
   }
   Replay replay(options, stop, src->get(), &report);
   replay.Run();
+  const bool sqlite = IsSqliteFile(options.chain_path);
+  if (sqlite && report.scope.start == ReplayScope::Start::kGenesis)
+    report.warnings.push_back(
+        options.genesis_path
+            ? fmt::format("the replay starts from the genesis of {} (the SQLite store records none)", *options.genesis_path)
+            : fmt::format("the replay starts from an empty genesis: the SQLite store records no genesis allocations "
+                          "({} FILE gives them)",
+                          options.option_names(OptionName::kGenesis)));
+  if (sqlite && report.blocks_checked == 0 && !report.partial)
+    report.warnings.push_back(fmt::format(
+        "{} holds no blocks (the published daemon never saves them): the chain itself could not be replayed; what "
+        "was checked is the node's accounts after block {} ({} account(s), state root {}) and its supply_metrics row "
+        "of that block against them",
+        options.chain_path, report.scope.start_height, report.scope.start_accounts,
+        report.scope.start_state_root ? report.scope.start_state_root->Hex() : "(none)"));
   for (const ReadIssue& issue : (*src)->read_issues())
     report.warnings.push_back(issue.line ? fmt::format("{}:{} at byte {}: {}", issue.file, issue.line, issue.offset, issue.what)
                                          : fmt::format("{} at byte {}: {}", issue.file, issue.offset, issue.what));

@@ -1,6 +1,7 @@
 // coinjecture.db as a ChainSource (node_store.h; README.md says what each table gives).
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -436,6 +437,9 @@ class NodeStoreSource : public ChainSource {
 }  // namespace
 
 bool IsSqliteFile(const std::string& path) {
+  // Only a regular file: a pipe or FIFO must not lose its first bytes to the question.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
   std::ifstream in(path, std::ios::binary);
   char h[16] = {};
   in.read(h, sizeof h);

@@ -12,7 +12,8 @@
 
 namespace forensics {
 
-// True when the file at `path` starts with SQLite's 16-byte header "SQLite format 3\0".
+// True when `path` is a regular file that starts with SQLite's 16-byte header "SQLite format 3\0"
+// (a pipe, a FIFO or "-" is never read by the question).
 bool IsSqliteFile(const std::string& path);
 
 struct NodeStoreOptions {

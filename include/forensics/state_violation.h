@@ -118,6 +118,8 @@ struct ReplayScope {
   Start start = Start::kNone;
   BlockHeight start_height = 0;
   StartRoot start_root = StartRoot::kNotApplicable;
+  std::optional<Hash32> start_state_root;  // kSnapshot: the root of the snapshot's accounts
+  size_t start_accounts = 0;               // kSnapshot: how many accounts it holds
   std::optional<BlockHeight> requested_from;  // --from
   std::vector<HeightRange> replayed;   // blocks whose state transition ran, every check included
   std::vector<HeightRange> read_only;  // blocks read and checked without their state (hashes, links, tx roots,
