@@ -43,13 +43,14 @@ bool ParseAsctime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
 
 
 // "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " (the day two digits or blank and one, as journald
-// pads it) → time in year 2000 and the message.
-bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
+// pads it) → the time as written, that time in year 2000, and the message.
+bool ParseJournaldShort(std::string_view s, int64_t* t, logs::YearlessTime* yearless, std::string_view* msg) {
   if (s.size() < 16 || (s[4] != ' ' && !(s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9'))) return false;
   logs::YearlessTime yt;
   size_t p;
   if (!logs::ParseYearlessPrefix(s, &yt, &p) || !HostIdent(s, p, msg)) return false;
   *t = logs::ResolveYearless(yt, 2000);
+  *yearless = yt;
   return true;
 }
 

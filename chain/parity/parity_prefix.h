@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "forensics/parity_log.h"
+#include "forensics/yearless.h"
 
 namespace forensics::parity {
 
@@ -18,8 +19,8 @@ namespace forensics::parity {
 bool ParseAsctime(std::string_view s, int64_t* t, int* year, size_t* consumed);
 
 // "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " (the day two digits or blank and one, as journald
-// pads it) → time in year 2000 and the message.
-bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg);
+// pads it) → the time as written, that time in year 2000, and the message.
+bool ParseJournaldShort(std::string_view s, int64_t* t, logs::YearlessTime* yearless, std::string_view* msg);
 
 // journalctl -o short-iso: "YYYY-MM-DDTHH:MM:SS[.ffffff]±HHMM host ident[pid]: " (or ±HH:MM, Z).
 bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_view* msg);
