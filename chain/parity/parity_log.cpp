@@ -387,10 +387,9 @@ struct ParityLogParser::Impl {
                uint64_t offset, std::string_view raw, bool record_start = false) {
     bool stripped = false;
     std::optional<int64_t> pt;
-    std::optional<int> py;
     ParityPrefix pkind = prefix;
     const bool container = prefix != ParityPrefix::kNone;  // a journal entry's own line
-    std::string_view body = StripPython(msg, &pt, &py, &stripped, &pkind);
+    std::string_view body = StripPython(msg, &pt, &stripped, &pkind);
     if (pt) {
       t = pt;
       yearless.reset();
@@ -462,8 +461,7 @@ struct ParityLogParser::Impl {
       Message(msg, t, yt, ParityPrefix::kJournaldShort, line, offset, text);
       return;
     }
-    int year;
-    if (s.size() > 20 && s[10] == 'T' && ParseJournaldIso(s, &t, &year, &msg)) {
+    if (s.size() > 20 && s[10] == 'T' && ParseJournaldIso(s, &t, &msg)) {
       years->See(t);
       Message(msg, t, std::nullopt, ParityPrefix::kJournaldShort, line, offset, text);
       return;
@@ -507,12 +505,11 @@ struct ParityLogParser::Impl {
     std::optional<int64_t> t;
     std::string_view ts;
     int64_t v = 0;
-    int year = 0;
     size_t n = 0;
     double created = 0;
     if ((doc["asctime"].get_string().get(ts) == simdjson::SUCCESS ||
          doc["timestamp"].get_string().get(ts) == simdjson::SUCCESS) &&
-        ParseAsctime(ts, &v, &year, &n)) {
+        ParseAsctime(ts, &v, &n)) {
       t = v;
       years->See(v);
     } else if (doc["created"].get_double().get(created) == simdjson::SUCCESS && std::isfinite(created) &&
