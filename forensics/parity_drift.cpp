@@ -4,8 +4,9 @@
 // 1. Stream every log through ParityLogParser; keep drifts, failures and report blocks, and count
 //    `parity ✓` lines per second and function (never the lines themselves).
 // 2. Read the metrics file, if any.
-// 3. Give journald short times their year (--year, else the other inputs, else the chain's block
-//    timestamps, else 1970 with a warning), then apply --since/--until.
+// 3. Give journald short times their year (--year, else logs::YearlessResolver over the full times of
+//    the inputs, as the log scan does; with none, the chain's block timestamps, else 1970 with a
+//    warning), then apply --since/--until.
 // 4. With --chain: recompute both header encodings of every block (docs/chain.md §1.2, §1.4) and keep the
 //    blocks whose core-v4 or legacy hash a drift names.
 // 5. Classify every drift (explained, unexplained, not in chain, not verified, no values,
@@ -30,6 +31,7 @@
 #include "forensics/parity.h"
 #include "forensics/sha256.h"
 #include "forensics/stop.h"
+#include "forensics/yearless.h"
 #include "parity_pass.h"
 
 namespace forensics {
@@ -120,9 +122,12 @@ void Judge(const ParityDriftOptions& options, uint64_t logged_matches, bool dama
     r->advice.push_back("File this report as a GitHub issue labelled `parity-drift` (the command is printed by forensics).");
 }
 
-// One reading of every input with journald times dated in `year` (when set).
-Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::optional<int> year,
-                                      std::optional<int>* year_wanted) {
+// One reading of every input, with journald times dated by `final_years` (when set; else by the full
+// times read before them). When some were dated otherwise than all the full times date them, the
+// report is left unfinished and *years_wanted (when given, and the reading was not stopped) gets
+// those times, to read again with.
+Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, const logs::YearlessResolver* final_years,
+                                      std::optional<logs::YearlessResolver>* years_wanted) {
   ParityDriftReport r;
   size_t opened = 0;
   bool damaged = false;
@@ -139,7 +144,7 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
 
   // 1. Logs, until a stop is requested (checked every kStopCheckLines lines).
   const StopCondition stop(0, options.stop_requested);
-  ParityPass c(options, chain, year, &r);
+  ParityPass c(options, chain, final_years, &r);
   for (const std::string& path : options.log_files) c.file_order.emplace(path, c.file_order.size());
   for (const std::string& path : options.log_files) {
     if (r.partial) break;
@@ -153,8 +158,8 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     ++opened;
     if (auto in = DescribeInput(path)) r.inputs.push_back(*in);
     ParityLogParser parser(
-        path, [&](ParityRecord&& rec) { c.Add(rec); }, [&](ParityProblem&& p) { c.Problem(std::move(p)); });
-    c.BeginFile(path, &parser);
+        path, [&](ParityRecord&& rec) { c.Add(rec); }, [&](ParityProblem&& p) { c.Problem(std::move(p)); }, &c.years);
+    c.BeginFile(path);
     Line line;
     for (uint64_t n = 0; (*reader)->Next(&line); ++n) {
       if (n % kStopCheckLines == 0) {
@@ -212,15 +217,21 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
     if (auto in = DescribeInput(*options.chain_path)) r.inputs.push_back(*in);
   for (std::string& w : chain_warnings) r.warnings.push_back(std::move(w));
 
-  // 3. The year of journald times: --year, else the other log lines, else the chain's blocks. A
-  // reading that dated them before all years were seen is done again with the year settled on.
+  // 3. The year of journald times: --year, else the full times of the log lines (the year of the
+  // latest, or the one before or after where closer), else the chain's blocks. A reading that dated
+  // one otherwise than all the full times date it is done again with them.
   if (c.any_yearless) {
     int y = 1970;
+    const logs::YearlessResolver& years = final_years ? *final_years : c.years;
+    bool other_year = false;
+    const bool dated_otherwise = !options.year && c.DatedOtherwise(years, &other_year);
     if (options.year) {
       y = *options.year;
-    } else if (!c.years.empty()) {
-      y = std::max_element(c.years.begin(), c.years.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
-      r.warnings.push_back(fmt::format("journald times carry no year; took {} from the other log lines (use {} to set it)", y, options.option_names(OptionName::kYear)));
+    } else if (years.has_reference()) {
+      y = years.reference_year();
+      r.warnings.push_back(fmt::format("journald times carry no year; took {}{} from the other log lines (use {} to set it)", y,
+                                       other_year ? " (and the adjacent year where closer)" : "",
+                                       options.option_names(OptionName::kYear)));
     } else if (chain.first_year) {
       y = *chain.first_year;
       r.warnings.push_back(fmt::format("journald times carry no year; took {} from the chain's block timestamps (use {} to set it)", y, options.option_names(OptionName::kYear)));
@@ -228,8 +239,8 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
       r.warnings.push_back(fmt::format("journald times carry no year and no input tells it; 1970 is shown (use {})", options.option_names(OptionName::kYear)));
     }
     r.year_used = y;
-    if (c.year_used && *c.year_used != y) {
-      *year_wanted = y;
+    if (dated_otherwise && years_wanted && !r.partial) {
+      *years_wanted = years;
       return r;
     }
   }
@@ -385,9 +396,9 @@ Result<ParityDriftReport> AnalyzeOnce(const ParityDriftOptions& options, std::op
 }  // namespace
 
 Result<ParityDriftReport> AnalyzeParityDrift(const ParityDriftOptions& options) {
-  std::optional<int> year;
-  auto r = AnalyzeOnce(options, std::nullopt, &year);
-  if (r && year && !r->partial) return AnalyzeOnce(options, year, &year);
+  std::optional<logs::YearlessResolver> years;
+  auto r = AnalyzeOnce(options, nullptr, &years);
+  if (r && years && !r->partial) return AnalyzeOnce(options, &*years, nullptr);
   return r;
 }
 

@@ -6,6 +6,7 @@
 #define FORENSICS_PARITY_PASS_H_
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "drift_classify.h"
 #include "forensics/parity.h"
+#include "forensics/yearless.h"
 
 namespace forensics {
 
@@ -74,13 +76,14 @@ struct FunctionStats {
 // classifications; never the drifts or lines themselves.
 class ParityPass {
  public:
-  ParityPass(const ParityDriftOptions& o, const ChainIndex& chain, std::optional<int> year, ParityDriftReport* r)
-      : o_(o), chain_(chain), forced_year_(year), r_(*r) {}
+  // `final_years`: the full times of a whole first reading, to date every journald time by (see Time).
+  ParityPass(const ParityDriftOptions& o, const ChainIndex& chain, const logs::YearlessResolver* final_years,
+             ParityDriftReport* r)
+      : o_(o), chain_(chain), final_years_(final_years), r_(*r) {}
 
   std::map<std::string, size_t> file_order;
-  std::map<int, uint64_t> years;
+  logs::YearlessResolver years;  // every full time of the logs read so far (the parsers feed it)
   bool any_yearless = false;
-  std::optional<int> year_used;  // the year given to journald times, once one was met
   uint64_t logged_matches = 0;
   std::vector<uint64_t> matches_by_file, drifts_by_file;
   std::map<int64_t, MinuteBucket> minutes;
@@ -97,20 +100,15 @@ class ParityPass {
   std::vector<ParityProblem> problems, value_problems;
   uint64_t problem_count = 0;
 
-  void BeginFile(const std::string& path, const ParityLogParser* parser) {
+  void BeginFile(const std::string& path) {
     file_ = file_order.at(path);
     path_ = &path;
-    parser_ = parser;
     if (matches_by_file.size() <= file_) {
       matches_by_file.resize(file_ + 1, 0);
       drifts_by_file.resize(file_ + 1, 0);
     }
   }
-  void EndFile() {
-    FlushMinute();
-    for (const auto& [y, n] : parser_->years_seen()) years[y] += n;
-    parser_ = nullptr;
-  }
+  void EndFile() { FlushMinute(); }
 
   void Problem(ParityProblem&& p) {
     ++problem_count;
@@ -133,18 +131,32 @@ class ParityPass {
     return "";
   }
 
-  // The year of journald times: fixed at the first one met, from --year (or the year a first
-  // reading settled on), else the years of the lines read so far, else the chain's, else 1970.
-  int Year() {
-    if (year_used) return *year_used;
-    if (forced_year_) return *(year_used = forced_year_);
-    if (o_.year) return *(year_used = o_.year);
-    std::map<int, uint64_t> so_far = years;
-    if (parser_)
-      for (const auto& [y, n] : parser_->years_seen()) so_far[y] += n;
-    if (!so_far.empty())
-      return *(year_used = std::max_element(so_far.begin(), so_far.end(), [](auto& a, auto& b) { return a.second < b.second; })->first);
-    return *(year_used = chain_.first_year.value_or(1970));
+  // A journald time by `by`'s rule (forensics/yearless.h); before any full time, in the chain's first
+  // year, else 1970. *other_year as YearlessResolver::Resolve sets it.
+  int64_t Resolve(const logs::YearlessResolver& by, const logs::YearlessTime& t, bool* other_year = nullptr) const {
+    if (!by.has_reference()) return logs::ResolveYearless(t, chain_.first_year.value_or(1970));
+    return by.Resolve(t, other_year);
+  }
+
+  // Whether a journald time was dated otherwise than `final_years` dates it (a reading that did so is
+  // done again with them). *other_year is set when, by `final_years`, some time takes the year before
+  // or after the reference. Exact from the dates met: within one day the distances of the three candidate
+  // times to the span differ monotonically, so the choice at the earliest and latest time met on a
+  // day is the choice for every time between.
+  bool DatedOtherwise(const logs::YearlessResolver& final_years, bool* other_year) const {
+    bool differs = false;
+    for (size_t i = 0; i < dates_.size(); ++i) {
+      const DateChoice& d = dates_[i];
+      if (!d.seen) continue;
+      differs = differs || d.mixed;
+      for (int64_t tod : {d.min_tod, d.max_tod}) {
+        const logs::YearlessTime t{static_cast<unsigned>(i / 32), static_cast<unsigned>(i % 32), tod};
+        bool other = false;
+        if (Resolve(final_years, t, &other) - tod != d.day_start) differs = true;
+        *other_year = *other_year || other;
+      }
+    }
+    return differs;
   }
 
   FunctionStats& Fn(const std::string& f) {
@@ -170,10 +182,25 @@ class ParityPass {
   }
 
  private:
+  // The time of a record. A journald time takes --year, else the year YearlessResolver gives it
+  // from the full times read so far (or, read again, from all of them); the date it took is noted
+  // for DatedOtherwise.
   std::optional<int64_t> Time(const ParityRecord& rec) {
     if (rec.yearless) any_yearless = true;
     if (!rec.time_us || !rec.yearless) return rec.time_us;
-    return ResolveYearlessTime(*rec.time_us, Year());
+    const logs::YearlessTime& yt = rec.yearless_time;
+    if (o_.year) return logs::ResolveYearless(yt, *o_.year);
+    const int64_t t = Resolve(final_years_ ? *final_years_ : years, yt);
+    DateChoice& d = dates_[yt.month * 32 + yt.day];
+    const int64_t day_start = t - yt.time_of_day_us;
+    if (!d.seen) {
+      d = DateChoice{true, false, day_start, yt.time_of_day_us, yt.time_of_day_us};
+    } else {
+      d.mixed = d.mixed || day_start != d.day_start;
+      d.min_tod = std::min(d.min_tod, yt.time_of_day_us);
+      d.max_tod = std::max(d.max_tod, yt.time_of_day_us);
+    }
+    return t;
   }
   bool InWindow(const std::optional<int64_t>& t) const {
     if (!t) return true;
@@ -349,13 +376,22 @@ class ParityPass {
     if (reports.size() < kMaxReportsListed) reports.push_back(std::move(b));
   }
 
+  // The journald dates met (by month * 32 + day): the start of the day each was given (UTC
+  // microseconds), whether times on it were given different years, and the earliest and latest
+  // time of day met on it.
+  struct DateChoice {
+    bool seen = false, mixed = false;
+    int64_t day_start = 0;
+    int64_t min_tod = 0, max_tod = 0;
+  };
+
   const ParityDriftOptions& o_;
   const ChainIndex& chain_;
-  std::optional<int> forced_year_;
+  const logs::YearlessResolver* final_years_;
   ParityDriftReport& r_;
   size_t file_ = 0;
   const std::string* path_ = nullptr;
-  const ParityLogParser* parser_ = nullptr;
+  std::array<DateChoice, 13 * 32> dates_{};
   std::unordered_map<std::string, uint32_t> function_ids_;
   std::string last_function_;
   uint32_t last_function_id_ = 0;

@@ -226,6 +226,8 @@ int64_t ResolveYearless(const YearlessTime& t, int year) {
   return DaysFromCivil(year, t.month, t.day) * kMicrosPerDay + t.time_of_day_us;
 }
 
+int YearlessResolver::reference_year() const { return YearOfTime(max_); }
+
 int64_t YearlessResolver::Resolve(const YearlessTime& t, bool* other_year) const {
   if (!has_reference()) return ResolveYearless(t, 1970);
   const int ref = reference_year();

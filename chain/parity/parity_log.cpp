@@ -104,7 +104,8 @@ struct ParityLogParser::Impl {
   ProblemSink on_problem;
   simdjson::dom::parser json;
   uint64_t other_lines = 0;
-  std::map<int, uint64_t> years;
+  logs::YearlessResolver own_years;
+  logs::YearlessResolver* years = &own_years;  // fed every full (dated) time of the lines
   bool seen_full_drift = false;
 
   bool open = false;
@@ -117,7 +118,7 @@ struct ParityLogParser::Impl {
   struct RecordStart {
     uint64_t line = 0, offset = 0;
     std::optional<int64_t> time_us;
-    bool yearless = false;
+    std::optional<logs::YearlessTime> yearless;
     ParityPrefix prefix = ParityPrefix::kNone;
     bool empty = false;  // the message's first line is empty (`log_parity_report()` starts with "\n")
   };
@@ -256,6 +257,7 @@ struct ParityLogParser::Impl {
     rec.line = rec.offset = 0;
     rec.time_us.reset();
     rec.yearless = false;
+    rec.yearless_time = {};
     Recycle(&rec.legacy_repr, &spare_legacy);
     Recycle(&rec.refactored_repr, &spare_refactored);
     rec.legacy_ms.reset();
@@ -269,7 +271,8 @@ struct ParityLogParser::Impl {
     rec.report_closed = false;
   }
 
-  void Begin(ParityRecordKind kind, ParityPrefix prefix, std::optional<int64_t> t, bool yearless, uint64_t line,
+  void Begin(ParityRecordKind kind, ParityPrefix prefix, std::optional<int64_t> t,
+             const std::optional<logs::YearlessTime>& yearless, uint64_t line,
              uint64_t offset) {
     Reset();
     rec.kind = kind;
@@ -277,12 +280,14 @@ struct ParityLogParser::Impl {
     rec.line = line;
     rec.offset = offset;
     rec.time_us = t;
-    rec.yearless = yearless;
+    rec.yearless = yearless.has_value();
+    if (yearless) rec.yearless_time = *yearless;
     open = true;
   }
 
   // Starts a record if `body` holds a marker. Returns false for an unrelated line.
-  bool Start(std::string_view body, std::optional<int64_t> t, bool yearless, ParityPrefix prefix, uint64_t line,
+  bool Start(std::string_view body, std::optional<int64_t> t, const std::optional<logs::YearlessTime>& yearless,
+             ParityPrefix prefix, uint64_t line,
              uint64_t offset, std::string_view raw) {
     // "{f}: marker" — try each ": " in turn, so unknown text before the function is skipped.
     for (size_t p = body.find(": "); p != std::string_view::npos; p = body.find(": ", p + 1)) {
@@ -377,18 +382,18 @@ struct ParityLogParser::Impl {
 
   // One line of message text (after any container prefix). `record_start`: the line begins a
   // logging record although it carries no text prefix (the message of a JSON formatter).
-  void Message(std::string_view msg, std::optional<int64_t> t, bool yearless, ParityPrefix prefix, uint64_t line,
+  void Message(std::string_view msg, std::optional<int64_t> t, std::optional<logs::YearlessTime> yearless,
+               ParityPrefix prefix, uint64_t line,
                uint64_t offset, std::string_view raw, bool record_start = false) {
     bool stripped = false;
     std::optional<int64_t> pt;
-    std::optional<int> py;
     ParityPrefix pkind = prefix;
     const bool container = prefix != ParityPrefix::kNone;  // a journal entry's own line
-    std::string_view body = StripPython(msg, &pt, &py, &stripped, &pkind);
+    std::string_view body = StripPython(msg, &pt, &stripped, &pkind);
     if (pt) {
       t = pt;
-      yearless = false;
-      ++years[*py];
+      yearless.reset();
+      years->See(*pt);
     }
     if (prefix == ParityPrefix::kNone) prefix = pkind;  // the container's prefix names the style first
     const bool starts_record = stripped || record_start;
@@ -451,17 +456,17 @@ struct ParityLogParser::Impl {
     // journald short
     int64_t t;
     std::string_view msg;
-    if (s.size() > 16 && s[3] == ' ' && ParseJournaldShort(s, &t, &msg)) {
-      Message(msg, t, true, ParityPrefix::kJournaldShort, line, offset, text);
+    logs::YearlessTime yt;
+    if (s.size() > 16 && s[3] == ' ' && ParseJournaldShort(s, &t, &yt, &msg)) {
+      Message(msg, t, yt, ParityPrefix::kJournaldShort, line, offset, text);
       return;
     }
-    int year;
-    if (s.size() > 20 && s[10] == 'T' && ParseJournaldIso(s, &t, &year, &msg)) {
-      ++years[year];
-      Message(msg, t, false, ParityPrefix::kJournaldShort, line, offset, text);
+    if (s.size() > 20 && s[10] == 'T' && ParseJournaldIso(s, &t, &msg)) {
+      years->See(t);
+      Message(msg, t, std::nullopt, ParityPrefix::kJournaldShort, line, offset, text);
       return;
     }
-    Message(s, std::nullopt, false, ParityPrefix::kNone, line, offset, text);
+    Message(s, std::nullopt, std::nullopt, ParityPrefix::kNone, line, offset, text);
   }
 
   // Feeds a multi-line message line by line; the first line begins the record when `record_start`.
@@ -473,7 +478,7 @@ struct ParityLogParser::Impl {
       size_t nl = rest.find('\n');
       std::string_view one = rest.substr(0, nl);
       if (!one.empty() && one.back() == '\r') one.remove_suffix(1);
-      Message(one, t, false, prefix, line, offset, raw, record_start && first);
+      Message(one, t, std::nullopt, prefix, line, offset, raw, record_start && first);
       first = false;
       if (nl == std::string_view::npos) break;
       rest.remove_prefix(nl + 1);
@@ -500,18 +505,17 @@ struct ParityLogParser::Impl {
     std::optional<int64_t> t;
     std::string_view ts;
     int64_t v = 0;
-    int year = 0;
     size_t n = 0;
     double created = 0;
     if ((doc["asctime"].get_string().get(ts) == simdjson::SUCCESS ||
          doc["timestamp"].get_string().get(ts) == simdjson::SUCCESS) &&
-        ParseAsctime(ts, &v, &year, &n)) {
+        ParseAsctime(ts, &v, &n)) {
       t = v;
-      ++years[year];
+      years->See(v);
     } else if (doc["created"].get_double().get(created) == simdjson::SUCCESS && std::isfinite(created) &&
                std::fabs(created) < 1e12) {
       t = static_cast<int64_t>(std::llround(created * 1e6));
-      ++years[logs::YearOfTime(*t)];
+      years->See(*t);
     }
     // The message is copied: the parser's buffer is reused for the next line.
     std::string text(message);
@@ -563,15 +567,17 @@ struct ParityLogParser::Impl {
       } else if (ts.get_uint64().get(v) == simdjson::SUCCESS) {
         t = static_cast<int64_t>(v);
       }
-      if (t) ++years[logs::YearOfTime(*t / kMicrosPerDay * kMicrosPerDay)];
+      if (t) years->See(*t);
     }
     // The message may hold several lines (a whole record).
     MessageLines(message, t, ParityPrefix::kJournalJson, line, offset, raw, false);
   }
 };
 
-ParityLogParser::ParityLogParser(std::string file, RecordSink on_record, ProblemSink on_problem)
+ParityLogParser::ParityLogParser(std::string file, RecordSink on_record, ProblemSink on_problem,
+                                 logs::YearlessResolver* years)
     : impl_(std::make_unique<Impl>()) {
+  if (years) impl_->years = years;
   impl_->file = std::move(file);
   impl_->on_record = std::move(on_record);
   impl_->on_problem = std::move(on_problem);
@@ -588,6 +594,6 @@ void ParityLogParser::Finish() {
 
 uint64_t ParityLogParser::other_lines() const { return impl_->other_lines; }
 
-const std::map<int, uint64_t>& ParityLogParser::years_seen() const { return impl_->years; }
+const logs::YearlessResolver& ParityLogParser::years() const { return *impl_->years; }
 
 }  // namespace forensics

@@ -6,11 +6,6 @@
 namespace forensics::parity {
 namespace {
 
-// The four digits of the year written at the start of a timestamp ParseIsoPrefix read.
-int WrittenYear(std::string_view s) {
-  return (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-}
-
 // After a journald time at s[p] (a blank): " host ident[pid]: message". Sets *msg.
 bool HostIdent(std::string_view s, size_t p, std::string_view* msg) {
   if (p >= s.size() || s[p] != ' ') return false;
@@ -34,30 +29,29 @@ constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CR
 }  // namespace
 
 // "YYYY-MM-DD HH:MM:SS[,mmm]" (or 'T' between) at the start of s, with the zone ParseIsoPrefix
-// reads (none: UTC). Sets the UTC time and the year as written.
-bool ParseAsctime(std::string_view s, int64_t* t, int* year, size_t* consumed) {
-  if (s.size() < 19 || !logs::ParseIsoPrefix(s, t, consumed)) return false;
-  *year = WrittenYear(s);
-  return true;
+// reads (none: UTC). Sets the UTC time.
+bool ParseAsctime(std::string_view s, int64_t* t, size_t* consumed) {
+  return s.size() >= 19 && logs::ParseIsoPrefix(s, t, consumed);
 }
 
 
 // "Mon DD HH:MM:SS[.ffffff] host ident[pid]: " (the day two digits or blank and one, as journald
-// pads it) → time in year 2000 and the message.
-bool ParseJournaldShort(std::string_view s, int64_t* t, std::string_view* msg) {
+// pads it) → the time as written, that time in year 2000, and the message.
+bool ParseJournaldShort(std::string_view s, int64_t* t, logs::YearlessTime* yearless, std::string_view* msg) {
   if (s.size() < 16 || (s[4] != ' ' && !(s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9'))) return false;
   logs::YearlessTime yt;
   size_t p;
   if (!logs::ParseYearlessPrefix(s, &yt, &p) || !HostIdent(s, p, msg)) return false;
   *t = logs::ResolveYearless(yt, 2000);
+  *yearless = yt;
   return true;
 }
 
 // journalctl -o short-iso: "YYYY-MM-DDTHH:MM:SS[.ffffff]±HHMM host ident[pid]: " (or ±HH:MM, Z).
-bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_view* msg) {
+bool ParseJournaldIso(std::string_view s, int64_t* t, std::string_view* msg) {
   size_t n;
   int64_t utc;
-  if (s.size() < 20 || s[10] != 'T' || !ParseAsctime(s, &utc, year, &n)) return false;
+  if (s.size() < 20 || s[10] != 'T' || !ParseAsctime(s, &utc, &n)) return false;
   if (!HostIdent(s, n, msg)) return false;
   *t = utc;
   return true;
@@ -65,8 +59,7 @@ bool ParseJournaldIso(std::string_view s, int64_t* t, int* year, std::string_vie
 
 
 // Takes off a Python logging prefix. Sets *t when it carries a time.
-std::string_view StripPython(std::string_view s, std::optional<int64_t>* t, std::optional<int>* year, bool* stripped,
-                             ParityPrefix* kind) {
+std::string_view StripPython(std::string_view s, std::optional<int64_t>* t, bool* stripped, ParityPrefix* kind) {
   *stripped = false;
   const bool level_first = !s.empty() && s[0] >= 'A' && s[0] <= 'Z';
   for (std::string_view lvl : kLevels) {
@@ -83,9 +76,8 @@ std::string_view StripPython(std::string_view s, std::optional<int64_t>* t, std:
   }
   if (!s.empty() && s[0] >= '0' && s[0] <= '9') {
     int64_t time;
-    int y;
     size_t n;
-    if (ParseAsctime(s, &time, &y, &n)) {
+    if (ParseAsctime(s, &time, &n)) {
       // " - logger - LEVEL - "
       std::string_view rest = s.substr(n);
       if (rest.substr(0, 3) == " - ") {
@@ -94,7 +86,6 @@ std::string_view StripPython(std::string_view s, std::optional<int64_t>* t, std:
           size_t b = rest.find(" - ", a + 3);
           if (b != std::string_view::npos) {
             *t = time;
-            *year = y;
             *stripped = true;
             *kind = ParityPrefix::kPythonAsctime;
             return rest.substr(b + 3);

@@ -187,7 +187,9 @@ struct ParityDriftReport {
   std::vector<ParityProblem> problems;  // bad input (capped); problem_count counts all
   uint64_t problem_count = 0;
   uint64_t lines_read = 0;
-  std::optional<int> year_used;  // for journald short times
+  // For journald short times: --year, else the year of the latest full time (a date closer to the
+  // full times in the year before or after took that year: see the warnings), else the chain's, else 1970.
+  std::optional<int> year_used;
 };
 
 // Reads every log (any container of LineReader), the optional chain and metrics. Error only when

@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "forensics/result.h"
+#include "forensics/yearless.h"
 
 namespace forensics {
 
@@ -69,9 +69,11 @@ struct ParityRecord {
   uint64_t line = 0;     // 1-based line of the record's first line in the decoded file
   uint64_t offset = 0;   // byte offset of that line in the decoded file
   // UTC microseconds; unset when the prefix carries no time. A journald short time has no year:
-  // it is then computed with year 2000 and `yearless` is set (see ResolveYearlessTime).
+  // it is then computed with year 2000, `yearless` is set and yearless_time holds it as written
+  // (its year: logs::YearlessResolver over the full times the parser saw, forensics/yearless.h).
   std::optional<int64_t> time_us;
   bool yearless = false;
+  logs::YearlessTime yearless_time;
   // kDrift: the reprs as logged (unset when the line is missing) and the times.
   std::optional<std::string> legacy_repr, refactored_repr;
   std::optional<double> legacy_ms, refactored_ms;
@@ -102,7 +104,11 @@ class ParityLogParser {
  public:
   using RecordSink = std::function<void(ParityRecord&&)>;
   using ProblemSink = std::function<void(ParityProblem&&)>;
-  ParityLogParser(std::string file, RecordSink on_record, ProblemSink on_problem);
+  // Every full (dated) time the lines carry (asctime, short-iso, journal JSON, a JSON formatter's)
+  // is fed to *years, which the parsers of several files may share; without one the parser keeps
+  // its own.
+  ParityLogParser(std::string file, RecordSink on_record, ProblemSink on_problem,
+                  logs::YearlessResolver* years = nullptr);
   ~ParityLogParser();
   ParityLogParser(const ParityLogParser&) = delete;
   ParityLogParser& operator=(const ParityLogParser&) = delete;
@@ -113,9 +119,8 @@ class ParityLogParser {
   void Finish();
   // Lines that belonged to no parity record.
   uint64_t other_lines() const;
-  // Times from prefixes that carry a year (asctime, journal JSON): their calendar years, for
-  // resolving journald short times.
-  const std::map<int, uint64_t>& years_seen() const;
+  // The resolver the full times are fed to (the one given, else the parser's own).
+  const logs::YearlessResolver& years() const;
 
  private:
   struct Impl;
