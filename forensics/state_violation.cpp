@@ -452,7 +452,7 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
             : fmt::format("the replay starts from an empty genesis: the SQLite store records no genesis allocations "
                           "({} FILE gives them)",
                           options.option_names(OptionName::kGenesis)));
-  if (sqlite && report.blocks_checked == 0 && !report.partial)
+  if (sqlite && report.blocks_checked == 0 && !report.partial && !options.from)
     report.warnings.push_back(fmt::format(
         "{} holds no blocks (the published daemon never saves them): the chain itself could not be replayed; what "
         "was checked is the node's accounts after block {} ({} account(s), state root {}) and its supply_metrics row "

@@ -226,7 +226,7 @@ class NodeStoreSource : public ChainSource {
     if (s.Type(13) != SQLITE_TEXT && s.Type(13) != SQLITE_BLOB)
       return col("tx_data").Error(fmt::format("{} where a JSON array is required", node_store::TypeName(s.Type(13))));
     const std::string_view json = s.Type(13) == SQLITE_TEXT ? s.Text(13) : s.Blob(13);
-    auto entries = node_store::DecodeTxData(json, col("tx_data").str());
+    auto entries = node_store::DecodeTxData(&json_parser_, json, col("tx_data").str());
     if (!entries) return entries.error();
     if (tx_count && *tx_count != entries->size())
       return col("tx_count").Error(fmt::format("{}, but tx_data holds {} transactions", *tx_count, entries->size()));
@@ -425,6 +425,7 @@ class NodeStoreSource : public ChainSource {
 
   std::unique_ptr<ReadOnlyDb> db_;
   NodeStoreOptions options_;
+  simdjson::dom::parser json_parser_;
   ChainMeta meta_;
   bool has_blocks_ = false, has_txs_ = false, has_supply_ = false, has_fees_ = false;
   BlockHeight head_ = 0;

@@ -11,10 +11,9 @@ namespace forensics::node_store {
 using export_json::FieldDecoder;
 using export_json::FieldName;
 
-Result<std::vector<TxDataEntry>> DecodeTxData(std::string_view json, const std::string& where) {
-  simdjson::dom::parser parser;
+Result<std::vector<TxDataEntry>> DecodeTxData(simdjson::dom::parser* parser, std::string_view json, const std::string& where) {
   simdjson::dom::element doc;
-  if (auto err = parser.parse(json.data(), json.size()).get(doc); err)
+  if (auto err = parser->parse(json.data(), json.size()).get(doc); err)
     return Status::Corruption(fmt::format("{}: not valid JSON ({})", where, simdjson::error_message(err)));
   simdjson::dom::array arr;
   if (doc.get_array().get(arr) != simdjson::SUCCESS)

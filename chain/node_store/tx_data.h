@@ -4,6 +4,8 @@
 #ifndef FORENSICS_CHAIN_NODE_STORE_TX_DATA_H_
 #define FORENSICS_CHAIN_NODE_STORE_TX_DATA_H_
 
+#include <simdjson.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,7 +25,8 @@ struct TxDataEntry {
 };
 
 // `where` is "PATH: table blocks, block N, column tx_data"; messages add "field tx_data[3].from".
-Result<std::vector<TxDataEntry>> DecodeTxData(std::string_view json, const std::string& where);
+// `parser` is reused from block to block (it keeps its buffers).
+Result<std::vector<TxDataEntry>> DecodeTxData(simdjson::dom::parser* parser, std::string_view json, const std::string& where);
 
 }  // namespace forensics::node_store
 

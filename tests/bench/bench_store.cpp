@@ -2,6 +2,8 @@
 // reading every record, the JSON decoding share of reading an export, state-violation analysis from
 // genesis, and analysis of a range near the tip (the store starts at a snapshot; an export cannot
 // seek). Also checks that both inputs give the same records and the same verdict.
+// Then the daemon's SQLite coinjecture.db of the same chain against the export that holds exactly what
+// it holds (no state changes, one snapshot at the head): reading every record and the analysis.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -14,7 +16,9 @@
 #include "forensics/chain_store.h"
 #include "forensics/generate.h"
 #include "forensics/line_reader.h"
+#include "forensics/node_store.h"
 #include "forensics/state_violation.h"
+#include "../util/node_db_fixture.h"
 
 namespace forensics::bench {
 namespace {
@@ -63,6 +67,70 @@ ReadCount ReadAll(ChainSource& src) {
     }
   }
   return c;
+}
+
+// The SQLite store against the export that holds what it holds, for the same chain.
+int RunSqlite(const std::string& dir, const std::string& export_path) {
+  const std::string db = dir + "/coinjecture.db", same = dir + "/same.ndjson";
+  testing::NodeDbOptions o;  // P2P tx_data (arrays of integers), upstream's daemon shape
+  auto written = testing::WriteNodeDb(export_path, db, o);
+  if (!written) {
+    std::fprintf(stderr, "bench_store: writing coinjecture.db: %s\n", written.error().ToString().c_str());
+    return 1;
+  }
+  if (Status s = testing::WriteEquivalentExport(export_path, same); !s.ok()) {
+    std::fprintf(stderr, "bench_store: writing the equivalent export: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  ReadCount from_export, from_db;
+  const double read_export_s = SecondsPerBatch([&] {
+    auto src = OpenExport(same);
+    if (src) from_export = ReadAll(**src);
+  }, 1.0);
+  const double read_db_s = SecondsPerBatch([&] {
+    auto src = OpenNodeStore(db);
+    if (src) from_db = ReadAll(**src);
+  }, 1.0);
+  auto analyze = [&](const std::string& path, std::optional<std::string> genesis, StateViolationReport* out) {
+    StateViolationOptions a;
+    a.chain_path = path;
+    a.genesis_path = std::move(genesis);
+    a.verify_signatures = false;
+    auto r = AnalyzeStateViolation(a);
+    if (r) *out = std::move(*r);
+    return r.has_value();
+  };
+  StateViolationReport rep_export, rep_db;
+  bool ok = true;
+  double an_export_s = 1e30, an_db_s = 1e30;
+  for (int round = 0; round < 2; ++round) {
+    an_export_s = std::min(an_export_s, Time([&] { ok &= analyze(same, std::nullopt, &rep_export); }));
+    an_db_s = std::min(an_db_s, Time([&] { ok &= analyze(db, export_path, &rep_db); }));
+  }
+  const double blocks = static_cast<double>(from_export.blocks);
+  auto rate = [&](double s) { return Fmt("%.0f blocks/s", blocks / s); };
+  auto ratio = [](double a, double b) { return Fmt("%.2fx", b / a); };
+  Table t({"operation", "export (same content)", "coinjecture.db", "db/export"});
+  t.Add({"size on disk", Fmt("%.1f MB", static_cast<double>(fs::file_size(same)) / 1e6),
+         Fmt("%.1f MB", static_cast<double>(fs::file_size(db)) / 1e6), "-"});
+  t.Add({"read every record", rate(read_export_s), rate(read_db_s), ratio(read_db_s, read_export_s)});
+  t.Add({"analysis from genesis (no signatures)", rate(an_export_s), rate(an_db_s), ratio(an_db_s, an_export_s)});
+  t.Print();
+  std::printf("  (db/export: how many times faster reading coinjecture.db is; target: reading it is no slower,\n"
+              "  >= 1.00x. tx_data in the P2P shape, Go's [32]byte as arrays of integers.)\n");
+  int rc = ok && from_export.ok && from_db.ok ? 0 : 1;
+  if (from_export.records != from_db.records || from_export.txs != from_db.txs) {
+    std::printf("  MISMATCH: export %llu records / %llu txs, coinjecture.db %llu / %llu\n",
+                static_cast<unsigned long long>(from_export.records), static_cast<unsigned long long>(from_export.txs),
+                static_cast<unsigned long long>(from_db.records), static_cast<unsigned long long>(from_db.txs));
+    rc = 1;
+  }
+  if (rep_export.verdict != rep_db.verdict || rep_export.blocks_checked != rep_db.blocks_checked) {
+    std::printf("  MISMATCH: export verdict %s, coinjecture.db %s\n", std::string(VerdictName(rep_export.verdict)).c_str(),
+                std::string(VerdictName(rep_db.verdict)).c_str());
+    rc = 1;
+  }
+  return rc;
 }
 
 }  // namespace
@@ -183,6 +251,7 @@ int RunStore() {
 
   int rc = 0;
   if (!ok || !from_export.ok || !from_store.ok) rc = 1;
+  rc |= RunSqlite(dir, g.out_path);
   if (from_export.records != from_store.records || from_export.txs != from_store.txs) {
     std::printf("  MISMATCH: export %llu records / %llu txs, store %llu / %llu\n",
                 static_cast<unsigned long long>(from_export.records), static_cast<unsigned long long>(from_export.txs),
