@@ -64,7 +64,9 @@ class ReadOnly {
         switch (sqlite3_column_type(stmt, i)) {
           case SQLITE_INTEGER: row.push_back("i:" + std::to_string(sqlite3_column_int64(stmt, i))); break;
           case SQLITE_FLOAT: row.push_back(fmt::format("r:{}", sqlite3_column_double(stmt, i))); break;
-          case SQLITE_TEXT: row.push_back("t:" + std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)))); break;
+          case SQLITE_TEXT:
+            row.push_back("t:" + std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i))));
+            break;
           case SQLITE_BLOB: {
             const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(stmt, i));
             row.push_back("b:" + ToHex({p, static_cast<size_t>(sqlite3_column_bytes(stmt, i))}));
@@ -453,7 +455,8 @@ TEST_CASE("a commit by the concurrent writer stays in the -wal and a new read-on
     CHECK(reader.Int("SELECT count(*) FROM accounts") == accounts + 1);
     CHECK(reader.Int("SELECT balance FROM accounts WHERE address = '" + std::string(63, 'a') + "1'") == 7);
     // Past the default autocheckpoint of 1,000 pages: with it off, still nothing reaches the file.
-    REQUIRE(writer.Exec("INSERT INTO blocks (block_number, tx_count, tx_data) VALUES (100, 0, zeroblob(6000000))").ok());
+    REQUIRE(writer.Exec("INSERT INTO blocks (block_number, tx_count, tx_data) "
+                        "VALUES (100, 0, zeroblob(6000000))").ok());
     CHECK(FileSize(db_path + "-wal") > 6000000);
     CHECK(testing::ReadWholeFile(db_path) == main_before);
     CHECK(reader.Int("SELECT length(tx_data) FROM blocks WHERE block_number = 100") == 6000000);
@@ -503,7 +506,8 @@ TEST_CASE("fee_tracking parts sum exactly to the fees with the dust in burn_fees
   REQUIRE(WriteNodeDb(dir.File("c.ndjson"), dir.File("coinjecture.db"), options).has_value());
   ReadOnly db(dir.File("coinjecture.db"));
   CHECK(db.Int("SELECT count(*) FROM fee_tracking") == 40);
-  CHECK(db.Int("SELECT count(*) FROM fee_tracking WHERE validator_fees + burn_fees + treasury_fees != total_fees") == 0);
+  CHECK(db.Int("SELECT count(*) FROM fee_tracking "
+               "WHERE validator_fees + burn_fees + treasury_fees != total_fees") == 0);
   int dusty = 0;
   for (const Block& b : ReadBlocks(dir.File("c.ndjson"))) {
     uint64_t fees = 0;
@@ -660,7 +664,8 @@ TEST_CASE("a snapshot record replaces the node's state that the accounts and the
   const std::string path = dir.Write("snap.ndjson", text);
   REQUIRE(WriteNodeDb(path, dir.File("coinjecture.db"), {}).has_value());
   ReadOnly db(dir.File("coinjecture.db"));
-  const std::vector<std::vector<std::string>> expected = {{"t:" + x.Hex(), "i:5", "i:1"}, {"t:" + y.Hex(), "i:7", "i:0"}};
+  const std::vector<std::vector<std::string>> expected = {{"t:" + x.Hex(), "i:5", "i:1"},
+                                                          {"t:" + y.Hex(), "i:7", "i:0"}};
   CHECK(db.Rows("SELECT address, balance, nonce FROM accounts ORDER BY address") == expected);
   CHECK(db.Int("SELECT total_supply FROM supply_metrics WHERE block_number = 19") == 12);
   CHECK(db.Int("SELECT total_supply FROM supply_metrics WHERE block_number = 18") > 1'000'000'000);

@@ -281,7 +281,8 @@ class ExportWalk {
         for (auto& [address, account] : state_) account.created = account.updated = block.header.height;
         first = false;
       }
-      for (const AccountEntry& e : block.state_changes.value_or(std::vector<AccountEntry>{})) {
+      static const std::vector<AccountEntry> kNone;
+      for (const AccountEntry& e : block.state_changes ? *block.state_changes : kNone) {
         auto [it, inserted] = state_.try_emplace(e.address);
         if (inserted) it->second.created = block.header.height;
         it->second.balance = e.balance;

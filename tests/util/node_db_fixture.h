@@ -53,7 +53,9 @@ struct NodeDbStats {
 // Deterministic: the same export and options give the same rows (the file's bytes may differ).
 // With options.wal the connection persists its WAL (SQLITE_FCNTL_PERSIST_WAL): -wal and -shm stay
 // beside the file after it closes, as while the daemon runs; the rows are checkpointed into the file
-// and the -wal truncated to 0 bytes. On failure no store is left at db_path.
+// and the -wal truncated to 0 bytes. (A read-write connection without persistent WAL, the sqlite3
+// shell say, deletes both when it closes last; read-only ones leave them.) On failure no store is
+// left at db_path.
 // Fails: InvalidArgument if db_path exists or the export cannot be converted (a block above 0 or
 // with transactions that has no state_changes, one lacking fields the money rules need, a fee
 // overflow); NotSupported for a core-v4 export; the export reader's status; IoError naming SQLite's
