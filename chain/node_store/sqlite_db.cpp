@@ -4,9 +4,12 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 namespace forensics::node_store {
 namespace {
@@ -38,6 +41,43 @@ std::string FileUri(const std::string& path, std::string_view query) {
   out += '?';
   out += query;
   return out;
+}
+
+uint32_t Be32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+std::string ReadPrefix(const std::string& path, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string out(n, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(n));
+  out.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  return out;
+}
+
+// Whether the -wal belongs to this database, as far as the files can tell (the WAL format names no
+// database): its page size must be the database's, and its salts those the -shm's index was built
+// for. A writer restarting the WAL changes the -shm a moment before the -wal's header, so a mismatch
+// is looked at again before it is believed. Empty: nothing against it.
+std::string ForeignWal(const std::string& path, const unsigned char* db_header) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const std::string wal = ReadPrefix(path + "-wal", 32), shm = ReadPrefix(path + "-shm", 96);
+    if (wal.size() < 32) return {};  // empty (reset): no frame to misread
+    const auto* w = reinterpret_cast<const unsigned char*>(wal.data());
+    const uint32_t magic = Be32(w);
+    if (magic != 0x377f0682 && magic != 0x377f0683) return {};  // not a WAL header: SQLite ignores the file
+    uint32_t db_page = (uint32_t{db_header[16]} << 8) | db_header[17];
+    if (db_page == 1) db_page = 65536;
+    if (Be32(w + 8) != db_page)
+      return fmt::format("its -wal has pages of {} bytes and the database of {}: the -wal is another database's",
+                         Be32(w + 8), db_page);
+    // The -shm's index header, twice (bytes 0..47 and 48..95), valid when both copies agree and it is
+    // initialised (byte 12); its salts (bytes 32..39) are the -wal header's bytes 16..23, as copied.
+    if (shm.size() < 96 || shm.compare(0, 48, shm, 48, 48) != 0 || shm[12] != 1) return {};
+    if (shm.compare(32, 8, wal, 16, 8) == 0) return {};
+    if (attempt < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return "its -wal is not the one its -shm indexes (another database's -wal, or one copied without its -shm)";
 }
 
 constexpr std::string_view kCopyAdvice =
@@ -79,6 +119,8 @@ Result<std::unique_ptr<ReadOnlyDb>> ReadOnlyDb::Open(const std::string& path) {
       // the WAL index the daemon keeps there (or rebuilds it in private memory when no daemon holds it).
       db->mode_ = OpenMode::kWalShared;
       query = "mode=ro&readonly_shm=1";
+      if (std::string why = ForeignWal(path, header); !why.empty())
+        return Status::Corruption(fmt::format("{}: {}; SQLite would read its frames as this database's pages", path, why));
     } else if (wal.exists) {
       return Status::NotSupported(fmt::format(
           "{}: has a -wal but no -shm: SQLite would have to create the -shm to read the WAL, and nothing is written "
