@@ -370,7 +370,7 @@ TEST_CASE("import --from coinjecture.db writes a chain store that analyzes like 
   CHECK(from_store.first_bad->hash == from_db.first_bad->hash);
 }
 
-TEST_CASE("--block PREFIX and --from work on coinjecture.db", "[node-store]") {
+TEST_CASE("coinjecture.db takes --block PREFIX and --from", "[node-store]") {
   TempDir dir;
   const std::string exp = Generate(dir, {*ParseFault("tx-root@30")});
   const std::string db = MakeDb(dir, exp);
@@ -391,7 +391,7 @@ TEST_CASE("--block PREFIX and --from work on coinjecture.db", "[node-store]") {
   CHECK(low.out.find("the replay starts where the input does") != std::string::npos);
 }
 
-TEST_CASE("--genesis is refused for a chain that is not a coinjecture.db", "[node-store]") {
+TEST_CASE("a genesis file is refused for a chain that is not a coinjecture.db", "[node-store]") {
   TempDir dir;
   const std::string exp = Generate(dir, {});
   const auto run = RunCli(fmt::format("--issue state-violation --chain '{}' --genesis '{}'", exp, exp));
