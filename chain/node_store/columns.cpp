@@ -90,7 +90,7 @@ Result<std::optional<std::string>> ReadRaw(const Statement& s, int col, const Co
 
 Result<std::optional<Wei128>> ReadWei(const Statement& s, int col, const ColumnWhere& w, std::optional<LostValue>* lost) {
   auto lose = [&](std::string stored, std::string why) {
-    *lost = LostValue{std::string(w.table), w.row, std::string(w.column), std::move(stored), std::move(why)};
+    *lost = LostValue{std::string(w.table), w.row(), std::string(w.column), std::move(stored), std::move(why)};
     return std::optional<Wei128>();
   };
   switch (s.Type(col)) {

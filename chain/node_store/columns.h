@@ -8,18 +8,28 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "forensics/chain.h"
 #include "forensics/result.h"
 #include "sqlite_db.h"
 
 namespace forensics::node_store {
 
-// Where a column is: "PATH: table blocks, block 137, column parent_hash".
+// Where a column is: "PATH: table blocks, block 137, column parent_hash". The row is spelled only
+// when a message needs it (a valid store builds no names).
 struct ColumnWhere {
   std::string_view path, table;
-  std::string row;  // "block 137", "address 00ab…", "tx_hash 9f…"
+  std::string_view row_label;  // "block", "address", "tx_hash", or a whole phrase ("a row") without a key
+  std::string_view row_key;    // the key as text (hex), or empty
+  std::optional<uint64_t> row_number;  // the key as a number (block heights)
   std::string_view column;
-  std::string str() const { return fmt::format("{}: table {}, {}, column {}", path, table, row, column); }
+  std::string row() const {
+    if (row_number) return fmt::format("{} {}", row_label, *row_number);
+    if (!row_key.empty()) return fmt::format("{} {}", row_label, row_key);
+    return std::string(row_label);
+  }
+  std::string str() const { return fmt::format("{}: table {}, {}, column {}", path, table, row(), column); }
   Status Error(std::string_view problem) const { return Status::Corruption(fmt::format("{}: {}", str(), problem)); }
 };
 

@@ -80,7 +80,7 @@ class NodeStoreSource : public ChainSource {
     auto row = (*cs)->Step();
     if (!row) return row.error();
     if (!*row) return Status::Corruption(fmt::format("{}: table chain_state has no row id 1 (the head)", p));
-    auto head = ReadU64(**cs, 0, {p, "chain_state", "id 1", "head_block_number"});
+    auto head = ReadU64(**cs, 0, {p, "chain_state", "id 1", {}, std::nullopt, "head_block_number"});
     if (!head) return head.error();
     if (!*head) return Status::Corruption(fmt::format("{}: table chain_state, id 1, column head_block_number: NULL", p));
     head_ = **head;
@@ -106,7 +106,7 @@ class NodeStoreSource : public ChainSource {
         auto r = (*v)->Step();
         if (!r) return r.error();
         if (!*r) break;
-        auto a = ReadBytes<32>(**v, 0, {p, "blocks", "a row", "validator"});
+        auto a = ReadBytes<32>(**v, 0, {p, "blocks", "a row", {}, std::nullopt, "validator"});
         if (!a) return a.error();
         meta_.validators.push_back(**a);
       }
@@ -194,13 +194,14 @@ class NodeStoreSource : public ChainSource {
 
   Status DecodeBlockRow(const Statement& s, Block* b) {
     const std::string& p = db_->path();
-    ColumnWhere w{p, "blocks", "a row", "block_number"};
+    ColumnWhere w{p, "blocks", "a row", {}, std::nullopt, "block_number"};
     auto n = ReadU64(s, 0, w);
     if (!n) return n.error();
     if (!*n) return w.Error("NULL");
     BlockHeader& h = b->header;
     h.height = **n;
-    w.row = fmt::format("block {}", h.height);
+    w.row_label = "block";
+    w.row_number = h.height;
     auto col = [&](std::string_view c) {
       w.column = c;
       return w;
@@ -226,7 +227,7 @@ class NodeStoreSource : public ChainSource {
     if (s.Type(13) != SQLITE_TEXT && s.Type(13) != SQLITE_BLOB)
       return col("tx_data").Error(fmt::format("{} where a JSON array is required", node_store::TypeName(s.Type(13))));
     const std::string_view json = s.Type(13) == SQLITE_TEXT ? s.Text(13) : s.Blob(13);
-    auto entries = node_store::DecodeTxData(&json_parser_, json, col("tx_data").str());
+    auto entries = tx_data_.Decode(json, col("tx_data").str());
     if (!entries) return entries.error();
     if (tx_count && *tx_count != entries->size())
       return col("tx_count").Error(fmt::format("{}, but tx_data holds {} transactions", *tx_count, entries->size()));
@@ -251,14 +252,15 @@ class NodeStoreSource : public ChainSource {
     std::optional<std::string> data;
     bool joined = false;
     if (e.hash && tx_by_hash_) {
+      const std::string hash_hex = e.hash->Hex();
       tx_by_hash_->Reset();
-      tx_by_hash_->BindText(1, e.hash->Hex());
+      tx_by_hash_->BindText(1, hash_hex);
       auto row = tx_by_hash_->Step();
       if (!row) return row.error();
       if (*row) {
         joined = true;
         const Statement& s = *tx_by_hash_;
-        ColumnWhere w{p, "transactions", fmt::format("tx_hash {}", e.hash->Hex()), ""};
+        ColumnWhere w{p, "transactions", "tx_hash", hash_hex, std::nullopt, ""};
         auto col = [&](std::string_view c) {
           w.column = c;
           return w;
@@ -345,7 +347,7 @@ class NodeStoreSource : public ChainSource {
     if (!*row) return Status::Ok();
     for (size_t i = 0; i < out.size(); ++i) {
       std::optional<LostValue> lost;
-      auto v = ReadWei(*s, first + static_cast<int>(i), {db_->path(), table, fmt::format("block {}", h), cols[first + i]}, &lost);
+      auto v = ReadWei(*s, first + static_cast<int>(i), {db_->path(), table, "block", {}, h, cols[first + i]}, &lost);
       if (!v) return v.error();
       *out[i] = *v;
       if (lost) l->lost.push_back(std::move(*lost));
@@ -387,11 +389,13 @@ class NodeStoreSource : public ChainSource {
       auto row = (*st)->Step();
       if (!row) return row.error();
       if (!*row) break;
-      ColumnWhere w{db_->path(), "accounts", "a row", "address"};
+      ColumnWhere w{db_->path(), "accounts", "a row", {}, std::nullopt, "address"};
       auto a = ReadBytes<32>(**st, 0, w);
       if (!a) return a.error();
       if (!*a) return w.Error("NULL");
-      w.row = fmt::format("address {}", (*a)->Hex());
+      const std::string address_hex = (*a)->Hex();
+      w.row_label = "address";
+      w.row_key = address_hex;
       w.column = "balance";
       std::optional<LostValue> lost;
       auto bal = ReadWei(**st, 1, w, &lost);
@@ -425,7 +429,7 @@ class NodeStoreSource : public ChainSource {
 
   std::unique_ptr<ReadOnlyDb> db_;
   NodeStoreOptions options_;
-  simdjson::dom::parser json_parser_;
+  node_store::TxDataDecoder tx_data_;
   ChainMeta meta_;
   bool has_blocks_ = false, has_txs_ = false, has_supply_ = false, has_fees_ = false;
   BlockHeight head_ = 0;

@@ -1,19 +1,167 @@
-// tx_data decoding (tx_data.h), with the export's field decoder (hex or Go's [N]byte arrays).
+// tx_data decoding (tx_data.h): a one-pass reader of the plain JSON upstream writes (Go's [N]byte
+// arrays of integers are most of its bytes), and simdjson's DOM with the export's field decoder for
+// everything else, whose messages name the entry and the field.
 #include "tx_data.h"
 
-#include <simdjson.h>
+#include <cstring>
 
 #include "../export_field_decoder.h"
 #include "../export_record_decoders.h"
 
 namespace forensics::node_store {
+namespace {
 
 using export_json::FieldDecoder;
 using export_json::FieldName;
+// The one-pass reading of the plain JSON both upstream shapes are: an array of objects whose keys are
+// unescaped strings and whose values are unsigned integers, hex strings or arrays of integers. It
+// takes nothing else (escapes, nulls, floats, signs, leading zeros, other nesting, duplicates, wrong
+// lengths): such an array is decoded again by the field decoder, which reads all of JSON and names
+// the entry and the field. So the fast reading gives what the exact one gives, or gives up.
+class FastReader {
+ public:
+  explicit FastReader(std::string_view json) : p_(json.data()), end_(json.data() + json.size()) {}
 
-Result<std::vector<TxDataEntry>> DecodeTxData(simdjson::dom::parser* parser, std::string_view json, const std::string& where) {
+  bool Entries(std::vector<TxDataEntry>* out) {
+    if (!Take('[')) return false;
+    if (Peek() == ']') return Take(']') && AtEnd();
+    while (true) {
+      if (out->size() >= export_json::kMaxBlockTxs) return false;
+      TxDataEntry t;
+      if (!Entry(&t)) return false;
+      out->push_back(t);
+      if (Peek() == ',') {
+        ++p_;
+        continue;
+      }
+      return Take(']') && AtEnd();
+    }
+  }
+
+ private:
+  void Space() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\t' || *p_ == '\r')) ++p_;
+  }
+  char Peek() {
+    Space();
+    return p_ < end_ ? *p_ : '\0';
+  }
+  bool Take(char c) {
+    if (Peek() != c) return false;
+    ++p_;
+    return true;
+  }
+  bool AtEnd() {
+    Space();
+    return p_ == end_;
+  }
+  // A string without escapes or control characters.
+  bool String(std::string_view* out) {
+    if (!Take('"')) return false;
+    const char* start = p_;
+    while (p_ < end_ && *p_ != '"') {
+      if (*p_ == '\\' || static_cast<unsigned char>(*p_) < 0x20) return false;
+      ++p_;
+    }
+    if (p_ == end_) return false;
+    *out = std::string_view(start, static_cast<size_t>(p_ - start));
+    ++p_;
+    return true;
+  }
+  // An unsigned integer: digits without a leading zero, at most 2^64 − 1, no fraction or exponent.
+  bool U64(uint64_t* out) {
+    Space();
+    const char* start = p_;
+    uint64_t v = 0;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+      const uint64_t d = static_cast<uint64_t>(*p_ - '0');
+      if (v > (UINT64_MAX - d) / 10) return false;
+      v = v * 10 + d;
+      ++p_;
+    }
+    const size_t n = static_cast<size_t>(p_ - start);
+    if (n == 0 || (n > 1 && *start == '0')) return false;
+    if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    *out = v;
+    return true;
+  }
+  template <size_t N>
+  bool Fixed(std::optional<Bytes<N>>* f) {
+    if (f->has_value()) return false;
+    Bytes<N> b;
+    if (Peek() == '"') {
+      std::string_view s;
+      if (!String(&s)) return false;
+      auto h = ParseHexN<N>(s);
+      if (!h) return false;
+      *f = *h;
+      return true;
+    }
+    if (!Take('[')) return false;
+    for (size_t i = 0; i < N; ++i) {
+      uint64_t x;
+      if ((i > 0 && !Take(',')) || !U64(&x) || x > 255) return false;
+      b[i] = static_cast<uint8_t>(x);
+    }
+    if (!Take(']')) return false;
+    *f = b;
+    return true;
+  }
+  bool Number(std::optional<uint64_t>* f) {
+    uint64_t x;
+    if (f->has_value() || !U64(&x)) return false;
+    *f = x;
+    return true;
+  }
+  bool Entry(TxDataEntry* t) {
+    if (!Take('{')) return false;
+    if (Peek() == '}') return Take('}');
+    while (true) {
+      std::string_view k;
+      if (!String(&k) || !Take(':')) return false;
+      bool ok;
+      if (k == "tx_hash" || k == "hash") {
+        ok = Fixed(&t->hash);
+      } else if (k == "from") {
+        ok = Fixed(&t->from);
+      } else if (k == "to") {
+        ok = Fixed(&t->to);
+      } else if (k == "signature") {
+        ok = Fixed(&t->signature);
+      } else if (k == "amount") {
+        ok = Number(&t->amount);
+      } else if (k == "fee") {
+        ok = Number(&t->fee);
+      } else if (k == "nonce") {
+        ok = Number(&t->nonce);
+      } else if (k == "gas_limit") {
+        ok = Number(&t->gas_limit);
+      } else if (k == "gas_price") {
+        ok = Number(&t->gas_price);
+      } else if (k == "tx_type") {
+        uint64_t x;
+        ok = !t->tx_type && U64(&x) && x <= 255;
+        if (ok) t->tx_type = static_cast<uint8_t>(x);
+      } else {
+        ok = false;  // another key: the field decoder skips it
+      }
+      if (!ok) return false;
+      if (Peek() == ',') {
+        ++p_;
+        continue;
+      }
+      return Take('}');
+    }
+  }
+
+  const char* p_;
+  const char* end_;
+};
+
+// The field decoder's reading, for the messages.
+Result<std::vector<TxDataEntry>> DecodeExact(simdjson::dom::parser& parser, std::string_view json, const std::string& where) {
   simdjson::dom::element doc;
-  if (auto err = parser->parse(json.data(), json.size()).get(doc); err)
+  if (auto err = parser.parse(json.data(), json.size()).get(doc); err)
     return Status::Corruption(fmt::format("{}: not valid JSON ({})", where, simdjson::error_message(err)));
   simdjson::dom::array arr;
   if (doc.get_array().get(arr) != simdjson::SUCCESS)
@@ -73,6 +221,17 @@ Result<std::vector<TxDataEntry>> DecodeTxData(simdjson::dom::parser* parser, std
     ++i;
   }
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<TxDataEntry>> TxDataDecoder::Decode(std::string_view json, const std::string& where) {
+  std::vector<TxDataEntry> out;
+  if (FastReader(json).Entries(&out)) {
+    ++one_pass_;
+    return out;
+  }
+  return DecodeExact(parser_, json, where);
 }
 
 }  // namespace forensics::node_store

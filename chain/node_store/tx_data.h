@@ -24,9 +24,19 @@ struct TxDataEntry {
   std::optional<Signature> signature;
 };
 
-// `where` is "PATH: table blocks, block N, column tx_data"; messages add "field tx_data[3].from".
-// `parser` is reused from block to block (it keeps its buffers).
-Result<std::vector<TxDataEntry>> DecodeTxData(simdjson::dom::parser* parser, std::string_view json, const std::string& where);
+// Decodes block after block, keeping its buffers.
+class TxDataDecoder {
+ public:
+  // `where` is "PATH: table blocks, block N, column tx_data"; messages add "field tx_data[3].from".
+  // An entry's null is the same as its absence; keys of neither shape are skipped.
+  Result<std::vector<TxDataEntry>> Decode(std::string_view json, const std::string& where);
+  // How many Decode calls the one-pass reader answered (the rest went to the field decoder).
+  uint64_t one_pass() const { return one_pass_; }
+
+ private:
+  uint64_t one_pass_ = 0;
+  simdjson::dom::parser parser_;  // for what the one-pass reader does not take
+};
 
 }  // namespace forensics::node_store
 
