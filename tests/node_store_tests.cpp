@@ -261,6 +261,10 @@ TEST_CASE("a store with accounts and no blocks is inconclusive and names each ba
   CHECK(Mentions(r, std::string(64, '0')));  // the zero address of upstream's seed row
   const auto run = RunCli(fmt::format("--issue state-violation --chain '{}'", db));
   CHECK(run.status == 4);
+  // A chain store cannot hold the lost balance either: import refuses rather than store a guess.
+  const auto imp = RunCli(fmt::format("import --from '{}' --db '{}'", db, dir.File("store")));
+  CHECK(imp.status == 3);
+  CHECK(imp.err.find("cannot hold it exactly") != std::string::npos);
 }
 
 TEST_CASE("bad coinjecture.db input gets a message naming the table the row and the column and exit 3", "[node-store]") {
