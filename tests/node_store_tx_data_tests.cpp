@@ -10,6 +10,8 @@
 namespace forensics::node_store {
 namespace {
 
+const ColumnWhere kWhere{"db", "blocks", "block", {}, 3, "tx_data"};
+
 std::string Ints(const uint8_t* p, size_t n) {
   std::string s = "[";
   for (size_t i = 0; i < n; ++i) s += fmt::format("{}{}", i ? "," : "", p[i]);
@@ -43,9 +45,9 @@ TEST_CASE("tx_data entries read the same by the one-pass reader and by the field
     // An unknown key with a null: the one-pass reader gives up, the field decoder skips it.
     const std::string exact = "[ " + entry + R"(,"note":null} ])";
     const uint64_t before = d.one_pass();
-    auto a = d.Decode(fast, "w");
+    auto a = d.Decode(fast, kWhere);
     CHECK(d.one_pass() == before + 1);
-    auto b = d.Decode(exact, "w");
+    auto b = d.Decode(exact, kWhere);
     CHECK(d.one_pass() == before + 1);
     REQUIRE(a);
     REQUIRE(b);
@@ -76,17 +78,17 @@ TEST_CASE("tx_data the one-pass reader does not take gets the field decoder's me
   };
   for (const Case& c : cases) {
     INFO(c.json);
-    auto r = d.Decode(c.json, "db: table blocks, block 3, column tx_data");
+    auto r = d.Decode(c.json, kWhere);
     REQUIRE(!r);
     CHECK(r.error().message().find(c.message) != std::string::npos);
     CHECK(r.error().message().find("block 3") != std::string::npos);
   }
   // What both readers accept: spaces, an empty array, an empty entry, escapes in a key the field
   // decoder reads.
-  CHECK(d.Decode(" [ ] ", "w")->empty());
-  CHECK(d.Decode("[{}]", "w")->size() == 1);
-  CHECK(*d.Decode(R"([{"am\u006funt":5}])", "w")->at(0).amount == 5);
-  CHECK(*d.Decode("[ { \"nonce\" : 9 } ]", "w")->at(0).nonce == 9);
+  CHECK(d.Decode(" [ ] ", kWhere)->empty());
+  CHECK(d.Decode("[{}]", kWhere)->size() == 1);
+  CHECK(*d.Decode(R"([{"am\u006funt":5}])", kWhere)->at(0).amount == 5);
+  CHECK(*d.Decode("[ { \"nonce\" : 9 } ]", kWhere)->at(0).nonce == 9);
 }
 
 }  // namespace

@@ -227,7 +227,7 @@ class NodeStoreSource : public ChainSource {
     if (s.Type(13) != SQLITE_TEXT && s.Type(13) != SQLITE_BLOB)
       return col("tx_data").Error(fmt::format("{} where a JSON array is required", node_store::TypeName(s.Type(13))));
     const std::string_view json = s.Type(13) == SQLITE_TEXT ? s.Text(13) : s.Blob(13);
-    auto entries = tx_data_.Decode(json, col("tx_data").str());
+    auto entries = tx_data_.Decode(json, col("tx_data"));
     if (!entries) return entries.error();
     if (tx_count && *tx_count != entries->size())
       return col("tx_count").Error(fmt::format("{}, but tx_data holds {} transactions", *tx_count, entries->size()));

@@ -225,13 +225,13 @@ Result<std::vector<TxDataEntry>> DecodeExact(simdjson::dom::parser& parser, std:
 
 }  // namespace
 
-Result<std::vector<TxDataEntry>> TxDataDecoder::Decode(std::string_view json, const std::string& where) {
+Result<std::vector<TxDataEntry>> TxDataDecoder::Decode(std::string_view json, const ColumnWhere& where) {
   std::vector<TxDataEntry> out;
   if (FastReader(json).Entries(&out)) {
     ++one_pass_;
     return out;
   }
-  return DecodeExact(parser_, json, where);
+  return DecodeExact(parser_, json, where.str());
 }
 
 }  // namespace forensics::node_store

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "forensics/chain.h"
+#include "columns.h"
 #include "forensics/result.h"
 
 namespace forensics::node_store {
@@ -27,9 +28,10 @@ struct TxDataEntry {
 // Decodes block after block, keeping its buffers.
 class TxDataDecoder {
  public:
-  // `where` is "PATH: table blocks, block N, column tx_data"; messages add "field tx_data[3].from".
-  // An entry's null is the same as its absence; keys of neither shape are skipped.
-  Result<std::vector<TxDataEntry>> Decode(std::string_view json, const std::string& where);
+  // `where` is the column ("PATH: table blocks, block N, column tx_data", spelled only for a message);
+  // messages add "field tx_data[3].from". An entry's null is the same as its absence; keys of neither
+  // shape are skipped.
+  Result<std::vector<TxDataEntry>> Decode(std::string_view json, const ColumnWhere& where);
   // How many Decode calls the one-pass reader answered (the rest went to the field decoder).
   uint64_t one_pass() const { return one_pass_; }
 
