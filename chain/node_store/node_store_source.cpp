@@ -115,6 +115,9 @@ class NodeStoreSource : public ChainSource {
     if (has_txs_) {
       FORENSICS_ASSIGN_OR_RETURN(tx_by_hash_, db_->Prepare(fmt::format(
                                                   "SELECT {} FROM transactions WHERE tx_hash = ?1", Join(kTxColumns))));
+      // A table WITHOUT ROWID has no rowid order: the index alone then.
+      auto in_order = db_->Prepare(fmt::format("SELECT {} FROM transactions ORDER BY rowid", Join(kTxColumns)));
+      if (in_order) tx_in_order_ = std::move(*in_order);
     }
     if (has_supply_) {
       FORENSICS_ASSIGN_OR_RETURN(supply_, db_->Prepare(fmt::format("SELECT {} FROM supply_metrics WHERE block_number = ?1",
@@ -253,13 +256,11 @@ class NodeStoreSource : public ChainSource {
     bool joined = false;
     if (e.hash && tx_by_hash_) {
       const std::string hash_hex = e.hash->Hex();
-      tx_by_hash_->Reset();
-      tx_by_hash_->BindText(1, hash_hex);
-      auto row = tx_by_hash_->Step();
-      if (!row) return row.error();
-      if (*row) {
+      const Statement* found = nullptr;
+      FORENSICS_ASSIGN_OR_RETURN(found, FindTransaction(hash_hex, height));
+      if (found) {
         joined = true;
-        const Statement& s = *tx_by_hash_;
+        const Statement& s = *found;
         ColumnWhere w{p, "transactions", "tx_hash", hash_hex, std::nullopt, ""};
         auto col = [&](std::string_view c) {
           w.column = c;
@@ -335,6 +336,38 @@ class NodeStoreSource : public ChainSource {
     for (auto [have, name] : for_state)
       if (!have && b->state_fields_missing.size() < 16) b->state_fields_missing.push_back(fmt::format("tx_data[{}].{}", i, name));
     return Status::Ok();
+  }
+
+  // The row of `transactions` for a hash. The daemon writes a block's transactions in order, so the
+  // rows in rowid order mostly follow the blocks: the next row of one pass over the table is tried
+  // first (rows of no block or of an earlier one are passed over, a few at a time), the index on
+  // tx_hash otherwise. nullptr: no row.
+  Result<const Statement*> FindTransaction(const std::string& hash_hex, BlockHeight height) {
+    for (int skip = 0; tx_in_order_ && skip < 4; ++skip) {
+      if (!tx_in_order_row_) {
+        auto row = tx_in_order_->Step();
+        if (!row) return row.error();
+        if (!*row) {
+          tx_in_order_.reset();  // the pass is over: the index from here on
+          break;
+        }
+        tx_in_order_row_ = true;
+      }
+      if (tx_in_order_->Text(0) == hash_hex) {
+        tx_in_order_row_ = false;  // taken: the next call steps on
+        return static_cast<const Statement*>(tx_in_order_.get());
+      }
+      // A row of no block, or of a block already read, is one the pass will not need.
+      const bool stale = tx_in_order_->IsNull(1) ||
+                         (tx_in_order_->Type(1) == SQLITE_INTEGER && tx_in_order_->Int(1) < static_cast<int64_t>(height));
+      if (!stale) break;
+      tx_in_order_row_ = false;
+    }
+    tx_by_hash_->Reset();
+    tx_by_hash_->BindText(1, hash_hex);
+    auto row = tx_by_hash_->Step();
+    if (!row) return row.error();
+    return *row ? static_cast<const Statement*>(tx_by_hash_.get()) : nullptr;
   }
 
   Status ReadLedgerRow(Statement* s, int first, std::span<const std::string_view> cols, BlockHeight h,
@@ -433,7 +466,8 @@ class NodeStoreSource : public ChainSource {
   ChainMeta meta_;
   bool has_blocks_ = false, has_txs_ = false, has_supply_ = false, has_fees_ = false;
   BlockHeight head_ = 0;
-  std::unique_ptr<Statement> blocks_, tx_by_hash_, supply_, fees_;
+  std::unique_ptr<Statement> blocks_, tx_by_hash_, tx_in_order_, supply_, fees_;
+  bool tx_in_order_row_ = false;  // tx_in_order_ holds a row not yet taken
   std::optional<Block> pending_;
   std::optional<BlockHeader> header_for_snapshot_;
   bool blocks_done_ = false, snapshot_given_ = false, snapshot_first_ = false, done_ = false;

@@ -98,9 +98,29 @@ class FastReader {
       return true;
     }
     if (!Take('[')) return false;
+    // Go writes "[12,255,0,…]" (1 to 3 digits, a comma, no space): read that directly, and anything
+    // else (spaces, say) by the general steps.
     for (size_t i = 0; i < N; ++i) {
+      if (i > 0) {
+        if (p_ < end_ && *p_ == ',') {
+          ++p_;
+        } else if (!Take(',')) {
+          return false;
+        }
+      }
+      if (end_ - p_ >= 4 && p_[0] >= '1' && p_[0] <= '9') {
+        unsigned v = static_cast<unsigned>(p_[0] - '0');
+        size_t n = 1;
+        while (n < 4 && p_[n] >= '0' && p_[n] <= '9') v = v * 10 + static_cast<unsigned>(p_[n++] - '0');
+        const char next = p_[n];
+        if (n <= 3 && v <= 255 && next != '.' && next != 'e' && next != 'E') {
+          b[i] = static_cast<uint8_t>(v);
+          p_ += n;
+          continue;
+        }
+      }
       uint64_t x;
-      if ((i > 0 && !Take(',')) || !U64(&x) || x > 255) return false;
+      if (!U64(&x) || x > 255) return false;
       b[i] = static_cast<uint8_t>(x);
     }
     if (!Take(']')) return false;
