@@ -108,7 +108,7 @@ class FastReader {
           return false;
         }
       }
-      if (end_ - p_ >= 4 && p_[0] >= '1' && p_[0] <= '9') {
+      if (end_ - p_ >= 5 && p_[0] >= '1' && p_[0] <= '9') {  // p_[0..4]: up to 4 digits and the next byte
         unsigned v = static_cast<unsigned>(p_[0] - '0');
         size_t n = 1;
         while (n < 4 && p_[n] >= '0' && p_[n] <= '9') v = v * 10 + static_cast<unsigned>(p_[n++] - '0');
