@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <cstring>
+#include <memory>
 #include <random>
 
 #include "node_store/tx_data.h"
@@ -57,6 +59,26 @@ TEST_CASE("tx_data entries read the same by the one-pass reader and by the field
     CHECK((*a)[0].hash == h);
     CHECK((*a)[0].amount == amount);
     CHECK((p2p ? (*a)[0].signature == sig : (*a)[0].tx_type == 1));
+  }
+}
+
+TEST_CASE("tx_data cut at every byte is read or refused and never read past its end", "[node-store]") {
+  Bytes<32> h;
+  for (size_t i = 0; i < 32; ++i) h[i] = static_cast<uint8_t>(i * 37 + 1);
+  const std::string full = fmt::format(R"([{{"tx_hash":{},"amount":7,"nonce":120,"fee":1000}},{{"from":{}}}])",
+                                       Ints(h.data(), 32), Ints(h.data(), 32));
+  TxDataDecoder d;
+  REQUIRE(d.Decode(full, kWhere));
+  // Also an element of four digits (no byte), where the fast path looks furthest ahead.
+  for (const std::string& text : {full, std::string(R"([{"to":[1,2,1234]}])")}) {
+    for (size_t n = 0; n < text.size(); ++n) {
+      INFO(text.substr(0, n));
+      // A buffer of exactly n bytes on the heap, so that a read past its end is caught by ASan.
+      std::unique_ptr<char[]> cut(new char[n == 0 ? 1 : n]);
+      std::memcpy(cut.get(), text.data(), n);
+      auto r = d.Decode(std::string_view(cut.get(), n), kWhere);
+      CHECK(!r);  // every proper prefix of the array is incomplete JSON
+    }
   }
 }
 
