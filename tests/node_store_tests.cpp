@@ -362,16 +362,18 @@ TEST_CASE("import --from coinjecture.db writes a chain store that analyzes like 
   const std::string exp = Generate(dir, {*ParseFault("inflation@23")});
   const std::string db = MakeDb(dir, exp);
   const auto before = Digests(db);
-  const auto imp = RunCli(fmt::format("import --from '{}' --db '{}'", db, dir.File("store")));
+  const auto imp = RunCli(fmt::format("import --from '{}' --genesis '{}' --db '{}'", db, exp, dir.File("store")));
   INFO(imp.err);
   REQUIRE(imp.status == 0);
   CHECK(Digests(db) == before);
-  const StateViolationReport from_db = Analyze(db);
+  const StateViolationReport from_db = Analyze(db, exp);
   const StateViolationReport from_store = Analyze(dir.File("store"));
   REQUIRE(from_db.first_bad);
   REQUIRE(from_store.first_bad);
+  CHECK(from_db.first_bad->height == 23);  // with the genesis, the fault's block, not block 0
   CHECK(from_store.first_bad->height == from_db.first_bad->height);
   CHECK(from_store.first_bad->hash == from_db.first_bad->hash);
+  CHECK(from_store.reorg.has_value() == from_db.reorg.has_value());
 }
 
 TEST_CASE("coinjecture.db takes --block PREFIX and --from", "[node-store]") {

@@ -91,13 +91,16 @@ class Importer {
     lines_.reset();
     source_.reset();
     if (IsSqliteFile(path)) {  // the daemon's coinjecture.db, read as --chain reads it
-      auto src = OpenNodeStore(path);
+      auto src = OpenNodeStore(path, NodeStoreOptions{std::nullopt, options_.genesis});
       if (!src) return src.error();
       source_ = std::move(*src);
       std::error_code ec;
       stats_.input_bytes += std::filesystem::file_size(path, ec);
       return AdoptMeta(source_->meta(), path, 0);
     }
+    if (options_.genesis)
+      return Status::InvalidArgument(fmt::format(
+          "{}: a genesis file applies to a SQLite coinjecture.db only (an export carries its own)", path));
     LineReaderOptions lo;
     lo.max_line_bytes = 512u << 20;
     lo.decode_in_background = true;

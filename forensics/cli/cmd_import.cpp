@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "forensics/chain_store.h"
+#include "forensics/node_store.h"
 #include "forensics/terminal_text.h"
 #include "output.h"
 
@@ -12,6 +13,11 @@ int RunImport(const ImportCommand& c) {
   ImportOptions o;
   o.exports = c.exports;
   o.db_dir = c.db_dir;
+  if (c.genesis_path) {
+    auto genesis = LoadGenesisFile(*c.genesis_path);
+    if (!genesis) return ReportError(genesis.error());
+    o.genesis = std::move(*genesis);
+  }
   const bool progress = ShowProgress(c.progress);
   if (progress) {
     o.progress = [](const ImportProgress& p) {

@@ -252,8 +252,11 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
 Result<Parsed> ParseImport(int argc, char** argv) {
   po::options_description d("import options");
   d.add_options()("help,h", "show this help")
-      ("from", po::value<std::vector<std::string>>()->multitoken(), "NDJSON export(s), in height order")
+      ("from", po::value<std::vector<std::string>>()->multitoken(),
+       "NDJSON export(s), in height order, or the daemon's SQLite coinjecture.db")
       ("db", po::value<std::string>(), "RocksDB chain store directory (created if missing)")
+      ("genesis", po::value<std::string>(),
+       "coinjecture.db only: the genesis allocations the store does not record (an export or a JSON list)")
       ("progress", "show progress on stderr even when it is not a terminal");
   po::variables_map vm;
   FORENSICS_RETURN_IF_ERROR(Store(argc - 1, argv + 1, d, &vm));
@@ -268,6 +271,7 @@ Result<Parsed> ParseImport(int argc, char** argv) {
   p.kind = Parsed::Kind::kImport;
   p.import.exports = vm["from"].as<std::vector<std::string>>();
   p.import.db_dir = vm["db"].as<std::string>();
+  p.import.genesis_path = Opt<std::string>(vm, "genesis");
   p.import.progress = vm.count("progress") > 0;
   return p;
 }

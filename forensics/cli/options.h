@@ -35,6 +35,7 @@ struct ParityDriftCommand {
 struct ImportCommand {
   std::vector<std::string> exports;
   std::string db_dir;
+  std::optional<std::string> genesis_path;  // --genesis (a coinjecture.db's allocations)
   bool progress = false;
 };
 

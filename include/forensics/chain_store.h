@@ -76,6 +76,8 @@ struct ImportStats {
 struct ImportOptions {
   std::vector<std::string> exports;  // NDJSON exports (plain, .zst, .gz), blocks in height order across them
   std::string db_dir;                // created if missing or empty; else must already be a chain store
+  // The genesis of a coinjecture.db among the exports (node_store.h); refused for an export, which has its own.
+  std::optional<ChainMeta> genesis;
   std::function<void(const ImportProgress&)> progress;  // after each committed batch; may be empty
   size_t batch_bytes = 4u << 20;     // a WriteBatch is committed when it reaches this size
 };
