@@ -4,6 +4,7 @@
 #include "tx_data.h"
 
 #include <cstring>
+#include <variant>
 
 #include "../export_field_decoder.h"
 #include "../export_record_decoders.h"
@@ -13,6 +14,30 @@ namespace {
 
 using export_json::FieldDecoder;
 using export_json::FieldName;
+// The entry's field a key of either shape names ("tx_hash" and "hash" alike), or none for another key.
+using Slot = std::variant<std::monostate, std::optional<Bytes<32>>*, std::optional<Bytes<64>>*, std::optional<uint64_t>*,
+                          std::optional<uint8_t>*>;
+Slot SlotOf(std::string_view k, TxDataEntry* t) {
+  if (k == "tx_hash" || k == "hash") return &t->hash;
+  if (k == "from") return &t->from;
+  if (k == "to") return &t->to;
+  if (k == "signature") return &t->signature;
+  if (k == "amount") return &t->amount;
+  if (k == "fee") return &t->fee;
+  if (k == "nonce") return &t->nonce;
+  if (k == "gas_limit") return &t->gas_limit;
+  if (k == "gas_price") return &t->gas_price;
+  if (k == "tx_type") return &t->tx_type;
+  return std::monostate{};
+}
+
+template <typename... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;
+
 // The one-pass reading of the plain JSON both upstream shapes are: an array of objects whose keys are
 // unescaped strings and whose values are unsigned integers, hex strings or arrays of integers. It
 // takes nothing else (escapes, nulls, floats, signs, leading zeros, other nesting, duplicates, wrong
@@ -139,32 +164,18 @@ class FastReader {
     while (true) {
       std::string_view k;
       if (!String(&k) || !Take(':')) return false;
-      bool ok;
-      if (k == "tx_hash" || k == "hash") {
-        ok = Fixed(&t->hash);
-      } else if (k == "from") {
-        ok = Fixed(&t->from);
-      } else if (k == "to") {
-        ok = Fixed(&t->to);
-      } else if (k == "signature") {
-        ok = Fixed(&t->signature);
-      } else if (k == "amount") {
-        ok = Number(&t->amount);
-      } else if (k == "fee") {
-        ok = Number(&t->fee);
-      } else if (k == "nonce") {
-        ok = Number(&t->nonce);
-      } else if (k == "gas_limit") {
-        ok = Number(&t->gas_limit);
-      } else if (k == "gas_price") {
-        ok = Number(&t->gas_price);
-      } else if (k == "tx_type") {
-        uint64_t x;
-        ok = !t->tx_type && U64(&x) && x <= 255;
-        if (ok) t->tx_type = static_cast<uint8_t>(x);
-      } else {
-        ok = false;  // another key: the field decoder skips it
-      }
+      const bool ok = std::visit(
+          Overloaded{[](std::monostate) { return false; },  // another key: the field decoder skips it
+                     [this](std::optional<Bytes<32>>* f) { return Fixed(f); },
+                     [this](std::optional<Bytes<64>>* f) { return Fixed(f); },
+                     [this](std::optional<uint64_t>* f) { return Number(f); },
+                     [this](std::optional<uint8_t>* f) {
+                       uint64_t x;
+                       if (f->has_value() || !U64(&x) || x > 255) return false;
+                       *f = static_cast<uint8_t>(x);
+                       return true;
+                     }},
+          SlotOf(k, t));
       if (!ok) return false;
       if (Peek() == ',') {
         ++p_;
@@ -198,44 +209,31 @@ Result<std::vector<TxDataEntry>> DecodeExact(simdjson::dom::parser& parser, std:
     for (auto [k, v] : o) {
       if (v.is_null()) continue;
       const FieldName name("tx_data", i, k);
-      auto u64 = [&](std::optional<uint64_t>* f) -> Status {
-        if (f->has_value()) return d.Error(name, "given twice (directly or through an alias)");
-        uint64_t x;
-        FORENSICS_RETURN_IF_ERROR(d.U64(v, name, &x));
-        *f = x;
-        return Status::Ok();
-      };
-      auto fixed = [&](auto* f) -> Status {
-        if (f->has_value()) return d.Error(name, "given twice (directly or through an alias)");
-        typename std::decay_t<decltype(*f)>::value_type x;
-        FORENSICS_RETURN_IF_ERROR(d.Fixed(v, name, &x));
-        *f = x;
-        return Status::Ok();
-      };
-      if (k == "tx_hash" || k == "hash") {
-        FORENSICS_RETURN_IF_ERROR(fixed(&t.hash));
-      } else if (k == "from") {
-        FORENSICS_RETURN_IF_ERROR(fixed(&t.from));
-      } else if (k == "to") {
-        FORENSICS_RETURN_IF_ERROR(fixed(&t.to));
-      } else if (k == "signature") {
-        FORENSICS_RETURN_IF_ERROR(fixed(&t.signature));
-      } else if (k == "amount") {
-        FORENSICS_RETURN_IF_ERROR(u64(&t.amount));
-      } else if (k == "fee") {
-        FORENSICS_RETURN_IF_ERROR(u64(&t.fee));
-      } else if (k == "nonce") {
-        FORENSICS_RETURN_IF_ERROR(u64(&t.nonce));
-      } else if (k == "gas_limit") {
-        FORENSICS_RETURN_IF_ERROR(u64(&t.gas_limit));
-      } else if (k == "gas_price") {
-        FORENSICS_RETURN_IF_ERROR(u64(&t.gas_price));
-      } else if (k == "tx_type") {
-        if (t.tx_type) return d.Error(name, "given twice");
-        uint8_t x;
-        FORENSICS_RETURN_IF_ERROR(d.U8(v, name, &x));
-        t.tx_type = x;
-      }
+      auto given_twice = [&] { return d.Error(name, "given twice (directly or through an alias)"); };
+      FORENSICS_RETURN_IF_ERROR(std::visit(
+          Overloaded{[](std::monostate) { return Status::Ok(); },
+                     [&](auto* f) -> Status {  // a hash, an address or a signature
+                       if (f->has_value()) return given_twice();
+                       typename std::decay_t<decltype(*f)>::value_type x;
+                       FORENSICS_RETURN_IF_ERROR(d.Fixed(v, name, &x));
+                       *f = x;
+                       return Status::Ok();
+                     },
+                     [&](std::optional<uint64_t>* f) -> Status {
+                       if (f->has_value()) return given_twice();
+                       uint64_t x;
+                       FORENSICS_RETURN_IF_ERROR(d.U64(v, name, &x));
+                       *f = x;
+                       return Status::Ok();
+                     },
+                     [&](std::optional<uint8_t>* f) -> Status {
+                       if (f->has_value()) return given_twice();
+                       uint8_t x;
+                       FORENSICS_RETURN_IF_ERROR(d.U8(v, name, &x));
+                       *f = x;
+                       return Status::Ok();
+                     }},
+          SlotOf(k, &t)));
     }
     out.push_back(t);
     ++i;
