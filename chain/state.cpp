@@ -4,31 +4,33 @@
 #include <algorithm>
 
 #include "forensics/codec.h"
-#include "forensics/json_writer.h"
+#include "forensics/wide_int.h"
 
 namespace forensics {
 
 void AccountState::Set(const Address& a, const Account& v) {
+  unsigned __int128 supply = Wide(supply_);
   if (v.balance == 0 && v.nonce == 0) {
     if (const Account* cur = accounts_.find(a)) {
-      supply_ -= cur->balance;
+      supply -= cur->balance;
       accounts_.erase(a);
     }
   } else {
     auto [cur, inserted] = accounts_.TryEmplace(a, v);
     if (!inserted) {
-      supply_ -= cur->balance;
+      supply -= cur->balance;
       *cur = v;
     }
-    supply_ += v.balance;
+    supply += v.balance;
   }
+  supply_ = ToWei128(supply);
   tree_.Set(a, v.balance, v.nonce);
 }
 
 void AccountState::Reset(const std::vector<AccountEntry>& accounts) {
   for (const AccountEntry& e : Entries()) tree_.Set(e.address, 0, 0);
   accounts_.clear();
-  supply_ = 0;
+  supply_ = {};
   for (const AccountEntry& e : accounts) Set(e.address, Account{e.balance, e.nonce});
 }
 
