@@ -9,21 +9,20 @@
 namespace forensics {
 
 void AccountState::Set(const Address& a, const Account& v) {
-  unsigned __int128 supply = Wide(supply_);
+  // The supply's two words are updated in place, as one 128-bit add or subtract each time.
   if (v.balance == 0 && v.nonce == 0) {
     if (const Account* cur = accounts_.find(a)) {
-      supply -= cur->balance;
+      supply_ = ToWei128(Wide(supply_) - cur->balance);
       accounts_.erase(a);
     }
   } else {
     auto [cur, inserted] = accounts_.TryEmplace(a, v);
     if (!inserted) {
-      supply -= cur->balance;
+      supply_ = ToWei128(Wide(supply_) - cur->balance);
       *cur = v;
     }
-    supply += v.balance;
+    supply_ = ToWei128(Wide(supply_) + v.balance);
   }
-  supply_ = ToWei128(supply);
   tree_.Set(a, v.balance, v.nonce);
 }
 
