@@ -2,7 +2,7 @@
 // gas_used = Σ tx.gas_limit, at most 1,000 transactions.
 #include "analyzers.h"
 #include "forensics/codec.h"
-#include "forensics/json_writer.h"
+#include "forensics/wide_int.h"
 
 namespace forensics {
 namespace {

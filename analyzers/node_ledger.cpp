@@ -43,10 +43,10 @@ class NodeLedgerAnalyzer final : public Analyzer {
     }
     const BlockExecution& x = *ctx.execution;
     if (l.supply_row) {
-      Compare(h, "supply_metrics", "total_supply", ToWei128(ctx.state->supply()), l.total_supply,
+      Compare(h, "supply_metrics", "total_supply", ctx.state->supply(), l.total_supply,
               "the node's total supply after the block is not the replayed Σ of balances", v);
       // Block 0 mints the genesis allocations (node-store.md); later blocks the reward.
-      const unsigned __int128 minted = h == 0 ? ctx.state->supply() : x.reward;
+      const unsigned __int128 minted = h == 0 ? Wide(ctx.state->supply()) : x.reward;
       Compare(h, "supply_metrics", "minted_this_block", ToWei128(minted), l.minted_this_block,
               h == 0 ? "the node's genesis mint is not the genesis allocations" : "the node's minted amount is not the block reward", v);
       Compare(h, "supply_metrics", "burned_this_block", ToWei128(h == 0 ? 0 : x.shares.burn), l.burned_this_block,

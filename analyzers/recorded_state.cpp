@@ -16,7 +16,6 @@
 #include "forensics/wide_int.h"
 #include "forensics/address_map.h"
 #include "forensics/codec.h"
-#include "forensics/json_writer.h"
 
 namespace forensics {
 namespace {
@@ -57,18 +56,18 @@ class RecordedStateAnalyzer final : public Analyzer {
     row.reward = ex.reward;
     row.fees = ex.fees;
     row.dust = ex.shares.dust;
-    __int128 rules_delta = static_cast<__int128>(ex.supply_after) - static_cast<__int128>(ex.supply_before);
+    __int128 rules_delta = static_cast<__int128>(Wide(ex.supply_after)) - static_cast<__int128>(Wide(ex.supply_before));
     __int128 overlay_offset = 0;  // node supply − replay supply before the block
     for (const auto& [a, acc] : overlay_)
       overlay_offset += static_cast<__int128>(acc.balance) - static_cast<__int128>(replay_pre(a).balance);
-    row.supply_before = ToWei128(static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_before) + overlay_offset));
+    row.supply_before = ToWei128(static_cast<unsigned __int128>(static_cast<__int128>(Wide(ex.supply_before)) + overlay_offset));
 
     if (!b.state_changes) {
       // Genesis needs none: its state is the export's genesis allocations.
       if (b.header.height > 0) v->unverifiable.push_back({UncheckedKind::kRecordedStateNone, {}});
       // Accounts the block touched: the node is assumed to hold what the rules produce.
       for (const auto& [a, acc] : ex.before) overlay_.erase(a);
-      row.supply_after = ToWei128(static_cast<unsigned __int128>(static_cast<__int128>(ex.supply_after) + OverlayOffsetAfter(state)));
+      row.supply_after = ToWei128(static_cast<unsigned __int128>(static_cast<__int128>(Wide(ex.supply_after)) + OverlayOffsetAfter(state)));
       row.surplus = {};
       row.recorded = false;
       v->supply = row;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "forensics/wide_int.h"
+
 namespace forensics {
 namespace {
 
@@ -151,21 +153,21 @@ JsonWriter& JsonWriter::Int(int64_t v) {
   return *this;
 }
 
-JsonWriter& JsonWriter::Uint128(unsigned __int128 v) {
+JsonWriter& JsonWriter::Uint128(const Wei128& v) {
   BeforeValue();
-  out_.append(U128ToString(v));
+  out_.append(ToDecimal(v));
   return *this;
 }
 
-JsonWriter& JsonWriter::Amount(unsigned __int128 v) {
+JsonWriter& JsonWriter::Amount(const Wei128& v) {
   BeforeValue();
-  Quoted(U128ToString(v));
+  Quoted(ToDecimal(v));
   return *this;
 }
 
-JsonWriter& JsonWriter::SignedAmount(__int128 v) {
+JsonWriter& JsonWriter::SignedAmount(const SignedWei128& v) {
   BeforeValue();
-  Quoted(I128ToString(v));
+  Quoted(ToDecimal(v));
   return *this;
 }
 

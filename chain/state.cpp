@@ -4,23 +4,24 @@
 #include <algorithm>
 
 #include "forensics/codec.h"
-#include "forensics/json_writer.h"
+#include "forensics/wide_int.h"
 
 namespace forensics {
 
 void AccountState::Set(const Address& a, const Account& v) {
+  // The supply's two words are updated in place, as one 128-bit add or subtract each time.
   if (v.balance == 0 && v.nonce == 0) {
     if (const Account* cur = accounts_.find(a)) {
-      supply_ -= cur->balance;
+      supply_ = ToWei128(Wide(supply_) - cur->balance);
       accounts_.erase(a);
     }
   } else {
     auto [cur, inserted] = accounts_.TryEmplace(a, v);
     if (!inserted) {
-      supply_ -= cur->balance;
+      supply_ = ToWei128(Wide(supply_) - cur->balance);
       *cur = v;
     }
-    supply_ += v.balance;
+    supply_ = ToWei128(Wide(supply_) + v.balance);
   }
   tree_.Set(a, v.balance, v.nonce);
 }
@@ -28,7 +29,7 @@ void AccountState::Set(const Address& a, const Account& v) {
 void AccountState::Reset(const std::vector<AccountEntry>& accounts) {
   for (const AccountEntry& e : Entries()) tree_.Set(e.address, 0, 0);
   accounts_.clear();
-  supply_ = 0;
+  supply_ = {};
   for (const AccountEntry& e : accounts) Set(e.address, Account{e.balance, e.nonce});
 }
 

@@ -56,12 +56,12 @@ void WriteAccount(JsonWriter& w, const Account& a) {
 void WriteSupplyRow(JsonWriter& w, const SupplyRow& s) {
   w.BeginObject();
   w.Key("height").Uint(s.height);
-  w.Key("supply_before").Amount(Wide(s.supply_before));
-  w.Key("supply_after").Amount(Wide(s.supply_after));
+  w.Key("supply_before").Amount(s.supply_before);
+  w.Key("supply_after").Amount(s.supply_after);
   w.Key("reward").Amount(s.reward);
   w.Key("fees").Amount(s.fees);
   w.Key("dust").Amount(s.dust);
-  w.Key("surplus").SignedAmount(Wide(s.surplus));
+  w.Key("surplus").SignedAmount(s.surplus);
   w.Field("source", s.recorded ? "recorded" : "replayed");
   w.EndObject();
 }
@@ -266,8 +266,8 @@ std::string RenderStateViolationJson(const StateViolationReport& r, const Report
       if (d.recorded) WriteAccount(w, *d.recorded); else w.Null();
       w.Key("node_holds");
       WriteAccount(w, d.recorded_or_previous);
-      w.Key("balance_delta").SignedAmount(Delta(d.recorded_or_previous.balance, d.replayed.balance));
-      w.Key("nonce_delta").SignedAmount(Delta(d.recorded_or_previous.nonce, d.replayed.nonce));
+      w.Key("balance_delta").SignedAmount(ToSignedWei128(Delta(d.recorded_or_previous.balance, d.replayed.balance)));
+      w.Key("nonce_delta").SignedAmount(ToSignedWei128(Delta(d.recorded_or_previous.nonce, d.replayed.nonce)));
       w.Key("touched_by_txs").BeginArray();
       for (size_t t : d.touched_by) w.Uint(t);
       w.EndArray();

@@ -1,5 +1,6 @@
 // SHA-256 backends: every compiled-in backend against NIST vectors, OpenSSL and the upstream golden
-// vectors, with the lane edge cases of the batched entry points; plus the dispatch (Force, env var).
+// vectors, with the lane edge cases of the batched entry points; plus the dispatch (Force, and the
+// CLI's FORENSICS_SHA256_BACKEND).
 #include <openssl/sha.h>
 #include <simdjson.h>
 #include <unistd.h>
@@ -7,10 +8,14 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "forensics/sha256.h"
+#include "util/cli_run.h"
 
 namespace sha256 = forensics::sha256;
 
@@ -202,57 +207,84 @@ TEST_CASE("Force selects a supported backend and rejects unknown names", "[sha25
   CHECK(sha256::Active().name == before);
 }
 
-TEST_CASE("automatic choice is the first supported backend", "[sha256]") {
-  if (std::getenv("FORENSICS_SHA256_BACKEND") != nullptr) {
-    WARN("FORENSICS_SHA256_BACKEND is set; automatic choice not checked");
-    return;
-  }
-  const sha256::Backend* first = nullptr;
+const sha256::Backend* FirstSupported() {
   for (const sha256::Backend* b : sha256::AllBackends()) {
-    if (sha256::Supported(*b)) {
-      first = b;
-      break;
-    }
+    if (sha256::Supported(*b)) return b;
   }
-  REQUIRE(first != nullptr);
-  // Another test may have forced a backend; the env status still reflects the automatic path.
-  CHECK(sha256::EnvironmentStatus().ok());
-  const forensics::Status st = sha256::Force(first->name);
-  CHECK(st.ok());
+  return nullptr;
 }
 
-// Run in a child process by the test below, with FORENSICS_SHA256_BACKEND set: the first Active() of
-// a fresh process must honour a usable name and fall back (with a non-OK EnvironmentStatus) otherwise.
-TEST_CASE("child: active backend follows FORENSICS_SHA256_BACKEND", "[.sha256_env_child]") {
-  const char* env = std::getenv("FORENSICS_SHA256_BACKEND");
-  REQUIRE(env != nullptr);
-  const sha256::Backend* named = nullptr;
-  for (const sha256::Backend* b : sha256::AllBackends()) {
-    if (b->name == env) named = b;
-  }
-  if (named != nullptr && sha256::Supported(*named)) {
-    CHECK(sha256::Active().name == env);
-    CHECK(sha256::EnvironmentStatus().ok());
-  } else {
-    CHECK(sha256::Active().name != env);
-    CHECK(sha256::Supported(sha256::Active()));
-    CHECK(!sha256::EnvironmentStatus().ok());
-  }
+// Run in a child process by the test below, with FORENSICS_SHA256_BACKEND set to a backend other
+// than the automatic choice: the library reads no environment, so the first Active() of a fresh
+// process is still the best supported backend.
+TEST_CASE("child: automatic choice ignores FORENSICS_SHA256_BACKEND", "[.sha256_auto_child]") {
+  REQUIRE(std::getenv("FORENSICS_SHA256_BACKEND") != nullptr);
+  REQUIRE(FirstSupported() != nullptr);
+  CHECK(sha256::Active().name == FirstSupported()->name);
 }
 
-TEST_CASE("FORENSICS_SHA256_BACKEND picks the backend at first use, bad names fall back", "[sha256]") {
+TEST_CASE("automatic choice is the first supported backend and the library reads no environment", "[sha256]") {
   char self[4096];
   const ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
   REQUIRE(len > 0);
   self[len] = '\0';
-  std::vector<std::string> names = BackendNames();
-  names.push_back("no-such-backend");
-  for (const std::string& name : names) {
-    const std::string cmd = "FORENSICS_SHA256_BACKEND=" + name + " '" + self +
-                            "' --warn NoTests '[sha256_env_child]' >/dev/null 2>&1";
-    INFO(cmd);
-    CHECK(std::system(cmd.c_str()) == 0);
+  // Scalar is supported everywhere; on x86 it is never the automatic choice.
+  const std::string cmd = std::string("FORENSICS_SHA256_BACKEND=scalar '") + self +
+                          "' --warn NoTests '[sha256_auto_child]' >/dev/null 2>&1";
+  INFO(cmd);
+  CHECK(std::system(cmd.c_str()) == 0);
+}
+
+namespace {
+
+// The backend `forensics hash-backends` marks active, or "".
+std::string ActiveInListing(const std::string& listing) {
+  std::istringstream in(listing);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() >= 6 && line.compare(line.size() - 6, 6, "active") == 0) return line.substr(0, line.find(' '));
   }
+  return "";
+}
+
+// The CLI run with FORENSICS_SHA256_BACKEND set to `value`.
+forensics::testing::CliRun CliWithEnv(const std::string& value, const std::string& args = "hash-backends") {
+  return forensics::testing::RunScript(
+      "/bin/sh", "FORENSICS_SHA256_BACKEND='" + value + "' exec '" + forensics::testing::CliBinary() + "' " + args);
+}
+
+}  // namespace
+
+TEST_CASE("the CLI takes FORENSICS_SHA256_BACKEND and bad names fall back with a warning", "[sha256][cli]") {
+  const sha256::Backend* first = FirstSupported();
+  REQUIRE(first != nullptr);
+  for (const sha256::Backend* b : sha256::AllBackends()) {
+    const forensics::testing::CliRun r = CliWithEnv(std::string(b->name));
+    INFO(b->name << "\n" << r.out << r.err);
+    CHECK(r.status == 0);
+    if (sha256::Supported(*b)) {
+      CHECK(ActiveInListing(r.out) == b->name);
+      CHECK(r.err.empty());
+    } else {
+      CHECK(ActiveInListing(r.out) == first->name);
+      CHECK(r.err == fmt::format("forensics: warning: FORENSICS_SHA256_BACKEND: this CPU lacks {} for '{}'; using {}\n",
+                                 sha256::MissingFeatures(*b), b->name, first->name));
+    }
+  }
+  forensics::testing::CliRun r = CliWithEnv("no-such-backend");
+  CHECK(r.status == 0);
+  CHECK(ActiveInListing(r.out) == first->name);
+  CHECK(r.err == fmt::format("forensics: warning: FORENSICS_SHA256_BACKEND: unknown backend 'no-such-backend'; using {}\n",
+                             first->name));
+  // Empty is unset: the automatic choice, no warning.
+  r = CliWithEnv("");
+  CHECK(ActiveInListing(r.out) == first->name);
+  CHECK(r.err.empty());
+  // A bad --hash-backend is still a usage error, after the variable's warning.
+  r = CliWithEnv("no-such-backend", "--hash-backend nosuch --version");
+  CHECK(r.status == 2);
+  CHECK(r.err.rfind("forensics: warning: FORENSICS_SHA256_BACKEND: unknown backend 'no-such-backend'", 0) == 0);
+  CHECK(r.err.find("forensics: --hash-backend: ") != std::string::npos);
 }
 
 namespace {

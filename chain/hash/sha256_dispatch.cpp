@@ -1,13 +1,11 @@
 // SHA-256 backend list, self-test and the once-per-process choice of the active backend.
 //
-// Choosing (first call to Active()):
-//   1. If FORENSICS_SHA256_BACKEND names a backend the CPU supports and that passes SelfTest, use it;
-//      otherwise remember why not (EnvironmentStatus()) and go on.
-//   2. Walk AllBackends() best first; take the first supported one that passes SelfTest.
-//   3. Scalar is last and needs nothing, so step 2 always ends there at the latest.
-// Force() replaces the choice at any time (tests, the --hash-backend flag).
+// Choosing (first call to Active(), unless Force() ran first): walk AllBackends() best first and take
+// the first supported one that passes SelfTest. Scalar is last and needs nothing, so the walk always
+// ends there at the latest.
+// Force() replaces the choice at any time (tests, the CLI's --hash-backend flag and its
+// FORENSICS_SHA256_BACKEND variable: the library itself reads no environment).
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -123,28 +121,8 @@ bool BatchMatches(const Backend& b, void (*many)(const uint8_t*, uint8_t*, size_
 
 std::atomic<const Backend*> g_active{nullptr};
 std::once_flag g_choose_once;
-Status* g_env_status = nullptr;  // set once inside g_choose_once, never freed
 
 const Backend* Choose() {
-  static Status env_status;
-  g_env_status = &env_status;
-  const char* env = std::getenv("FORENSICS_SHA256_BACKEND");
-  if (env != nullptr && *env != '\0') {
-    const Backend* b = Find(env);
-    if (b == nullptr) {
-      env_status = Status::InvalidArgument(std::string("FORENSICS_SHA256_BACKEND: unknown backend '") +
-                                           env + "'");
-    } else if (!Supported(*b)) {
-      env_status = Status::NotSupported(std::string("FORENSICS_SHA256_BACKEND: this CPU lacks ") +
-                                        cpu::FeatureNames(b->required_isa & ~cpu::Detect()) +
-                                        " for '" + env + "'");
-    } else if (!SelfTest(*b)) {
-      env_status = Status::NotSupported(std::string("FORENSICS_SHA256_BACKEND: '") + env +
-                                        "' failed its self-test");
-    } else {
-      return b;
-    }
-  }
   for (const Backend* b : kAll) {
     if (Supported(*b) && SelfTest(*b)) return b;
   }
@@ -172,6 +150,8 @@ bool ShaniUsable() {
 std::span<const Backend* const> AllBackends() { return kAll; }
 
 bool Supported(const Backend& b) { return (b.required_isa & cpu::Detect()) == b.required_isa; }
+
+std::string MissingFeatures(const Backend& b) { return cpu::FeatureNames(b.required_isa & ~cpu::Detect()); }
 
 bool SelfTest(const Backend& b) {
   if (!Supported(b)) return false;
@@ -209,7 +189,7 @@ Status Force(std::string_view name) {
   const Backend* b = Find(name);
   if (b == nullptr) return Status::InvalidArgument("unknown SHA-256 backend '" + std::string(name) + "'");
   if (!Supported(*b)) {
-    return Status::NotSupported("this CPU lacks " + cpu::FeatureNames(b->required_isa & ~cpu::Detect()) +
+    return Status::NotSupported("this CPU lacks " + MissingFeatures(*b) +
                                 " for SHA-256 backend '" + std::string(name) + "'");
   }
   if (!SelfTest(*b)) {
@@ -217,11 +197,6 @@ Status Force(std::string_view name) {
   }
   g_active.store(b, std::memory_order_release);
   return Status::Ok();
-}
-
-Status EnvironmentStatus() {
-  ChooseOnce();
-  return *g_env_status;
 }
 
 Hash32 Hash(std::span<const uint8_t> msg) {

@@ -1,7 +1,9 @@
 // forensics command-line entry point: parse, dispatch to one command, exit with its status.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <new>
+#include <string>
 #include <system_error>
 
 #include "commands.h"
@@ -9,6 +11,22 @@
 #include "output.h"
 
 namespace {
+
+// sha256::Force for FORENSICS_SHA256_BACKEND, a refusal worded for the variable.
+forensics::Status ForceFromEnvironment(const std::string& name) {
+  using forensics::Status;
+  namespace sha256 = forensics::sha256;
+  Status s = sha256::Force(name);
+  if (s.ok()) return s;
+  const std::string var = "FORENSICS_SHA256_BACKEND: ";
+  for (const sha256::Backend* b : sha256::AllBackends()) {
+    if (b->name != name) continue;
+    if (!sha256::Supported(*b))
+      return Status::NotSupported(var + "this CPU lacks " + sha256::MissingFeatures(*b) + " for '" + name + "'");
+    return Status::NotSupported(var + "'" + name + "' failed its self-test");
+  }
+  return Status::InvalidArgument(var + "unknown backend '" + name + "'");
+}
 
 int Run(int argc, char** argv) {
   using namespace forensics::cli;
@@ -18,8 +36,12 @@ int Run(int argc, char** argv) {
     PrintError(fmt::format("forensics: {}\nTry 'forensics --help'.\n", usage.message()));
     return kExitUsage;
   }
-  if (forensics::Status env = forensics::sha256::EnvironmentStatus(); !env.ok())
-    PrintError(fmt::format("forensics: warning: {}; using {}\n", env.message(), forensics::sha256::Active().name));
+  // FORENSICS_SHA256_BACKEND picks the SHA-256 backend for the run; a name that cannot be used is a
+  // warning and the automatic choice stands. --hash-backend, applied after it, wins.
+  if (const char* env = std::getenv("FORENSICS_SHA256_BACKEND"); env != nullptr && *env != '\0') {
+    if (forensics::Status s = ForceFromEnvironment(env); !s.ok())
+      PrintError(fmt::format("forensics: warning: {}; using {}\n", s.message(), forensics::sha256::Active().name));
+  }
   if (parsed->hash_backend) {
     forensics::Status s = forensics::sha256::Force(*parsed->hash_backend);
     if (!s.ok()) {

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "forensics/types.h"
+
 namespace forensics {
 
 class JsonWriter {
@@ -30,11 +32,12 @@ class JsonWriter {
   JsonWriter& Uint(uint64_t v);
   JsonWriter& Int(int64_t v);
   // "18446744073709551615": an integer that can exceed 2^53, as a string of decimal digits.
-  JsonWriter& Amount(unsigned __int128 v);
+  JsonWriter& Amount(const Wei128& v);
+  JsonWriter& Amount(uint64_t v) { return Amount(Wei128{0, v}); }
   // "-123" / "123": a signed one (a delta, a surplus), '-' before the digits when negative.
-  JsonWriter& SignedAmount(__int128 v);
+  JsonWriter& SignedAmount(const SignedWei128& v);
   // A bare 128-bit decimal number, for the chain export format (docs/chain.md §5), never in reports.
-  JsonWriter& Uint128(unsigned __int128 v);
+  JsonWriter& Uint128(const Wei128& v);
   JsonWriter& Double(double v);  // shortest round-trip form; non-finite → null
   JsonWriter& Bool(bool v);
   JsonWriter& Null();
@@ -67,10 +70,6 @@ class JsonWriter {
   bool after_key_ = false;
   bool pretty_ = true;
 };
-
-// Decimal of a 128-bit integer.
-std::string U128ToString(unsigned __int128 v);
-std::string I128ToString(__int128 v);
 
 }  // namespace forensics
 

@@ -2,14 +2,16 @@
 //
 // Backends (portable scalar, SHA-NI, AVX2 8-lane, AVX-512 16-lane) share one interface. The first
 // call to Active() walks AllBackends() in order and takes the first one the CPU supports that passes
-// a known-answer self-test. FORENSICS_SHA256_BACKEND=<name> in the environment or Force() overrides
-// the choice (still subject to CPU support and the self-test).
+// a known-answer self-test. Force() overrides the choice (still subject to CPU support and the
+// self-test). The library reads no environment variable: the CLI applies FORENSICS_SHA256_BACKEND and
+// --hash-backend through Force(); another front end calls it the same way.
 #ifndef FORENSICS_SHA256_H_
 #define FORENSICS_SHA256_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "forensics/status.h"
@@ -33,16 +35,16 @@ struct Backend {
 std::span<const Backend* const> AllBackends();
 // True if the running CPU has the instructions the backend needs.
 bool Supported(const Backend& b);
+// The instructions the backend needs that the running CPU lacks ("sha avx2"), empty if Supported.
+std::string MissingFeatures(const Backend& b);
 // Known-answer test of all three entry points, including lane edge cases.
 bool SelfTest(const Backend& b);
-// The backend in use. First call chooses (environment, then best supported that passes SelfTest).
+// The backend in use. Unless Force() ran first, the first call chooses the best supported one that
+// passes SelfTest.
 const Backend& Active();
 // Makes `name` the active backend. InvalidArgument if unknown, NotSupported if the CPU lacks it or
-// its self-test fails.
+// its self-test fails; the active backend is then unchanged.
 Status Force(std::string_view name);
-// Non-OK if FORENSICS_SHA256_BACKEND named a backend that could not be used, in which case Active()
-// fell back to the automatic choice. OK when the variable is unset or was honoured. Calls Active().
-Status EnvironmentStatus();
 
 // Convenience entry points on the active backend.
 Hash32 Hash(std::span<const uint8_t> msg);

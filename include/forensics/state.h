@@ -50,7 +50,7 @@ class AccountState {
   }
   // Replaces everything (genesis allocations, snapshots).
   void Reset(const std::vector<AccountEntry>& accounts);
-  unsigned __int128 supply() const { return supply_; }
+  Wei128 supply() const { return supply_; }
   size_t size() const { return tree_.size(); }
   Hash32 Root() { return tree_.Root(); }
   // What the last Root() hashed, and its hashing time when MeasureRootHashTime(true).
@@ -61,7 +61,7 @@ class AccountState {
 
  private:
   AddressMap<Account> accounts_;  // non-empty accounts only
-  unsigned __int128 supply_ = 0;
+  Wei128 supply_;  // updated in state.cpp with 128-bit arithmetic (wide_int.h)
   StateRootTree tree_;
 };
 
@@ -86,8 +86,8 @@ struct BlockExecution {
   uint64_t fees = 0;
   uint64_t reward = 0;
   FeeShares shares;
-  unsigned __int128 supply_before = 0;
-  unsigned __int128 supply_after = 0;
+  Wei128 supply_before;
+  Wei128 supply_after;
   size_t txs_applied = 0;
   size_t txs_skipped = 0;  // could not be applied (insufficient balance, overflow)
 };
