@@ -93,10 +93,10 @@ class NodeStoreSource : public ChainSource {
       meta_.genesis_accounts = options_.genesis->genesis_accounts;
     }
     if (has_blocks_) {
-      auto n = db_->Prepare("SELECT count(*) FROM blocks");
+      auto n = db_->Prepare("SELECT EXISTS (SELECT 1 FROM blocks)");
       if (!n) return n.error();
       if (auto r = (*n)->Step(); !r) return r.error();
-      has_blocks_ = (*n)->Int(0) > 0;
+      has_blocks_ = (*n)->Int(0) != 0;
     }
     if (has_blocks_ && meta_.validators.empty()) {
       // Treasury: the first validator in address order (node-store.md), so the validators sorted.
@@ -131,7 +131,6 @@ class NodeStoreSource : public ChainSource {
 
   const ChainMeta& meta() const override { return meta_; }
   std::string description() const override { return fmt::format("SQLite store {}", db_->path()); }
-  bool has_blocks() const { return has_blocks_; }
 
   Result<bool> Next(ChainRecord* record) override {
     if (done_) return false;
