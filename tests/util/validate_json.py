@@ -10,6 +10,18 @@ import sys
 import jsonschema
 
 
+def leaves(error):
+    """The errors behind an anyOf or oneOf (a nullable field): those of the branch that got deepest, when
+    it got deeper than the field itself; else the error as it is."""
+    deepest = max((len(c.absolute_path) for c in error.context), default=-1)
+    if deepest <= len(error.absolute_path):
+        yield error
+        return
+    for c in error.context:
+        if len(c.absolute_path) == deepest:
+            yield from leaves(c)
+
+
 def main(argv):
     if len(argv) < 3:
         print("usage: validate_json.py SCHEMA JSON...", file=sys.stderr)
@@ -30,9 +42,10 @@ def main(argv):
         except (OSError, ValueError) as e:
             print(f"{path}: unreadable: {e}", file=sys.stderr)
             return 2
-        for e in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
-            print(f"{path}: {e.json_path}: {e.message}")
-            errors += 1
+        for top in sorted(validator.iter_errors(doc), key=lambda e: e.json_path):
+            for e in leaves(top):
+                print(f"{path}: {e.json_path}: {e.message}")
+                errors += 1
     return 1 if errors else 0
 
 
