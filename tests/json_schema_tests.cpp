@@ -10,6 +10,7 @@
 
 #include "util/cli_run.h"
 #include "util/io_fixtures.h"
+#include "util/node_db_fixture.h"
 
 namespace {
 
@@ -140,6 +141,31 @@ TEST_CASE("the parity-drift JSON of the parity sample validates against its JSON
   // Without chain and metrics: comparisons from the logs alone, `chain` and `metrics` null.
   const std::string logs_only = JsonOf(dir, "logs-only.json", "--issue parity-drift --log " + Q(p + "parity.log"), 1);
   CliRun r = Validate(Schema("parity-drift"), {full, logs_only});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("the state-violation JSON of coinjecture.db stores validates against its JSON Schema", "[json-schema]") {
+  TempDir dir;
+  const std::string chain = dir.File("chain.ndjson");
+  CliRun g = Cli("generate --out " + Q(chain) + " --blocks 40 --fault inflation@20");
+  REQUIRE(g.status == 0);
+  std::vector<std::string> reports;
+  // Blocks with the node's ledger: supply-ledger-mismatch and fee-ledger-mismatch codes, their values.
+  forensics::testing::NodeDbOptions with_fees;
+  with_fees.write_fee_tracking = true;
+  REQUIRE(forensics::testing::WriteNodeDb(chain, dir.File("node.db"), with_fees));
+  reports.push_back(JsonOf(dir, "node.json",
+                           "--issue state-violation --chain " + Q(dir.File("node.db")) + " --genesis " + Q(chain), 1));
+  // Accounts alone, upstream's REAL seed row among them: "stored value lost" and the ledger wordings.
+  forensics::testing::NodeDbOptions accounts;
+  accounts.write_blocks = false;
+  accounts.seed_real_genesis_row = true;
+  REQUIRE(forensics::testing::WriteNodeDb(chain, dir.File("accounts.db"), accounts));
+  const std::string lost = JsonOf(dir, "accounts.json", "--issue state-violation --chain " + Q(dir.File("accounts.db")), 4);
+  CHECK_THAT(forensics::testing::ReadWholeFile(lost), Catch::Contains("stored value lost ("));
+  reports.push_back(lost);
+  CliRun r = Validate(Schema("state-violation"), reports);
   INFO(r.out << r.err);
   CHECK(r.status == 0);
 }
