@@ -170,6 +170,25 @@ TEST_CASE("a fault in the node's own money ledger is a supply-ledger-mismatch na
   CHECK(std::stoull(f.values[0].actual) == std::stoull(f.values[0].expected) + 7);
 }
 
+TEST_CASE("a circulating supply that is not the total less the locked supply is a finding with signed values", "[node-store]") {
+  TempDir dir;
+  const std::string exp = Generate(dir, {});
+  const std::string db = MakeDb(dir, exp);
+  {
+    NodeDbWriter w(db);
+    REQUIRE(w.Exec("UPDATE supply_metrics SET locked_supply = total_supply + 5 WHERE block_number = 11").ok());
+  }
+  const StateViolationReport r = Analyze(db, exp);
+  REQUIRE(r.first_bad);
+  CHECK(r.first_bad->height == 11);
+  REQUIRE(r.first_bad->findings.size() == 1);
+  const Finding& f = r.first_bad->findings[0];
+  CHECK(f.code == FindingCode::kSupplyLedgerMismatch);
+  REQUIRE(f.values.size() == 1);
+  CHECK(f.values[0].name == "supply_metrics.circulating_supply");
+  CHECK(f.values[0].expected == "-5");
+}
+
 TEST_CASE("coinjecture.db is read live: committed WAL rows are seen, an open write transaction is not, and no byte changes", "[node-store]") {
   TempDir dir;
   const std::string exp = Generate(dir, {});
