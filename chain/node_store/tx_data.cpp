@@ -228,7 +228,7 @@ Result<std::vector<TxDataEntry>> DecodeExact(simdjson::dom::parser& parser, std:
                      },
                      [&](std::optional<uint8_t>* f) -> Status {
                        if (f->has_value()) return given_twice();
-                       uint8_t x;
+                       uint8_t x = 0;  // set by U8 when it succeeds (g++ cannot see that through the macro)
                        FORENSICS_RETURN_IF_ERROR(d.U8(v, name, &x));
                        *f = x;
                        return Status::Ok();
