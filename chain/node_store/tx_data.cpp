@@ -206,8 +206,9 @@ Result<std::vector<TxDataEntry>> DecodeExact(simdjson::dom::parser& parser, std:
     simdjson::dom::object o;
     if (e.get_object().get(o) != simdjson::SUCCESS) return d.Error(FieldName("tx_data", i), "expected an object");
     TxDataEntry t;
-    for (auto [k, v] : o) {
-      if (v.is_null()) continue;
+    for (auto [k, value] : o) {
+      if (value.is_null()) continue;
+      const simdjson::dom::element v = value;  // a lambda may not capture a structured binding (C++17, clang 14)
       const FieldName name("tx_data", i, k);
       auto given_twice = [&] { return d.Error(name, "given twice (directly or through an alias)"); };
       FORENSICS_RETURN_IF_ERROR(std::visit(
