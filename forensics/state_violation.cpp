@@ -249,6 +249,9 @@ class Replay {
     }
     BlockVerdict v;
     for (auto& a : analyzers_) a->OnSnapshot(s, state_, &v);
+    if (options_.on_block)
+      Tell(s.height, previous_->stored_hash ? *previous_->stored_hash : previous_->computed_hash.value_or(Hash32{}),
+           previous_->state_root, true, v, true);
     ledger_.Record(s.height, previous_->stored_hash ? *previous_->stored_hash : previous_->computed_hash.value_or(Hash32{}),
            fmt::format("{}:{}", s.source, s.line), std::move(v), /*from_snapshot=*/true);
   }
@@ -347,7 +350,23 @@ class Replay {
     ++report_->blocks_checked;
 
     previous_ = PreviousBlock{h.height, h.hash, ctx.computed_hash, h.state_root};
+    if (options_.on_block) Tell(h.height, id, h.state_root, root.has_value(), v, false);
     ledger_.Record(h.height, id, BlockWhere(b), std::move(v), false);
+  }
+
+  // options_.on_block: what this block's verdict says.
+  void Tell(BlockHeight height, const Hash32& id, const std::optional<Hash32>& claimed, bool replayed,
+            const BlockVerdict& v, bool from_snapshot) const {
+    BlockOutcome o;
+    o.height = height;
+    o.hash = id;
+    o.claimed_root = claimed;
+    o.replayed = replayed;
+    o.state_verified = v.state_verified;
+    o.from_snapshot = from_snapshot;
+    for (const Finding& f : v.findings)
+      if (std::find(o.codes.begin(), o.codes.end(), f.code) == o.codes.end()) o.codes.push_back(f.code);
+    options_.on_block(o);
   }
 
   void Finish() {

@@ -18,6 +18,8 @@ int RunParityDrift(const ParityDriftCommand& c);
 int RunImport(const ImportCommand& c);
 int RunGenerate(const GenerateCommand& c);
 int RunHashBackends();
+int RunFingerprint(const FingerprintCommand& c);
+int RunNetworkFork(const NetworkForkCommand& c);
 
 // Prints "forensics: <message>" on stderr and returns the exit status for the error.
 int ReportError(const Status& s);

@@ -59,6 +59,11 @@ Status CheckStandardInputOnce(const Parsed& parsed) {
       if (parsed.parity_drift.options.metrics_path) inputs.push_back(*parsed.parity_drift.options.metrics_path);
       break;
     case Parsed::Kind::kImport: add(parsed.import.exports); break;
+    case Parsed::Kind::kFingerprint: inputs.push_back(parsed.fingerprint.options.replay.chain_path); break;
+    case Parsed::Kind::kNetworkFork:
+      for (const auto& n : parsed.network_fork.options.nodes) inputs.push_back(n.path);
+      add(parsed.network_fork.options.log_files);
+      break;
     default: break;
   }
   if (std::count(inputs.begin(), inputs.end(), kStandardInput) > 1)

@@ -57,6 +57,8 @@ int Run(int argc, char** argv) {
     case Parsed::Kind::kImport: return RunImport(parsed->import);
     case Parsed::Kind::kGenerate: return RunGenerate(parsed->generate);
     case Parsed::Kind::kHashBackends: return RunHashBackends();
+    case Parsed::Kind::kFingerprint: return RunFingerprint(parsed->fingerprint);
+    case Parsed::Kind::kNetworkFork: return RunNetworkFork(parsed->network_fork);
   }
   return kExitUsage;
 }

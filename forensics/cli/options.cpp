@@ -23,6 +23,8 @@ Usage:
   forensics --issue state-violation --chain PATH [--block HASH|PREFIX] [--from H] [--to H]
             [--logs FILE…] [--profile neta|core-v4] [--out DIR] [--format text|json|markdown]
   forensics --issue parity-drift --log FILE… [--chain PATH] [--metrics FILE] [--out DIR] [--format …]
+  forensics --issue network-fork --node NAME=PATH… [--logs FILE…] [--out DIR] [--format …]
+  forensics fingerprint --chain PATH --out FILE [--name NODE]
   forensics import   --from EXPORT… --db DIR
   forensics generate --out FILE [--blocks N] [--accounts N] [--txs-per-block N] [--seed N]
                      [--fault KIND@HEIGHT…] [--logs FILE]
@@ -148,7 +150,9 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
   d.add_options()
       ("help,h", "show this help")
       ("version", "print the version")
-      ("issue", po::value<std::string>(), "state-violation or parity-drift")
+      ("issue", po::value<std::string>(), "state-violation, parity-drift or network-fork")
+      ("node", po::value<std::vector<std::string>>()->multitoken(),
+       "network-fork: NAME=PATH, PATH a fingerprint, a chain store, an export or a coinjecture.db (repeatable)")
       ("chain", po::value<std::string>(),
        "RocksDB chain store directory, the daemon's SQLite coinjecture.db, or NDJSON export (.ndjson, .zst, .gz)")
       ("genesis", po::value<std::string>(),
@@ -190,7 +194,10 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     p.kind = Parsed::Kind::kVersion;
     return p;
   }
-  if (!vm.count("issue")) return Status::InvalidArgument("missing --issue (state-violation or parity-drift); see --help");
+  if (!vm.count("issue"))
+    return Status::InvalidArgument("missing --issue (state-violation, parity-drift or network-fork); see --help");
+  if (vm.count("node") && vm["issue"].as<std::string>() != "network-fork")
+    return Status::InvalidArgument("--node belongs to --issue network-fork");
   const std::string issue = vm["issue"].as<std::string>();
   auto format = ParseFormat(vm["format"].as<std::string>());
   if (!format) return format.error();
@@ -246,7 +253,78 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     c.common = common;
     return p;
   }
-  return Status::InvalidArgument(fmt::format("--issue {}: expected state-violation or parity-drift", issue));
+  if (issue == "network-fork") {
+    if (!vm.count("node") && LogFiles(vm).empty())
+      return Status::InvalidArgument("--issue network-fork needs --node NAME=PATH… (and/or --logs FILE…)");
+    if (vm.count("metrics")) return Status::InvalidArgument("--metrics belongs to --issue parity-drift");
+    for (const char* o : {"chain", "block", "from", "to", "since", "until", "time-budget"})
+      if (vm.count(o)) return Status::InvalidArgument(fmt::format("--{} does not belong to --issue network-fork", o));
+    p.kind = Parsed::Kind::kNetworkFork;
+    NetworkForkCommand& c = p.network_fork;
+    for (const std::string& spec : Opt<std::vector<std::string>>(vm, "node").value_or(std::vector<std::string>{})) {
+      const size_t eq = spec.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+        return Status::InvalidArgument(fmt::format("--node {}: expected NAME=PATH", spec));
+      const std::string name = spec.substr(0, eq);
+      if (Status s = CheckNodeName(name); !s.ok())
+        return Status::InvalidArgument(fmt::format("--node {}: {}", name, s.message()));
+      c.options.nodes.push_back({name, spec.substr(eq + 1)});
+    }
+    c.options.log_files = LogFiles(vm);
+    c.options.replay.profile = *profile;
+    c.options.replay.genesis_path = Opt<std::string>(vm, "genesis");
+    c.options.replay.verify_signatures = !vm.count("skip-signatures");
+    FORENSICS_RETURN_IF_ERROR(Number<unsigned>(vm, "threads", 0, 1024, &c.options.replay.threads));
+    FORENSICS_RETURN_IF_ERROR(Number(vm, "year", 1970, 9999, &c.options.replay.year));
+    c.options.replay.option_names = FlagName;
+    c.common = common;
+    return p;
+  }
+  return Status::InvalidArgument(fmt::format("--issue {}: expected state-violation, parity-drift or network-fork", issue));
+}
+
+Result<Parsed> ParseFingerprint(int argc, char** argv) {
+  po::options_description d("fingerprint options");
+  d.add_options()("help,h", "show this help")
+      ("chain", po::value<std::string>(), "this node's chain store, export or coinjecture.db")
+      ("out", po::value<std::string>(), "the fingerprint to write (zstd when it ends .zst)")
+      ("name", po::value<std::string>(), "the node's name (default: this host's name)")
+      ("profile", po::value<std::string>(), "hash profile: neta or core-v4 (default: the chain's own)")
+      ("genesis", po::value<std::string>(), "coinjecture.db only: the genesis allocations (as for state-violation)")
+      ("skip-signatures", "do not verify Ed25519 signatures (the fingerprint says so)")
+      ("threads", po::value<std::string>(), "signature-verification threads, 0 to 1024 (0 or absent: all cores)")
+      ("progress", "show progress on stderr even when it is not a terminal")
+      ("hash-backend", po::value<std::string>(), "force a SHA-256 backend (see forensics hash-backends)");
+  po::variables_map vm;
+  FORENSICS_RETURN_IF_ERROR(Store(argc - 1, argv + 1, d, &vm));
+  Parsed p{};
+  p.hash_backend = Opt<std::string>(vm, "hash-backend");
+  if (vm.count("help")) {
+    p.kind = Parsed::Kind::kHelp;
+    p.help_text = Help(d, "Usage: forensics fingerprint --chain PATH --out FILE [--name NODE]\n\nReplays this node's chain "
+                          "and writes its fingerprint (coinjecture-fingerprint/1: per block its height, hash, claimed "
+                          "state root and verdict; no balance, key or transaction) for --issue network-fork.\n"
+                          "Example: forensics fingerprint --chain /var/lib/coinjecture/chaindb --out node-03.fp.zst\n");
+    return p;
+  }
+  if (!vm.count("chain") || !vm.count("out")) return Status::InvalidArgument("fingerprint needs --chain PATH and --out FILE");
+  auto profile = ParseProfileOption(vm);
+  if (!profile) return profile.error();
+  p.kind = Parsed::Kind::kFingerprint;
+  FingerprintOptions& o = p.fingerprint.options;
+  o.replay.chain_path = vm["chain"].as<std::string>();
+  o.out_path = vm["out"].as<std::string>();
+  if (vm.count("name")) {
+    o.node = vm["name"].as<std::string>();
+    if (Status s = CheckNodeName(o.node); !s.ok()) return Status::InvalidArgument(fmt::format("--name {}: {}", o.node, s.message()));
+  }
+  o.replay.profile = *profile;
+  o.replay.genesis_path = Opt<std::string>(vm, "genesis");
+  o.replay.verify_signatures = !vm.count("skip-signatures");
+  FORENSICS_RETURN_IF_ERROR(Number<unsigned>(vm, "threads", 0, 1024, &o.replay.threads));
+  o.replay.option_names = FlagName;
+  p.fingerprint.progress = vm.count("progress") > 0;
+  return p;
 }
 
 Result<Parsed> ParseImport(int argc, char** argv) {
@@ -340,6 +418,7 @@ Result<Parsed> ParseCommandLine(int argc, char** argv) {
     std::string first = argc > 1 ? argv[1] : "";
     if (first == "import") return ParseImport(argc, argv);
     if (first == "generate") return ParseGenerate(argc, argv);
+    if (first == "fingerprint") return ParseFingerprint(argc, argv);
     if (first == "hash-backends") {
       Parsed p{};
       p.kind = Parsed::Kind::kHashBackends;

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "forensics/fingerprint.h"
 #include "forensics/generate.h"
+#include "forensics/network_fork.h"
 #include "forensics/parity.h"
 #include "forensics/state_violation.h"
 
@@ -45,14 +47,27 @@ struct GenerateCommand {
 
 struct HashBackendsCommand {};
 
+struct FingerprintCommand {
+  FingerprintOptions options;
+  bool progress = false;
+};
+
+struct NetworkForkCommand {
+  NetworkForkOptions options;
+  Common common;
+};
+
 struct Parsed {
-  enum class Kind { kHelp, kVersion, kStateViolation, kParityDrift, kImport, kGenerate, kHashBackends } kind;
+  enum class Kind { kHelp, kVersion, kStateViolation, kParityDrift, kImport, kGenerate, kHashBackends, kFingerprint,
+                    kNetworkFork } kind;
   std::string help_text;
   std::optional<std::string> hash_backend;  // --hash-backend (any command)
   StateViolationCommand state_violation;
   ParityDriftCommand parity_drift;
   ImportCommand import;
   GenerateCommand generate;
+  FingerprintCommand fingerprint;
+  NetworkForkCommand network_fork;
 };
 
 // Parses argv. Usage errors are returned as InvalidArgument with the message to print.
