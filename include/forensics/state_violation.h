@@ -45,6 +45,20 @@ struct ReplayPhaseTimes {
   double verify = 0;  // signature verification of the batch (wall; its workers run in parallel)
 };
 
+// What the replay found for one block, given as it goes (StateViolationOptions::on_block): a
+// fingerprint is made of these (fingerprint.h).
+struct BlockOutcome {
+  BlockHeight height = 0;
+  Hash32 hash;                         // the stored hash, else the computed one
+  std::optional<Hash32> claimed_root;  // the state root the block claims (header or recorded)
+  bool replayed = false;               // its state transition ran, every check included
+  bool state_verified = false;         // its committed root, the recorded state or a snapshot matched the replay
+  std::vector<FindingCode> codes;      // its findings' codes, each once, in finding order
+  // A second word on the block just given: the snapshot after it was compared (its codes and
+  // state_verified add to the first).
+  bool from_snapshot = false;
+};
+
 struct StateViolationOptions {
   std::string chain_path;
   std::optional<std::string> block;  // full hash or 16-hex prefix
@@ -69,6 +83,9 @@ struct StateViolationOptions {
   // When set, filled with where the replay's time went (a few clock reads per block). Timings are
   // kept out of the report: the same inputs give the same report, however fast the machine.
   ReplayPhaseTimes* phase_times = nullptr;
+  // When set, called on the replay thread for every block read, in height order (and again for a
+  // block whose snapshot follows it). It costs a few words per block.
+  std::function<void(const BlockOutcome&)> on_block;
 };
 
 // Later findings a report keeps; beyond them they are only counted (and the JSON says how many).
