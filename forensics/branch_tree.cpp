@@ -17,7 +17,7 @@ int BranchTree::NewBranch(std::optional<int> parent, BlockHeight from) {
   return id;
 }
 
-void BranchTree::Join(Entry* e, const FingerprintBlock& b, bool judged, std::optional<Conflict>* conflict) {
+void BranchTree::Join(Entry* e, const Block& b, bool judged, std::optional<Conflict>* conflict) {
   if (!judged) return;
   if (e->judged && e->check != b.check && e->check != BlockCheck::kUnverifiable && b.check != BlockCheck::kUnverifiable)
     *conflict = Conflict{b.height, b.hash, e->check, b.check};
@@ -29,7 +29,8 @@ void BranchTree::Join(Entry* e, const FingerprintBlock& b, bool judged, std::opt
   e->state_verified = e->state_verified || b.state_verified;
 }
 
-std::optional<BranchTree::Conflict> BranchTree::Add(Position* pos, const FingerprintBlock& b, bool judged) {
+std::optional<BranchTree::Conflict> BranchTree::Add(Position* pos, const Block& b, std::span<const FindingCode> codes_given,
+                                                    bool judged) {
   std::optional<Conflict> conflict;
   auto take = [&](int id) {
     Branch& br = branches_[static_cast<size_t>(id)];
@@ -44,7 +45,7 @@ std::optional<BranchTree::Conflict> BranchTree::Add(Position* pos, const Fingerp
     Join(&e, b, judged, &conflict);
     if (b.check == BlockCheck::kViolation && judged) {
       auto& codes = codes_[{id, b.height}];
-      for (FindingCode c : b.codes)
+      for (FindingCode c : codes_given)
         if (std::find(codes.begin(), codes.end(), c) == codes.end()) codes.push_back(c);
     }
     *pos = {id, b.height};

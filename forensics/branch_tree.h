@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -46,10 +47,19 @@ class BranchTree {
     BlockCheck before = BlockCheck::kUnverifiable, now = BlockCheck::kUnverifiable;
   };
 
+  // A block as a node gives it (48 bytes: a hundred nodes of 100,000 blocks are read a few at a time).
+  struct Block {
+    BlockHeight height = 0;
+    Hash32 hash;
+    BlockCheck check = BlockCheck::kUnverifiable;
+    bool state_verified = false;
+  };
+  static Block Of(const FingerprintBlock& b) { return {b.height, b.hash, b.check, b.state_verified}; }
+
   // Adds the next block of the chain walked from *pos (pos->placed() false before its first block).
-  // `judged`: b carries a replay's verdict (else only its hash is known). Returns a conflict when
-  // the block was judged violation by one node and verified by another.
-  std::optional<Conflict> Add(Position* pos, const FingerprintBlock& b, bool judged);
+  // `judged`: b carries a replay's verdict (else only its hash is known); `codes`, a violation's.
+  // Returns a conflict when the block was judged violation by one node and verified by another.
+  std::optional<Conflict> Add(Position* pos, const Block& b, std::span<const FindingCode> codes, bool judged);
 
   size_t size() const { return branches_.size(); }
   const Branch& branch(int id) const { return branches_[static_cast<size_t>(id)]; }
@@ -74,7 +84,7 @@ class BranchTree {
 
  private:
   int NewBranch(std::optional<int> parent, BlockHeight from);
-  static void Join(Entry* e, const FingerprintBlock& b, bool judged, std::optional<Conflict>* conflict);
+  static void Join(Entry* e, const Block& b, bool judged, std::optional<Conflict>* conflict);
   // The lowest height ≤ upto of the branch's own entries that is a violation (violation) or is
   // not verified (!violation).
   std::optional<BlockHeight> FirstOwn(int branch, bool violation, BlockHeight upto) const;

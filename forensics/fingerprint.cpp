@@ -22,18 +22,14 @@
 #include "forensics/line_reader.h"
 
 namespace forensics {
-namespace {
-
-constexpr std::string_view kHeaderStart = R"({"format":"coinjecture-fingerprint/)";
-constexpr std::string_view kEndStart = R"({"end":)";
 
 // Streaming SHA-256 (OpenSSL).
-class Digest {
+class FingerprintDigest {
  public:
-  Digest() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Digest() { EVP_MD_CTX_free(ctx_); }
-  Digest(const Digest&) = delete;
-  Digest& operator=(const Digest&) = delete;
+  FingerprintDigest() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  ~FingerprintDigest() { EVP_MD_CTX_free(ctx_); }
+  FingerprintDigest(const FingerprintDigest&) = delete;
+  FingerprintDigest& operator=(const FingerprintDigest&) = delete;
   void Update(std::string_view s) { EVP_DigestUpdate(ctx_, s.data(), s.size()); }
   std::string HexFinal() {
     Hash32 h;
@@ -45,6 +41,11 @@ class Digest {
  private:
   EVP_MD_CTX* ctx_;
 };
+
+namespace {
+
+constexpr std::string_view kHeaderStart = R"({"format":"coinjecture-fingerprint/)";
+constexpr std::string_view kEndStart = R"({"end":)";
 
 std::optional<FindingCode> CodeByName(std::string_view name) {
   for (int i = 0; i <= static_cast<int>(FindingCode::kFeeLedgerMismatch); ++i) {
@@ -94,14 +95,23 @@ struct Cursor {
     *v = x;
     return true;
   }
+  // 64 lower-case hex digits (the only case written), decoded into *h when h is given. Branch-free
+  // arithmetic on each digit, so the compiler can do 16 at a time.
   bool Hash(Hash32* h) {
     if (i + 64 > s.size()) return false;
-    auto v = ParseHexN<32>(s.substr(i, 64));
-    if (!v) return false;
-    for (char c : s.substr(i, 64))
-      if (c >= 'A' && c <= 'F') return false;  // written in lower case only
-    *h = *v;
+    const auto* p = reinterpret_cast<const uint8_t*>(s.data() + i);
+    uint8_t nib[64];
+    uint8_t bad = 0;
+    for (size_t k = 0; k < 64; ++k) {
+      const uint8_t c = p[k];
+      const uint8_t digit = static_cast<uint8_t>(c - '0') < 10, letter = static_cast<uint8_t>(c - 'a') < 6;
+      bad |= static_cast<uint8_t>(!(digit | letter));
+      nib[k] = static_cast<uint8_t>((c & 0xF) + 9 * (c >> 6));
+    }
     i += 64;
+    if (bad) return false;
+    if (h)
+      for (size_t k = 0; k < 32; ++k) (*h)[k] = static_cast<uint8_t>((nib[2 * k] << 4) | nib[2 * k + 1]);
     return true;
   }
   bool Word(std::string_view* w) {
@@ -113,7 +123,7 @@ struct Cursor {
   }
 };
 
-bool ParseBlockLine(std::string_view line, FingerprintBlock* b) {
+bool ParseBlockLine(std::string_view line, bool decode_root, FingerprintBlock* b) {
   Cursor c{line};
   b->codes.clear();
   b->state_verified = false;
@@ -123,8 +133,9 @@ bool ParseBlockLine(std::string_view line, FingerprintBlock* b) {
     b->state_root.reset();
   } else {
     Hash32 r;
-    if (!c.Lit("\"") || !c.Hash(&r) || !c.Lit("\"")) return false;
-    b->state_root = r;
+    if (!c.Lit("\"") || !c.Hash(decode_root ? &r : nullptr) || !c.Lit("\"")) return false;
+    if (decode_root) b->state_root = r;
+    else b->state_root.reset();
   }
   std::string_view v;
   if (!c.Lit(R"(,"v":")") || !c.Word(&v)) return false;
@@ -150,7 +161,8 @@ bool ParseBlockLine(std::string_view line, FingerprintBlock* b) {
 
 class Reader final : public FingerprintReader {
  public:
-  Reader(std::unique_ptr<LineReader> lines, std::string path) : lines_(std::move(lines)), path_(std::move(path)) {}
+  Reader(std::unique_ptr<LineReader> lines, std::string path, bool decode_roots)
+      : lines_(std::move(lines)), path_(std::move(path)), decode_roots_(decode_roots) {}
 
   Status ReadHeader() {
     Line line;
@@ -178,36 +190,59 @@ class Reader final : public FingerprintReader {
   const FingerprintHeader& header() const override { return header_; }
   const FingerprintEnd& end() const override { return end_; }
   uint64_t file_bytes() const override { return lines_->file_bytes_read(); }
+  uint64_t decoded_bytes() const override { return bytes_; }
 
+  // Lines are taken a block of up to 1 MiB at a time (LineReader::NextBlock) and hashed a block
+  // at a time: one digest call per block, not two per line.
   Result<bool> Next(FingerprintBlock* b) override {
     if (done_) return false;
-    Line line;
-    if (!lines_->Next(&line)) {
-      if (!lines_->issues().empty()) {
-        const ReadIssue& is = lines_->issues().front();
-        return Status::Corruption(fmt::format("{}: byte {}: {}: the fingerprint is damaged", path_, is.offset, is.what));
+    if (pos_ >= block_.text.size()) {
+      DigestPending();
+      if (!lines_->NextBlock(&block_, 1u << 20, 1u << 16)) {
+        if (!lines_->issues().empty()) {
+          const ReadIssue& is = lines_->issues().front();
+          return Status::Corruption(fmt::format("{}: byte {}: {}: the fingerprint is damaged", path_, is.offset, is.what));
+        }
+        return Corrupt(next_number_, bytes_, "the file ends without its end line: the fingerprint is truncated");
       }
-      return Corrupt(line_count_ + 1, bytes_, "the file ends without its end line: the fingerprint is truncated");
+      pos_ = 0;
+      digest_from_ = 0;
+      next_number_ = block_.first_number;
     }
-    line_count_ = line.number;
+    const std::string_view text = block_.text;
+    const size_t nl = text.find('\n', pos_);
+    const size_t end = nl == std::string_view::npos ? text.size() : nl;
+    Line line;
+    line.text = text.substr(pos_, end - pos_);
+    line.number = next_number_++;
+    line.offset = block_.offset + pos_;
+    pos_ = end + 1;
     bytes_ = line.offset + line.text.size() + 1;
-    if (ParseBlockLine(line.text, b)) {
+    if (ParseBlockLine(line.text, decode_roots_, b)) {
       if (have_last_ && b->height <= last_height_)
         return Corrupt(line.number, line.offset, fmt::format("block {} follows block {} (heights must increase)", b->height, last_height_));
       have_last_ = true;
       last_height_ = b->height;
       last_hash_ = b->hash;
       ++blocks_;
-      digest_.Update(line.text);
-      digest_.Update("\n");
       return true;
     }
     if (line.text.substr(0, kEndStart.size()) != kEndStart)
       return Corrupt(line.number, line.offset, "not a fingerprint block line (edited?)");
-    return ReadEnd(line);
+    // The checksum covers the lines before this one.
+    digest_.Update(text.substr(digest_from_, line.offset - block_.offset - digest_from_));
+    digest_from_ = text.size();
+    auto r = ReadEnd(line);
+    pos_ = text.size();
+    return r;
   }
 
  private:
+  void DigestPending() {
+    if (digest_from_ < block_.text.size()) digest_.Update(block_.text.substr(digest_from_));
+    digest_from_ = block_.text.size();
+  }
+
   Result<bool> ReadEnd(const Line& line) {
     simdjson::dom::parser parser;
     simdjson::dom::element doc;
@@ -244,8 +279,13 @@ class Reader final : public FingerprintReader {
     end_.scope = std::string(scope);
     end_.partial = partial;
     end_.stopped_reason = std::string(reason);
+    end_.sha256 = actual;
     if (EndLine(end_, actual) != line.text)
       return Corrupt(line.number, line.offset, "the end line is not in the fingerprint's own layout (edited?)");
+    // Nothing may follow but empty lines: in this block, then in the rest of the file.
+    for (size_t p = line.offset - block_.offset + line.text.size(); p < block_.text.size(); ++p)
+      if (block_.text[p] != '\n')
+        return Corrupt(next_number_, block_.offset + p, "a line after the end line");
     Line extra;
     while (lines_->Next(&extra))
       if (!extra.text.empty()) return Corrupt(extra.number, extra.offset, "a line after the end line");
@@ -259,10 +299,14 @@ class Reader final : public FingerprintReader {
 
   std::unique_ptr<LineReader> lines_;
   std::string path_;
+  bool decode_roots_ = true;
   FingerprintHeader header_;
   FingerprintEnd end_;
-  Digest digest_;
-  uint64_t blocks_ = 0, line_count_ = 1, bytes_ = 0;
+  FingerprintDigest digest_;
+  LineBlock block_;
+  size_t pos_ = 0, digest_from_ = 0;  // in block_.text: the next line, the first byte not yet hashed
+  uint64_t next_number_ = 2;          // the line number of the next line (the header was line 1)
+  uint64_t blocks_ = 0, bytes_ = 0;
   bool have_last_ = false, done_ = false;
   BlockHeight last_height_ = 0;
   Hash32 last_hash_;
@@ -335,63 +379,105 @@ void FingerprintCollector::Flush() {
   pending_.reset();
 }
 
-Result<FingerprintSummary> MakeFingerprint(const FingerprintOptions& options) {
-  FORENSICS_RETURN_IF_ERROR(CheckNodeName(options.node));
+Result<std::unique_ptr<FingerprintWriter>> FingerprintWriter::Create(const std::string& path,
+                                                                    const FingerprintHeader& header) {
+  FORENSICS_RETURN_IF_ERROR(CheckNodeName(header.node));
   // Beside the file, compressed as it will be (the writer goes by the name's ending).
-  const std::string& out = options.out_path;
-  auto ends = [&](std::string_view e) { return out.size() >= e.size() && out.compare(out.size() - e.size(), e.size(), e) == 0; };
-  const std::string tmp = out + ".partial" + (ends(".zst") ? ".zst" : ends(".gz") ? ".gz" : "");
-  auto writer = CompressedWriter::Create(tmp);
-  if (!writer) return writer.error();
+  auto ends = [&](std::string_view e) { return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0; };
+  const std::string tmp = path + ".partial" + (ends(".zst") ? ".zst" : ends(".gz") ? ".gz" : "");
+  auto out = CompressedWriter::Create(tmp);
+  if (!out) return out.error();
+  auto w = std::unique_ptr<FingerprintWriter>(new FingerprintWriter(path, tmp, std::move(*out)));
+  w->Put(FingerprintHeaderLine(header));
+  return w;
+}
+
+FingerprintWriter::FingerprintWriter(std::string path, std::string tmp, std::unique_ptr<CompressedWriter> out)
+    : path_(std::move(path)), tmp_(std::move(tmp)), out_(std::move(out)), digest_(std::make_unique<FingerprintDigest>()) {}
+
+FingerprintWriter::~FingerprintWriter() {
+  if (!finished_) {
+    (void)out_->Close();
+    std::error_code ec;
+    std::filesystem::remove(tmp_, ec);
+  }
+}
+
+void FingerprintWriter::Put(const std::string& line) {
+  if (!status_.ok()) return;
+  digest_->Update(line);
+  digest_->Update("\n");
+  buffer_ += line;
+  buffer_ += '\n';
+  if (buffer_.size() >= (1u << 16)) {
+    status_ = out_->Write(buffer_);
+    buffer_.clear();
+  }
+}
+
+Status FingerprintWriter::Add(const FingerprintBlock& b) {
+  if (blocks_ && b.height <= tip_height_)
+    return Status::InvalidArgument(fmt::format("block {} after block {}: heights must increase", b.height, tip_height_));
+  Put(FingerprintBlockLine(b));
+  ++blocks_;
+  tip_height_ = b.height;
+  tip_hash_ = b.hash;
+  return status_;
+}
+
+Result<std::string> FingerprintWriter::Finish(FingerprintEnd end) {
+  end.blocks = blocks_;
+  end.tip_height = blocks_ ? std::optional<BlockHeight>(tip_height_) : std::nullopt;
+  end.tip_hash = blocks_ ? tip_hash_ : Hash32{};
+  const std::string sha = digest_->HexFinal();
+  if (status_.ok()) status_ = out_->Write(buffer_ + EndLine(end, sha) + "\n");
+  buffer_.clear();
+  Status closed = out_->Close();
+  finished_ = true;
+  if (status_.ok()) status_ = closed;
+  std::error_code ec;
+  if (status_.ok()) {
+    std::filesystem::rename(tmp_, path_, ec);
+    if (ec) status_ = Status::IoError(fmt::format("{}: {}", path_, ec.message()));
+  }
+  if (!status_.ok()) {
+    std::filesystem::remove(tmp_, ec);
+    return status_;
+  }
+  return sha;
+}
+
+Result<FingerprintSummary> MakeFingerprint(const FingerprintOptions& options) {
   FingerprintSummary summary;
-  Digest digest;
-  Status write_status;
-  auto put = [&](const std::string& line) {
-    if (!write_status.ok()) return;
-    digest.Update(line);
-    digest.Update("\n");
-    write_status = (*writer)->Write(line + "\n");
-  };
-  FingerprintEnd& end = summary.end;
-  FingerprintCollector collector([&](const FingerprintBlock& b) {
-    put(FingerprintBlockLine(b));
-    ++end.blocks;
-    end.tip_height = b.height;
-    end.tip_hash = b.hash;
-  });
   FingerprintHeader& h = summary.header;
   h.node = options.node;
   h.source = options.replay.chain_path;
   h.tool = fmt::format("forensics {}", FORENSICS_VERSION);
-  put(FingerprintHeaderLine(h));
+  FORENSICS_ASSIGN_OR_RETURN(std::unique_ptr<FingerprintWriter> writer, FingerprintWriter::Create(options.out_path, h));
+  Status added;
+  FingerprintCollector collector([&](const FingerprintBlock& b) {
+    if (added.ok()) added = writer->Add(b);
+  });
   StateViolationOptions replay = options.replay;
   replay.on_block = [&](const BlockOutcome& o) { collector.Add(o); };
   auto report = AnalyzeStateViolation(replay);
+  if (!report) return report.error();  // the writer removes what it wrote
   collector.Flush();
-  if (report) {
-    end.profile = report->profile;
-    end.signatures_checked = report->signatures_checked;
-    end.verdict = report->verdict;
-    end.scope = ScopeSentence(*report);
-    end.partial = report->partial;
-    end.stopped_reason = report->stopped_reason;
-    summary.warnings = report->warnings;
-    summary.sha256 = digest.HexFinal();
-    if (write_status.ok()) write_status = (*writer)->Write(EndLine(end, summary.sha256) + "\n");
+  FORENSICS_RETURN_IF_ERROR(added);
+  FingerprintEnd& end = summary.end;
+  end.profile = report->profile;
+  end.signatures_checked = report->signatures_checked;
+  end.verdict = report->verdict;
+  end.scope = ScopeSentence(*report);
+  end.partial = report->partial;
+  end.stopped_reason = report->stopped_reason;
+  summary.warnings = report->warnings;
+  end.blocks = writer->blocks();
+  if (end.blocks) {
+    end.tip_height = writer->tip_height();
+    end.tip_hash = writer->tip_hash();
   }
-  Status closed = (*writer)->Close();
-  if (write_status.ok()) write_status = closed;
-  if (report && write_status.ok()) {
-    std::error_code ec;
-    std::filesystem::rename(tmp, options.out_path, ec);
-    if (ec) write_status = Status::IoError(fmt::format("{}: {}", options.out_path, ec.message()));
-  }
-  if (!report || !write_status.ok()) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    if (!report) return report.error();
-    return write_status;
-  }
+  FORENSICS_ASSIGN_OR_RETURN(summary.sha256, writer->Finish(end));
   return summary;
 }
 
@@ -404,13 +490,13 @@ bool IsFingerprintFile(const std::string& path) {
   return (*lines)->Next(&line) && line.text.substr(0, kHeaderStart.size()) == kHeaderStart;
 }
 
-Result<std::unique_ptr<FingerprintReader>> FingerprintReader::Open(const std::string& path) {
+Result<std::unique_ptr<FingerprintReader>> FingerprintReader::Open(const std::string& path, bool decode_roots) {
   LineReaderOptions lo;
   lo.max_line_bytes = 1u << 20;
   lo.decode_in_background = true;
   auto lines = LineReader::Open(path, lo);
   if (!lines) return lines.error();
-  auto r = std::make_unique<Reader>(std::move(*lines), path);
+  auto r = std::make_unique<Reader>(std::move(*lines), path, decode_roots);
   FORENSICS_RETURN_IF_ERROR(r->ReadHeader());
   return std::unique_ptr<FingerprintReader>(std::move(r));
 }

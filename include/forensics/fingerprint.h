@@ -55,6 +55,7 @@ struct FingerprintEnd {
   std::string scope;                          // ScopeSentence of the replay
   bool partial = false;  // the replay stopped before the end of its input
   std::string stopped_reason;
+  std::string sha256;  // read: the checksum the end line carries (it matched the lines before it)
 };
 
 // One fingerprint line (without its "\n").
@@ -87,6 +88,41 @@ struct FingerprintSummary {
   std::string sha256;                         // the checksum the end line carries
 };
 
+class CompressedWriter;
+class FingerprintDigest;
+
+// Writes a fingerprint: the header line at Create, a line per Add, the end line (with the block
+// count, the tip and the checksum) at Finish, which then renames the file from its temporary name
+// beside `path` into place. A writer destroyed before Finish removes what it wrote.
+class FingerprintWriter {
+ public:
+  static Result<std::unique_ptr<FingerprintWriter>> Create(const std::string& path, const FingerprintHeader& header);
+  ~FingerprintWriter();
+  FingerprintWriter(const FingerprintWriter&) = delete;
+  FingerprintWriter& operator=(const FingerprintWriter&) = delete;
+  // InvalidArgument for a height not above the last one; the write's error otherwise.
+  Status Add(const FingerprintBlock& b);
+  // `end`'s blocks and tip are replaced by what was added. Returns the checksum written.
+  Result<std::string> Finish(FingerprintEnd end);
+  uint64_t blocks() const { return blocks_; }
+  BlockHeight tip_height() const { return tip_height_; }  // when blocks() > 0
+  const Hash32& tip_hash() const { return tip_hash_; }
+
+ private:
+  FingerprintWriter(std::string path, std::string tmp, std::unique_ptr<CompressedWriter> out);
+  void Put(const std::string& line);
+
+  std::string path_, tmp_;
+  std::unique_ptr<CompressedWriter> out_;
+  std::unique_ptr<FingerprintDigest> digest_;
+  std::string buffer_;
+  Status status_;
+  uint64_t blocks_ = 0;
+  BlockHeight tip_height_ = 0;
+  Hash32 tip_hash_;
+  bool finished_ = false;
+};
+
 // InvalidArgument unless `name` is 1 to 64 characters of [A-Za-z0-9._-] (it goes into shell commands,
 // Markdown and diagrams unquoted).
 Status CheckNodeName(std::string_view name);
@@ -102,7 +138,9 @@ bool IsFingerprintFile(const std::string& path);
 class FingerprintReader {
  public:
   // Reads the header line. Corruption naming the file when it is not a fingerprint header.
-  static Result<std::unique_ptr<FingerprintReader>> Open(const std::string& path);
+  // decode_roots false: block lines' state roots are checked to be hex but not decoded (state_root
+  // stays nullopt), for readers that only compare hashes.
+  static Result<std::unique_ptr<FingerprintReader>> Open(const std::string& path, bool decode_roots = true);
   virtual ~FingerprintReader() = default;
   virtual const FingerprintHeader& header() const = 0;
   // Sets *b to the next block and returns true; false after the end line, once the checksum it
@@ -112,6 +150,7 @@ class FingerprintReader {
   virtual Result<bool> Next(FingerprintBlock* b) = 0;
   virtual const FingerprintEnd& end() const = 0;  // valid after Next returned false
   virtual uint64_t file_bytes() const = 0;
+  virtual uint64_t decoded_bytes() const = 0;  // the text read so far
 };
 
 }  // namespace forensics

@@ -3,15 +3,34 @@
 #ifndef FORENSICS_TESTS_BENCH_BENCH_H_
 #define FORENSICS_TESTS_BENCH_BENCH_H_
 
+#include <malloc.h>
 #include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
 namespace forensics::bench {
+
+// The process's peak resident set since the last ResetPeakRss, in kB (-1 when unknown).
+inline long PeakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+// Returns freed memory to the system and starts the peak over from the current resident set
+// (Linux: "5" to /proc/self/clear_refs).
+inline void ResetPeakRss() {
+  malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
 
 // CPU time of the calling thread: unlike wall time it does not grow while the scheduler runs other
 // processes, which on a shared build machine is most of the noise.

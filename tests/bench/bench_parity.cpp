@@ -103,22 +103,6 @@ bool WriteZstdLog(const std::string& path, std::span<const CoreV4Header> headers
   return st.ok();
 }
 
-// The process's peak resident set since the last ResetPeakRss, in kB (-1 when unknown).
-long PeakRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
-// Returns freed memory to the system and starts the peak over from the current resident set
-// (Linux: "5" to /proc/self/clear_refs).
-void ResetPeakRss() {
-  malloc_trim(0);
-  std::ofstream("/proc/self/clear_refs") << "5";
-}
-
 // One drift-heavy run at `drifts` drifts. Returns false when the analysis is wrong.
 bool DriftHeavy(const std::filesystem::path& dir, std::span<const CoreV4Header> headers, const std::string& chain,
                 uint64_t drifts) {
