@@ -169,3 +169,26 @@ TEST_CASE("the state-violation JSON of coinjecture.db stores validates against i
   INFO(r.out << r.err);
   CHECK(r.status == 0);
 }
+
+TEST_CASE("the network-fork JSON validates against its JSON Schema", "[json-schema][fleet]") {
+  TempDir dir;
+  const std::string a = dir.File("a.ndjson"), b = dir.File("b.ndjson");
+  REQUIRE(Cli("generate --out " + Q(a) + " --blocks 40").status == 0);
+  REQUIRE(Cli("generate --out " + Q(b) + " --blocks 45 --fault inflation@20 --logs " + Q(dir.File("node-l.log"))).status == 0);
+  REQUIRE(Cli("fingerprint --skip-signatures --chain " + Q(a) + " --out " + Q(dir.File("a.fp.zst")) + " --name a").status == 0);
+  std::vector<std::string> reports;
+  // A fork whose longer branch is bad, a node from chain data, one from logs, an unusable input.
+  reports.push_back(JsonOf(dir, "fork.json",
+                           "--issue network-fork --skip-signatures --node a=" + Q(dir.File("a.fp.zst")) + " b=" + Q(b) +
+                               " gone=" + Q(dir.File("missing.fp")) + " --logs " + Q(dir.File("node-l.log")),
+                           1));
+  CHECK_THAT(forensics::testing::ReadWholeFile(reports.back()), Catch::Contains("\"bad\": true"));
+  reports.push_back(JsonOf(dir, "clean.json", "--issue network-fork --skip-signatures --node a=" + Q(a) + " a2=" + Q(a), 0));
+  CliRun r = Validate(Schema("network-fork"), reports);
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  // The schema is closed: a field it does not list fails.
+  std::string doc = forensics::testing::ReadWholeFile(reports.back());
+  doc.insert(doc.find('{') + 1, "\"extra\": 1,");
+  CHECK(Validate(Schema("network-fork"), {dir.Write("extra.json", doc)}).status == 1);
+}

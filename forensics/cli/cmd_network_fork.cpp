@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "commands.h"
 #include "forensics/network_fork.h"
 #include "forensics/report.h"
@@ -61,7 +63,10 @@ int RunNetworkFork(const NetworkForkCommand& c) {
   const int status =
       EmitReport(c.common, {report->verdict, RenderNetworkForkText(*report), RenderNetworkForkJson(*report, stamp),
                             RenderNetworkForkMarkdown(*report, stamp), NetworkForkTitle(*report), "network-fork"});
-  return StopSignalStatus(status);
+  // No node could be used at all: nothing was analysed (the report says why).
+  const bool none_used = std::all_of(report->nodes.begin(), report->nodes.end(),
+                                     [](const NetworkNode& n) { return n.action == NodeAction::kInvestigate; });
+  return StopSignalStatus(none_used && !report->errors.empty() ? kExitUnreadable : status);
 }
 
 }  // namespace forensics::cli

@@ -32,7 +32,7 @@ CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DFORENSICS_FUZZ=ON -DFORENSIC
 cmake --build "$build" -j"${JOBS:-2}" --target fuzz_all
 
 all="fuzz_export_line fuzz_log_lines fuzz_py_repr fuzz_msgpack_header fuzz_line_reader fuzz_prometheus
-     fuzz_store_values fuzz_export_stream fuzz_import fuzz_replay fuzz_markdown"
+     fuzz_store_values fuzz_export_stream fuzz_import fuzz_replay fuzz_fingerprint fuzz_markdown"
 targets=""
 for t in ${FUZZ_TARGETS:-$all}; do
   if [ -x "$build/fuzz/$t" ]; then
