@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <simdjson.h>
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 
@@ -341,17 +342,58 @@ std::string FingerprintHeaderLine(const FingerprintHeader& h) {
   return w.str();
 }
 
-std::string FingerprintBlockLine(const FingerprintBlock& b) {
-  std::string s = fmt::format(R"({{"h":{},"b":"{}","r":)", b.height, b.hash.Hex());
-  s += b.state_root ? fmt::format("\"{}\"", b.state_root->Hex()) : "null";
-  s += fmt::format(R"(,"v":"{}")", BlockCheckName(b.check));
-  if (b.state_verified) s += R"(,"s":true)";
-  if (!b.codes.empty()) {
-    s += R"(,"c":[)";
-    for (size_t i = 0; i < b.codes.size(); ++i) s += fmt::format("{}\"{}\"", i ? "," : "", FindingCodeName(b.codes[i]));
-    s += "]";
+namespace {
+
+void AppendHex(std::string* s, const Hash32& h) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const size_t at = s->size();
+  s->resize(at + 64);
+  char* p = s->data() + at;
+  for (size_t i = 0; i < 32; ++i) {
+    p[2 * i] = kDigits[h[i] >> 4];
+    p[2 * i + 1] = kDigits[h[i] & 15];
   }
-  s += "}";
+}
+
+// Appends the block's line, without its newline: a million a replay, so no temporary strings.
+void AppendBlockLine(std::string* s, const FingerprintBlock& b) {
+  *s += R"({"h":)";
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, b.height);
+  (void)ec;
+  s->append(digits, end);
+  *s += R"(,"b":")";
+  AppendHex(s, b.hash);
+  *s += R"(","r":)";
+  if (b.state_root) {
+    *s += '"';
+    AppendHex(s, *b.state_root);
+    *s += '"';
+  } else {
+    *s += "null";
+  }
+  *s += R"(,"v":")";
+  *s += BlockCheckName(b.check);
+  *s += '"';
+  if (b.state_verified) *s += R"(,"s":true)";
+  if (!b.codes.empty()) {
+    *s += R"(,"c":[)";
+    for (size_t i = 0; i < b.codes.size(); ++i) {
+      if (i) *s += ',';
+      *s += '"';
+      *s += FindingCodeName(b.codes[i]);
+      *s += '"';
+    }
+    *s += ']';
+  }
+  *s += '}';
+}
+
+}  // namespace
+
+std::string FingerprintBlockLine(const FingerprintBlock& b) {
+  std::string s;
+  AppendBlockLine(&s, b);
   return s;
 }
 
@@ -404,21 +446,27 @@ FingerprintWriter::~FingerprintWriter() {
 }
 
 void FingerprintWriter::Put(const std::string& line) {
-  if (!status_.ok()) return;
-  digest_->Update(line);
-  digest_->Update("\n");
   buffer_ += line;
   buffer_ += '\n';
-  if (buffer_.size() >= (1u << 16)) {
+  Flush(false);
+}
+
+// Hashes and writes the buffered lines once 64 KiB are waiting (or now, when `all`).
+void FingerprintWriter::Flush(bool all) {
+  if (buffer_.size() < (1u << 16) && !all) return;
+  if (status_.ok()) {
+    digest_->Update(buffer_);
     status_ = out_->Write(buffer_);
-    buffer_.clear();
   }
+  buffer_.clear();
 }
 
 Status FingerprintWriter::Add(const FingerprintBlock& b) {
   if (blocks_ && b.height <= tip_height_)
     return Status::InvalidArgument(fmt::format("block {} after block {}: heights must increase", b.height, tip_height_));
-  Put(FingerprintBlockLine(b));
+  AppendBlockLine(&buffer_, b);
+  buffer_ += '\n';
+  Flush(false);
   ++blocks_;
   tip_height_ = b.height;
   tip_hash_ = b.hash;
@@ -429,9 +477,9 @@ Result<std::string> FingerprintWriter::Finish(FingerprintEnd end) {
   end.blocks = blocks_;
   end.tip_height = blocks_ ? std::optional<BlockHeight>(tip_height_) : std::nullopt;
   end.tip_hash = blocks_ ? tip_hash_ : Hash32{};
+  Flush(true);
   const std::string sha = digest_->HexFinal();
-  if (status_.ok()) status_ = out_->Write(buffer_ + EndLine(end, sha) + "\n");
-  buffer_.clear();
+  if (status_.ok()) status_ = out_->Write(EndLine(end, sha) + "\n");
   Status closed = out_->Close();
   finished_ = true;
   if (status_.ok()) status_ = closed;

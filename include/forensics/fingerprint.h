@@ -111,6 +111,7 @@ class FingerprintWriter {
  private:
   FingerprintWriter(std::string path, std::string tmp, std::unique_ptr<CompressedWriter> out);
   void Put(const std::string& line);
+  void Flush(bool all);
 
   std::string path_, tmp_;
   std::unique_ptr<CompressedWriter> out_;
