@@ -9,6 +9,7 @@
 #include "forensics/generate.h"
 #include "forensics/network_fork.h"
 #include "forensics/report.h"
+#include "forensics/sha256.h"
 #include "util/cli_run.h"
 #include "util/io_fixtures.h"
 
@@ -303,6 +304,56 @@ TEST_CASE("forensics network-fork CLI: exit status JSON and report.md with its d
   CHECK_THAT(usage.err, Catch::Contains("NAME=PATH"));
   auto bad_name = Cli({"--issue", "network-fork", "--node", "al pha=" + a});
   CHECK(bad_name.status == 2);
+}
+
+}  // namespace
+}  // namespace forensics
+
+namespace forensics {
+namespace {
+
+TEST_CASE("network-fork: a chain that shares no block with the others is named and left out", "[fleet]") {
+  TempDir dir;
+  const std::string a = MakeFp(dir, MakeChain(dir, "a", 40), "n1");
+  const std::string lone = dir.File("lone.fp");
+  {
+    auto w = FingerprintWriter::Create(lone, {"lone", "elsewhere", "test"});
+    REQUIRE(w);
+    for (BlockHeight h = 500; h < 510; ++h) {
+      FingerprintBlock b;
+      b.height = h;
+      b.hash = sha256::Hash("lone" + std::to_string(h));
+      b.check = BlockCheck::kVerified;
+      REQUIRE((*w)->Add(b).ok());
+    }
+    REQUIRE((*w)->Finish({}));
+  }
+  NetworkForkReport r = Analyze({{"n1", a}, {"lone", lone}});
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].node == "lone");
+  CHECK_THAT(r.errors[0].message, Catch::Contains("shares no block") && Catch::Contains("block 500"));
+  CHECK(NodeNamed(r, "lone").action == NodeAction::kInvestigate);
+  CHECK(NodeNamed(r, "n1").action == NodeAction::kNone);
+  CHECK(r.verdict == Verdict::kInconclusive);
+}
+
+TEST_CASE("network-fork: a bad block below the fork sends every node below it", "[fleet]") {
+  TempDir dir;
+  // Both chains hold the bad block 20; they fork at 30.
+  const std::string a = MakeFp(dir, MakeChain(dir, "a", 50, {"inflation@20"}), "n1");
+  const std::string b = MakeFp(dir, MakeChain(dir, "b", 50, {"inflation@20", "inflation@30"}), "n2");
+  NetworkForkReport r = Analyze({{"n1", a}, {"n2", b}});
+  CHECK(r.branches.size() == 2);
+  CHECK(!r.chosen_branch);
+  REQUIRE(r.network_target);
+  CHECK(r.network_target->height == 19);
+  CHECK(r.common_ancestor->height == 29);
+  for (const auto& n : r.nodes) {
+    CHECK(n.action == NodeAction::kReorg);
+    CHECK(n.first_bad_block->height == 20);
+    CHECK(n.command == r.network_target->command);
+  }
+  CHECK(r.verdict == Verdict::kViolation);
 }
 
 }  // namespace
