@@ -64,4 +64,9 @@ std::string GhIssueCommand(const std::string& title, const std::string& label, c
                      ShellQuote((std::filesystem::path(dir) / "report.md").string()));
 }
 
+std::string GhLabelCommand(const std::string& label) {
+  return fmt::format("gh label create {} --description {} --color B60205", ShellQuote(label),
+                     ShellQuote("forensics: " + label + " reports"));
+}
+
 }  // namespace forensics

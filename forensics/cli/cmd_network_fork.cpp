@@ -60,9 +60,15 @@ int RunNetworkFork(const NetworkForkCommand& c) {
   auto report = AnalyzeNetworkFork(options);
   if (!report) return ReportError(report.error());
   ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
+  RunMetrics metrics;
+  for (const NetworkNode& n : report->nodes) metrics.state_violations += n.action == NodeAction::kReorg;
+  for (const NetworkBranch& b : report->branches)
+    if (b.first_bad_block && (!metrics.first_bad_height || b.first_bad_block->height < *metrics.first_bad_height))
+      metrics.first_bad_height = b.first_bad_block->height;
+  if (report->network_target && report->network_target->verified) metrics.verified_height = report->network_target->height;
   const int status =
       EmitReport(c.common, {report->verdict, RenderNetworkForkText(*report), RenderNetworkForkJson(*report, stamp),
-                            RenderNetworkForkMarkdown(*report, stamp), NetworkForkTitle(*report), "network-fork"});
+                            RenderNetworkForkMarkdown(*report, stamp), NetworkForkTitle(*report), "network-fork", metrics});
   // No node could be used at all: nothing was analysed (the report says why).
   const bool none_used = std::all_of(report->nodes.begin(), report->nodes.end(),
                                      [](const NetworkNode& n) { return n.action == NodeAction::kInvestigate; });

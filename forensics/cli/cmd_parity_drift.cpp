@@ -18,9 +18,13 @@ int RunParityDrift(const ParityDriftCommand& c) {
   auto report = AnalyzeParityDrift(options);
   if (!report) return ReportError(report.error());
   ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
+  RunMetrics metrics;
+  metrics.partial = report->partial;
+  metrics.drifts = report->drifts;
+  metrics.drift_rate = report->drift_rate;
   const int status =
       EmitReport(c.common, {report->verdict, RenderParityDriftText(*report), RenderParityDriftJson(*report, stamp),
-                            RenderParityDriftMarkdown(*report, stamp), ParityDriftTitle(*report), "parity-drift"});
+                            RenderParityDriftMarkdown(*report, stamp), ParityDriftTitle(*report), "parity-drift", metrics});
   if (report->partial) PrintError(fmt::format("forensics: analysis stopped early: {}\n", report->stopped_reason));
   return report->partial ? StopSignalStatus(status) : status;
 }

@@ -31,9 +31,14 @@ int RunStateViolation(const StateViolationCommand& c) {
     return ReportError(Status::InvalidArgument(fmt::format("--block {}", report->focus_error->message())));
 
   ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
+  RunMetrics metrics;
+  metrics.partial = report->partial;
+  metrics.state_violations = report->faults.size();
+  if (report->first_bad) metrics.first_bad_height = report->first_bad->height;
+  if (report->reorg && report->reorg->verified) metrics.verified_height = report->reorg->height;
   const int status = EmitReport(
       c.common, {report->verdict, RenderStateViolationText(*report), RenderStateViolationJson(*report, stamp),
-                 RenderStateViolationMarkdown(*report, stamp), StateViolationTitle(*report), "state-violation"});
+                 RenderStateViolationMarkdown(*report, stamp), StateViolationTitle(*report), "state-violation", metrics});
   if (report->partial) PrintError(fmt::format("forensics: analysis stopped early: {}\n", report->stopped_reason));
   return report->stopped_by == StopReason::kRequested ? StopSignalStatus(status) : status;
 }

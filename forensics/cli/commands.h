@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "forensics/run_metrics.h"
 #include "forensics/verdict.h"
 #include "options.h"
 
@@ -26,11 +27,12 @@ int ReportError(const Status& s);
 // CheckReportDir for --out DIR, if given, before any work.
 Status CheckOutDir(const Common& common, const std::vector<std::string>& inputs);
 // Writes --out DIR (report.md, report.json), prints the chosen format on stdout (and, for text, the
-// gh command to file the report), and returns the verdict's exit status, also when the report could
-// not be written (that is said on stderr with the reason).
+// gh command to file the report), writes --metrics-out FILE, and returns the verdict's exit status,
+// also when the report or the metrics could not be written (that is said on stderr with the reason).
 struct RenderedReport {
   Verdict verdict = Verdict::kInconclusive;
   std::string text, json, markdown, title, label;
+  RunMetrics metrics;  // --metrics-out (verdict, issue and timestamp are filled in by EmitReport)
 };
 int EmitReport(const Common& common, const RenderedReport& report);
 // True when progress should be shown on stderr.

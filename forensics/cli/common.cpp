@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -34,12 +35,22 @@ int EmitReport(const Common& common, const RenderedReport& r) {
     case Format::kText:
       Print(r.text);
       if (common.out_dir && written.ok())
-        Print(fmt::format("\nreport written to {0}/report.md and {0}/report.json; to file it:\n  {1}\n",
-                          *common.out_dir, GhIssueCommand(r.title, r.label, *common.out_dir)));
+        Print(fmt::format("\nreport written to {0}/report.md and {0}/report.json; to file it:\n  {1}\n"
+                          "(on a repository without the label '{2}', first: {3})\n",
+                          *common.out_dir, GhIssueCommand(r.title, r.label, *common.out_dir), r.label,
+                          GhLabelCommand(r.label)));
       break;
   }
   // The verdict is out either way; what could not be kept is said, and the status stays the verdict's.
   if (!written.ok()) PrintError(fmt::format("forensics: the report was not written: {}\n", written.message()));
+  if (common.metrics_out) {
+    RunMetrics m = r.metrics;
+    m.issue = r.label;
+    m.verdict = r.verdict;
+    m.timestamp_seconds = static_cast<int64_t>(std::time(nullptr));
+    if (Status s = WriteMetricsFile(*common.metrics_out, RenderRunMetrics(m)); !s.ok())
+      PrintError(fmt::format("forensics: the metrics were not written: {}\n", TerminalSafe(s.message())));
+  }
   return ExitStatusForVerdict(r.verdict);
 }
 

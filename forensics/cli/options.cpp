@@ -46,11 +46,11 @@ std::string CommandLine(int argc, char** argv) {
   std::string s = "forensics";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--out") {
+    if (a == "--out" || a == "--metrics-out") {
       ++i;
       continue;
     }
-    if (a.rfind("--out=", 0) == 0 || a == "--progress") continue;
+    if (a.rfind("--out=", 0) == 0 || a.rfind("--metrics-out=", 0) == 0 || a == "--progress") continue;
     s += " " + ShellQuote(a);
   }
   return s;
@@ -168,6 +168,9 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
       ("metrics", po::value<std::string>(), "Prometheus metrics file (parity-drift)")
       ("profile", po::value<std::string>(), "hash profile: neta or core-v4 (default: the export's own)")
       ("out", po::value<std::string>(), "write report.md and report.json into this directory")
+      ("metrics-out", po::value<std::string>(),
+       "write the verdict as a Prometheus textfile (node_exporter's textfile collector; written to a temporary "
+       "name and renamed)")
       ("format", po::value<std::string>()->default_value("text"), "stdout format: text, json or markdown")
       ("skip-signatures", "do not verify Ed25519 signatures (the report says so)")
       ("threads", po::value<std::string>(), "signature-verification threads, 0 to 1024 (0 or absent: all cores)")
@@ -205,6 +208,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
   if (!profile) return profile.error();
   Common common;
   common.out_dir = Opt<std::string>(vm, "out");
+  common.metrics_out = Opt<std::string>(vm, "metrics-out");
   common.format = *format;
   common.progress = vm.count("progress") > 0;
   common.command_line = CommandLine(argc, argv);

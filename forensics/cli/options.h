@@ -19,6 +19,7 @@ enum class Format { kText, kJson, kMarkdown };
 
 struct Common {
   std::optional<std::string> out_dir;
+  std::optional<std::string> metrics_out;  // --metrics-out FILE
   Format format = Format::kText;
   bool progress = false;       // --progress (else only when stderr is a terminal)
   std::string command_line;    // for the report stamp, without --out

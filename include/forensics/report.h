@@ -39,6 +39,8 @@ std::string StateViolationTitle(const StateViolationReport& r);
 
 // `gh issue create --title '…' --label LABEL --body-file DIR/report.md`, shell-quoted.
 std::string GhIssueCommand(const std::string& title, const std::string& label, const std::string& dir);
+// `gh label create LABEL …`: what makes the label of GhIssueCommand exist on a repository that lacks it.
+std::string GhLabelCommand(const std::string& label);
 // POSIX shell single-quoting.
 std::string ShellQuote(const std::string& s);
 
