@@ -14,6 +14,7 @@ int RunLogs();       // bench_logs.cpp
 int RunParity();     // bench_parity.cpp
 int RunStore();      // bench_store.cpp
 int RunReplay();     // bench_replay.cpp
+int RunCid();        // bench_cid.cpp
 }  // namespace forensics::bench
 
 namespace {
@@ -33,6 +34,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"store", "RocksDB chain store vs NDJSON export: import, read, analysis", forensics::bench::RunStore},
     {"ed25519", "Ed25519 verifies/s: libsodium fast path vs the OpenSSL reference", forensics::bench::RunEd25519},
     {"replay", "state-violation replay of 1M transactions, with and without signatures", forensics::bench::RunReplay},
+    {"cid", "CIDv0 of a content directory vs SHA-256 of the same bytes", forensics::bench::RunCid},
 };
 
 const Benchmark* Find(std::string_view name) {
