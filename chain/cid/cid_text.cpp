@@ -131,8 +131,7 @@ Result<Hash32> ParseCidV0(std::string_view text) {
     i += n;
   }
   // A base32 CIDv1 ("bafy…", 59 characters) is a common confusion: said with either refusal below.
-  const std::string hint =
-      text.size() == 59 && text[0] == 'b' ? " (a base32 CIDv1? upstream uses CIDv0 only)" : "";
+  const std::string hint = text.size() == 59 && text[0] == 'b' ? " (a base32 CIDv1? upstream uses CIDv0 only)" : "";
   // 2. Alphabet: the first character outside base58btc, printed whole (it is valid UTF-8 by now).
   for (size_t i = 0; i < text.size();) {
     const size_t n = Utf8SequenceLength(text, i);
@@ -144,8 +143,7 @@ Result<Hash32> ParseCidV0(std::string_view text) {
   }
   // 3. Length, in characters and then in decoded bytes.
   if (text.size() != kCidV0Length) {
-    return Status::InvalidArgument(
-        fmt::format("{} characters, a CIDv0 has {}{}", text.size(), kCidV0Length, hint));
+    return Status::InvalidArgument(fmt::format("{} characters, a CIDv0 has {}{}", text.size(), kCidV0Length, hint));
   }
   FORENSICS_ASSIGN_OR_RETURN(std::vector<uint8_t> mh, Base58Decode(text));
   if (mh.size() != 34) {

@@ -2,13 +2,12 @@
 // several GiB costs address space, not memory; a FIFO is read once in chunk-sized pieces.
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "forensics/cid.h"
 #include "forensics/sha256.h"

@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -68,15 +68,16 @@ Content MakeContent(const std::filesystem::path& dir, uint64_t total, size_t fil
 int RunCid() {
   uint64_t mb = 1024;
   size_t files = 10000;
-  if (const char* env = std::getenv("FORENSICS_BENCH_CID_MB")) mb = std::max<uint64_t>(1, std::strtoull(env, nullptr, 10));
-  if (const char* env = std::getenv("FORENSICS_BENCH_CID_FILES")) files = std::max<size_t>(1, std::strtoull(env, nullptr, 10));
+  if (const char* env = std::getenv("FORENSICS_BENCH_CID_MB"))
+    mb = std::max<uint64_t>(1, std::strtoull(env, nullptr, 10));
+  if (const char* env = std::getenv("FORENSICS_BENCH_CID_FILES"))
+    files = std::max<size_t>(1, std::strtoull(env, nullptr, 10));
   const uint64_t total = mb << 20;
   const char* tmp = std::getenv("TMPDIR");
   const std::filesystem::path dir =
       std::filesystem::path(tmp != nullptr ? tmp : "/tmp") / ("forensics_bench_cid_" + std::to_string(::getpid()));
-  std::printf("content: %zu files, %llu MiB in %s; SHA-256 backend %.*s\n", files,
-              static_cast<unsigned long long>(mb), dir.c_str(), static_cast<int>(sha256::Active().name.size()),
-              sha256::Active().name.data());
+  std::printf("content: %zu files, %llu MiB in %s; SHA-256 backend %.*s\n", files, static_cast<unsigned long long>(mb),
+              dir.c_str(), static_cast<int>(sha256::Active().name.size()), sha256::Active().name.data());
   std::fflush(stdout);
   const Content c = MakeContent(dir, total, files);
 
