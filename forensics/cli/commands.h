@@ -18,6 +18,7 @@ int RunParityDrift(const ParityDriftCommand& c);
 int RunImport(const ImportCommand& c);
 int RunGenerate(const GenerateCommand& c);
 int RunHashBackends();
+int RunCidQuorum(const CidQuorumCommand& c);
 
 // Prints "forensics: <message>" on stderr and returns the exit status for the error.
 int ReportError(const Status& s);

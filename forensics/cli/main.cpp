@@ -57,6 +57,7 @@ int Run(int argc, char** argv) {
     case Parsed::Kind::kImport: return RunImport(parsed->import);
     case Parsed::Kind::kGenerate: return RunGenerate(parsed->generate);
     case Parsed::Kind::kHashBackends: return RunHashBackends();
+    case Parsed::Kind::kCidQuorum: return RunCidQuorum(parsed->cid_quorum);
   }
   return kExitUsage;
 }

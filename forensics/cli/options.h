@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "forensics/cid_quorum.h"
 #include "forensics/generate.h"
 #include "forensics/parity.h"
 #include "forensics/state_violation.h"
@@ -45,14 +46,20 @@ struct GenerateCommand {
 
 struct HashBackendsCommand {};
 
+struct CidQuorumCommand {
+  CidQuorumOptions options;
+  Common common;
+};
+
 struct Parsed {
-  enum class Kind { kHelp, kVersion, kStateViolation, kParityDrift, kImport, kGenerate, kHashBackends } kind;
+  enum class Kind { kHelp, kVersion, kStateViolation, kParityDrift, kImport, kGenerate, kHashBackends, kCidQuorum } kind;
   std::string help_text;
   std::optional<std::string> hash_backend;  // --hash-backend (any command)
   StateViolationCommand state_violation;
   ParityDriftCommand parity_drift;
   ImportCommand import;
   GenerateCommand generate;
+  CidQuorumCommand cid_quorum;
 };
 
 // Parses argv. Usage errors are returned as InvalidArgument with the message to print.
