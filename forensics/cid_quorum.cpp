@@ -103,7 +103,7 @@ class Audit {
       return;
     }
     quorum_from_inputs_ = *q;
-    quorum_where_ = where;
+    quorum_where_ = "as in " + where;
   }
 
   const CidQuorumOptions& options_;
@@ -393,6 +393,9 @@ void CheckContent(Audit& a, CidEntry& e, const std::string& path) {
   }
 }
 
+// Files named by CID ("Qm…" or "Qm….ext": the CID is the name up to its first dot), in this
+// directory or any below it (ipfs_data/raw_json/, ipfs_data/processed_json/). Entries whose name does
+// not start with "Qm" are not content: directories among them are searched, files skipped and counted.
 void ReadContent(Audit& a) {
   if (!a.options_.content_dir) return;
   const std::string& dir = *a.options_.content_dir;
@@ -401,16 +404,34 @@ void ReadContent(Audit& a) {
     a.Warn(fmt::format("content {}: not a directory", dir));
     return;
   }
-  std::vector<std::string> names;
-  for (const auto& de : std::filesystem::directory_iterator(dir, ec)) names.push_back(de.path().filename().string());
-  if (ec) a.Warn(fmt::format("content {}: cannot be listed: {}", dir, ec.message()));
-  std::sort(names.begin(), names.end());
+  std::vector<std::string> paths, skipped;
+  std::vector<std::string> pending = {dir};
+  while (!pending.empty()) {
+    const std::string d = pending.back();
+    pending.pop_back();
+    std::vector<std::filesystem::directory_entry> entries;
+    for (const auto& de : std::filesystem::directory_iterator(d, ec)) entries.push_back(de);
+    if (ec) a.Warn(fmt::format("content {}: cannot be listed: {}", d, ec.message()));
+    for (const auto& de : entries) {
+      const std::string name = de.path().filename().string();
+      std::error_code dec;
+      if (name.rfind("Qm", 0) == 0)
+        paths.push_back(de.path().string());
+      else if (de.is_directory(dec))
+        pending.push_back(de.path().string());
+      else
+        skipped.push_back(de.path().string());
+    }
+  }
+  std::sort(paths.begin(), paths.end());
+  std::sort(skipped.begin(), skipped.end());
+  if (!skipped.empty())
+    a.Warn(fmt::format("content {}: {} file(s) not named by a CID skipped (the first: {})", dir, skipped.size(),
+                       skipped.front()));
   std::set<std::string> has_file;
-  for (const std::string& n : names) {
-    // "Qm…" or "Qm….bin": the CID is the name up to its first dot.
+  for (const std::string& path : paths) {
+    const std::string n = std::filesystem::path(path).filename().string();
     const std::string c = n.substr(0, n.find('.'));
-    if (c.empty()) continue;
-    const std::string path = (std::filesystem::path(dir) / n).string();
     if (!has_file.insert(c).second) {
       a.Warn(fmt::format("content {}: a second file for {}; only the first is checked", path, c));
       continue;
@@ -488,7 +509,9 @@ void Decide(CidEntry& e, const PinQuorum& q, const std::map<Hash32, uint64_t>& p
   }
   if (e.content_match == "none") {
     e.status = CidStatus::kContentMismatch;
-    e.why = "the content file's bytes give neither the ipfs add CID nor a raw SHA-256 CID";
+    e.why =
+        "the content file's bytes give neither the ipfs add CID nor a raw SHA-256 CID (re-serialised after "
+        "pinning? only the original bytes can be checked)";
     return;
   }
   if (e.content_hash_matches && !*e.content_hash_matches) {

@@ -450,3 +450,29 @@ TEST_CASE("cid-quorum says when lowering the quorum to 1/2 is the runbook's case
   CHECK(lower(*r1).find("lower pin_quorum to 1/2 until the node is back") != std::string::npos);
   CHECK(Find(*r1, kA)->status == CidStatus::kBelowQuorum);  // 2 pins, 3 needed
 }
+
+TEST_CASE("cid-quorum searches the content directory's subdirectories and skips files not named by a CID",
+          "[cid_quorum]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.File("ipfs_data/raw_json"));
+  std::filesystem::create_directories(dir.File("ipfs_data/processed_json"));
+  // Pinned bytes, then re-serialised: the name is a valid CIDv0 the bytes no longer give.
+  const std::string pinned = cid::CidV0OfContent(std::string_view("{\"a\":1}"));
+  dir.Write("ipfs_data/raw_json/" + pinned + ".json", "{\"a\": 1}\n");
+  dir.Write("ipfs_data/processed_json/" + kA + ".json", "hello world");
+  dir.Write("ipfs_data/README.md", "notes");
+  CidQuorumOptions o;
+  o.content_dir = dir.File("ipfs_data");
+  auto r = forensics::AnalyzeCidQuorum(o);
+  REQUIRE(r.has_value());
+  REQUIRE(r->cids.size() == 2);
+  CHECK(Find(*r, pinned)->status == CidStatus::kContentMismatch);
+  CHECK(Find(*r, pinned)->why.find("re-serialised") != std::string::npos);
+  CHECK(Find(*r, kA)->content_match == "unixfs");
+  CHECK(Find(*r, kA)->status == CidStatus::kUnverified);  // bytes match, no pin record
+  bool skipped = false;
+  for (const std::string& w : r->warnings)
+    skipped = skipped || w.find("1 file(s) not named by a CID skipped") != std::string::npos;
+  CHECK(skipped);
+  CHECK(r->inputs.size() == 2);  // the content files, with their SHA-256, in the stamp
+}
