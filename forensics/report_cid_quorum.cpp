@@ -72,6 +72,7 @@ std::string RenderCidQuorumText(const CidQuorumReport& r) {
   s += fmt::format("quorum {} ({}); {} IPFS node(s) known\n", r.quorum.Text(), OneLine(r.quorum_source),
                    r.ipfs_node_count);
   s += RateLine(r) + "\n";
+  if (r.cids.empty()) s += "nothing to audit: no log line, manifest or content file names a CID\n";
   bool header = false;
   for (const CidEntry& e : r.cids) {
     if (e.status == CidStatus::kOk) continue;

@@ -476,3 +476,25 @@ TEST_CASE("cid-quorum searches the content directory's subdirectories and skips 
   CHECK(skipped);
   CHECK(r->inputs.size() == 2);  // the content files, with their SHA-256, in the stamp
 }
+
+TEST_CASE("cid-quorum finds the pins in a real coinjectured capture with pin lines in a second zstd frame",
+          "[cid_quorum]") {
+  TempDir dir;
+  const std::string real =
+      forensics::testing::ReadWholeFile(std::string(FORENSICS_TEST_DATA) + "/real-journald/node-03.stdout.log.zst");
+  REQUIRE_FALSE(real.empty());
+  CidQuorumOptions o;
+  o.log_files = {dir.Write("node-03.log.zst", real + forensics::testing::ZstdFrame(DaemonLog()))};
+  auto r = forensics::AnalyzeCidQuorum(o);
+  REQUIRE(r.has_value());
+  CHECK(r->cids.size() == 5);  // the real lines name no CID
+  CHECK(r->warnings.empty());
+  CHECK(r->log_events > 100);
+  CHECK(Find(*r, kB)->status == CidStatus::kFailed);
+  // The real journal alone: nothing to audit, which is no clean bill.
+  o.log_files = {std::string(FORENSICS_TEST_DATA) + "/real-journald/central.json.log.zst"};
+  auto none = forensics::AnalyzeCidQuorum(o);
+  REQUIRE(none.has_value());
+  CHECK(none->cids.empty());
+  CHECK(none->verdict == forensics::Verdict::kInconclusive);
+}
