@@ -698,7 +698,7 @@ Result<CidQuorumReport> AnalyzeCidQuorum(const CidQuorumOptions& options) {
   r.quorum = options.quorum_given ? options.quorum : a.quorum_from_inputs_.value_or(options.quorum);
   r.quorum_source = options.quorum_given    ? "--quorum"
                     : a.quorum_from_inputs_ ? a.quorum_where_
-                                            : "default (upstream 2/3)";
+                                            : "upstream default";
   for (auto& [key, e] : a.cids_) {
     Decide(e, r.quorum, pseudo);
     r.cids.push_back(std::move(e));
