@@ -21,6 +21,7 @@ int RunGenerate(const GenerateCommand& c);
 int RunHashBackends();
 int RunFingerprint(const FingerprintCommand& c);
 int RunNetworkFork(const NetworkForkCommand& c);
+int RunCidQuorum(const CidQuorumCommand& c);
 
 // Prints "forensics: <message>" on stderr and returns the exit status for the error.
 int ReportError(const Status& s);

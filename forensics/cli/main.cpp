@@ -59,6 +59,7 @@ int Run(int argc, char** argv) {
     case Parsed::Kind::kHashBackends: return RunHashBackends();
     case Parsed::Kind::kFingerprint: return RunFingerprint(parsed->fingerprint);
     case Parsed::Kind::kNetworkFork: return RunNetworkFork(parsed->network_fork);
+    case Parsed::Kind::kCidQuorum: return RunCidQuorum(parsed->cid_quorum);
   }
   return kExitUsage;
 }

@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -25,6 +26,8 @@ Usage:
   forensics --issue parity-drift --log FILE… [--chain PATH] [--metrics FILE] [--out DIR] [--format …]
   forensics --issue network-fork --node NAME=PATH… [--logs FILE…] [--out DIR] [--format …]
   forensics fingerprint --chain PATH --out FILE [--name NODE]
+  forensics --issue cid-quorum --logs FILE… [--manifests DIR|FILE…] [--content DIR] [--chain PATH]
+            [--metrics FILE] [--quorum N/M] [--out DIR] [--format …]
   forensics import   --from EXPORT… --db DIR
   forensics generate --out FILE [--blocks N] [--accounts N] [--txs-per-block N] [--seed N]
                      [--fault KIND@HEIGHT…] [--logs FILE]
@@ -150,7 +153,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
   d.add_options()
       ("help,h", "show this help")
       ("version", "print the version")
-      ("issue", po::value<std::string>(), "state-violation, parity-drift or network-fork")
+      ("issue", po::value<std::string>(), "state-violation, parity-drift, network-fork or cid-quorum")
       ("node", po::value<std::vector<std::string>>()->multitoken(),
        "network-fork: NAME=PATH, PATH a fingerprint, a chain store, an export or a coinjecture.db (repeatable)")
       ("chain", po::value<std::string>(),
@@ -198,7 +201,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     return p;
   }
   if (!vm.count("issue"))
-    return Status::InvalidArgument("missing --issue (state-violation, parity-drift or network-fork); see --help");
+    return Status::InvalidArgument("missing --issue (state-violation, parity-drift, network-fork or cid-quorum); see --help");
   if (vm.count("node") && vm["issue"].as<std::string>() != "network-fork")
     return Status::InvalidArgument("--node belongs to --issue network-fork");
   const std::string issue = vm["issue"].as<std::string>();
@@ -284,7 +287,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     c.common = common;
     return p;
   }
-  return Status::InvalidArgument(fmt::format("--issue {}: expected state-violation, parity-drift or network-fork", issue));
+  return Status::InvalidArgument(fmt::format("--issue {}: expected state-violation, parity-drift, network-fork or cid-quorum", issue));
 }
 
 Result<Parsed> ParseFingerprint(int argc, char** argv) {
@@ -415,6 +418,83 @@ Result<Parsed> ParseGenerate(int argc, char** argv) {
   return p;
 }
 
+// --issue cid-quorum (docs/cid.md): its own option set, so that the other issues' flags stay theirs.
+bool IsCidQuorum(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--issue=cid-quorum" || (a == "--issue" && i + 1 < argc && std::string(argv[i + 1]) == "cid-quorum"))
+      return true;
+  }
+  return false;
+}
+
+Result<Parsed> ParseCidQuorum(int argc, char** argv) {
+  po::options_description d("cid-quorum options");
+  d.add_options()
+      ("help,h", "show this help")
+      ("issue", po::value<std::string>(), "cid-quorum")
+      ("logs", po::value<std::vector<std::string>>()->multitoken(),
+       "daemon logs (plain, .zst, .gz, every journalctl rendering): pin events and every line with a cid field")
+      ("log", po::value<std::vector<std::string>>()->multitoken(), "the same as --logs")
+      ("manifests", po::value<std::vector<std::string>>()->multitoken(),
+       "PinManifest JSON files, or directories of *.json")
+      ("content", po::value<std::string>(), "directory of content files named by CID (Qm… or Qm….ext)")
+      ("chain", po::value<std::string>(), "chain data: CIDs that are a block's pseudo-CID are recognised")
+      ("metrics", po::value<std::string>(), "Prometheus metrics file (pin quorum counters)")
+      ("quorum", po::value<std::string>(), "pin_quorum N/M, 1 <= N <= M (default: the logs' or manifests', else 2/3)")
+      ("year", po::value<std::string>(), "year of journald short timestamps (they carry none), 1970 to 9999")
+      ("out", po::value<std::string>(), "write report.md and report.json into this directory")
+      ("metrics-out", po::value<std::string>(), "write the verdict as a Prometheus textfile (temporary name, renamed)")
+      ("format", po::value<std::string>()->default_value("text"), "stdout format: text, json or markdown")
+      ("progress", "show progress on stderr even when it is not a terminal")
+      ("hash-backend", po::value<std::string>(), "force a SHA-256 backend (see forensics hash-backends)");
+  po::variables_map vm;
+  FORENSICS_RETURN_IF_ERROR(Store(argc, argv, d, &vm));
+  Parsed p{};
+  p.hash_backend = Opt<std::string>(vm, "hash-backend");
+  if (vm.count("help")) {
+    p.kind = Parsed::Kind::kHelp;
+    p.help_text = Help(d, "Usage: forensics --issue cid-quorum --logs FILE… [--manifests DIR|FILE…] [--content DIR]\n"
+                          "                 [--chain PATH] [--metrics FILE] [--quorum N/M] [--out DIR] [--format …]\n\n"
+                          "Audits every CID of the logs, manifests and content directory against the pin quorum, and\n"
+                          "works out the runbook's decisions (restarts, pin_quorum 1/2, re-pin commands) without running them.\n"
+                          "Example: forensics --issue cid-quorum --logs node-*.log.zst --manifests manifests/ --content ipfs_data/ --out cid/\n"
+                          "Exit status: 0 clean, 1 a CID below quorum, failed, invalid or mismatched, 2 usage error,\n"
+                          "3 nothing readable, 4 inconclusive (some CID has no pin record).\n");
+    return p;
+  }
+  auto format = ParseFormat(vm["format"].as<std::string>());
+  if (!format) return format.error();
+  p.kind = Parsed::Kind::kCidQuorum;
+  CidQuorumCommand& c = p.cid_quorum;
+  c.options.log_files = LogFiles(vm);
+  c.options.manifest_paths = Opt<std::vector<std::string>>(vm, "manifests").value_or(std::vector<std::string>{});
+  c.options.content_dir = Opt<std::string>(vm, "content");
+  c.options.chain_path = Opt<std::string>(vm, "chain");
+  c.options.metrics_path = Opt<std::string>(vm, "metrics");
+  if (c.options.log_files.empty() && c.options.manifest_paths.empty() && !c.options.content_dir)
+    return Status::InvalidArgument("--issue cid-quorum needs --logs FILE… (or --manifests, --content)");
+  if (vm.count("quorum")) {
+    auto q = ParsePinQuorum(vm["quorum"].as<std::string>());
+    if (!q) return Status::InvalidArgument("--quorum " + q.error().message());
+    c.options.quorum = *q;
+    c.options.quorum_given = true;
+  }
+  FORENSICS_RETURN_IF_ERROR(Number(vm, "year", 1970, 9999, &c.options.year));
+  std::vector<std::string> inputs = c.options.log_files;
+  inputs.insert(inputs.end(), c.options.manifest_paths.begin(), c.options.manifest_paths.end());
+  for (const auto& o : {c.options.chain_path, c.options.metrics_path})
+    if (o) inputs.push_back(*o);
+  if (std::count(inputs.begin(), inputs.end(), "-") > 1)
+    return Status::InvalidArgument("\"-\" (standard input) is given as more than one input; it can be read once");
+  c.common.out_dir = Opt<std::string>(vm, "out");
+  c.common.metrics_out = Opt<std::string>(vm, "metrics-out");
+  c.common.format = *format;
+  c.common.progress = vm.count("progress") > 0;
+  c.common.command_line = CommandLine(argc, argv);
+  return p;
+}
+
 }  // namespace
 
 Result<Parsed> ParseCommandLine(int argc, char** argv) {
@@ -435,6 +515,7 @@ Result<Parsed> ParseCommandLine(int argc, char** argv) {
       }
       return p;
     }
+    if (IsCidQuorum(argc, argv)) return ParseCidQuorum(argc, argv);
     return ParseIssue(argc, argv);
   } catch (const po::error& e) {
     return Status::InvalidArgument(e.what());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "forensics/fingerprint.h"
+#include "forensics/cid_quorum.h"
 #include "forensics/generate.h"
 #include "forensics/network_fork.h"
 #include "forensics/parity.h"
@@ -58,9 +59,14 @@ struct NetworkForkCommand {
   Common common;
 };
 
+struct CidQuorumCommand {
+  CidQuorumOptions options;
+  Common common;
+};
+
 struct Parsed {
   enum class Kind { kHelp, kVersion, kStateViolation, kParityDrift, kImport, kGenerate, kHashBackends, kFingerprint,
-                    kNetworkFork } kind;
+                    kNetworkFork, kCidQuorum } kind;
   std::string help_text;
   std::optional<std::string> hash_backend;  // --hash-backend (any command)
   StateViolationCommand state_violation;
@@ -69,6 +75,7 @@ struct Parsed {
   GenerateCommand generate;
   FingerprintCommand fingerprint;
   NetworkForkCommand network_fork;
+  CidQuorumCommand cid_quorum;
 };
 
 // Parses argv. Usage errors are returned as InvalidArgument with the message to print.

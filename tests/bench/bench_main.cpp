@@ -15,6 +15,7 @@ int RunParity();     // bench_parity.cpp
 int RunStore();      // bench_store.cpp
 int RunReplay();     // bench_replay.cpp
 int RunFleet();      // bench_fleet.cpp
+int RunCid();        // bench_cid.cpp
 }  // namespace forensics::bench
 
 namespace {
@@ -35,6 +36,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"ed25519", "Ed25519 verifies/s: libsodium fast path vs the OpenSSL reference", forensics::bench::RunEd25519},
     {"replay", "state-violation replay of 1M transactions, with and without signatures", forensics::bench::RunReplay},
     {"fleet", "network-fork over 100 fingerprints of 100,000 blocks vs zstd -dc; a fingerprint vs its replay", forensics::bench::RunFleet},
+    {"cid", "CIDv0 of a content directory vs SHA-256 of the same bytes", forensics::bench::RunCid},
 };
 
 const Benchmark* Find(std::string_view name) {
