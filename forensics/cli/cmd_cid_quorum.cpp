@@ -23,9 +23,11 @@ int RunCidQuorum(const CidQuorumCommand& c) {
   if (c.common.format != Format::kText)
     for (const std::string& w : report->warnings) PrintError("forensics: warning: " + w + "\n");
   ReportStamp stamp{FORENSICS_VERSION, c.common.command_line};
+  RunMetrics metrics;
+  metrics.partial = report->partial;
   const int status =
       EmitReport(c.common, {report->verdict, RenderCidQuorumText(*report), RenderCidQuorumJson(*report, stamp),
-                            RenderCidQuorumMarkdown(*report, stamp), CidQuorumTitle(*report), "cid-quorum", RunMetrics{.partial = report->partial}});
+                            RenderCidQuorumMarkdown(*report, stamp), CidQuorumTitle(*report), "cid-quorum", metrics});
   if (report->partial) PrintError("forensics: analysis stopped early; the report is partial\n");
   return report->partial ? StopSignalStatus(status) : status;
 }
