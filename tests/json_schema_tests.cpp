@@ -192,3 +192,39 @@ TEST_CASE("the network-fork JSON validates against its JSON Schema", "[json-sche
   doc.insert(doc.find('{') + 1, "\"extra\": 1,");
   CHECK(Validate(Schema("network-fork"), {dir.Write("extra.json", doc)}).status == 1);
 }
+
+TEST_CASE("the cid-quorum JSON validates against its JSON Schema", "[json-schema][cid_quorum]") {
+  TempDir dir;
+  const std::string hello = "Qmf412jQZiuVUtdgnB36FXFX7xg5V6KEbSJ4dpQuhkLyfD";  // ipfs add of "hello world"
+  const std::string empty = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH";
+  auto line = [](const std::string& time, const std::string& level, const std::string& msg, const std::string& rest) {
+    return "{\"level\":\"" + level + "\",\"msg\":\"" + msg + "\"," + rest + ",\"time\":\"" + time + "\"}\n";
+  };
+  std::string log;
+  log += line("2025-11-22T14:00:10.100Z", "debug", "Pin successful", "\"cid\":\"" + hello + "\",\"node\":\"ipfs-1\"");
+  log += line("2025-11-22T14:00:10.140Z", "info", "Content pinned with quorum",
+              "\"cid\":\"" + hello + "\",\"quorum\":\"2/3\",\"successful_pins\":1");
+  log += line("2025-11-22T14:00:10.500Z", "info", "Content pinned with quorum",
+              "\"cid\":\"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\",\"quorum\":\"2/3\",\"successful_pins\":1");
+  log += line("2025-11-22T14:00:11.000Z", "error", "Pin failed", "\"error\":\"connection refused\",\"node\":\"ipfs-3\"");
+  log += line("2025-11-22T14:00:11.100Z", "error", "CID audit failed",
+              "\"cid\":\"" + empty + "\",\"error\":\"pin quorum not met: got 1/3, required 2/3\"");
+  log += line("2025-11-22T14:00:12.000Z", "info", "CID received from network", "\"cid\":\"Qm0notbase58\",\"block_number\":7");
+  const std::string logs = dir.Write("node-01.log", log);
+  std::filesystem::create_directories(dir.File("content"));
+  dir.Write("content/" + hello, "hello world");
+  dir.Write("content/" + empty, "not empty");
+  dir.Write("manifest.json", "{\"cid\":\"" + hello + "\",\"size\":11,\"content_hash\":\"" + std::string(64, '0') +
+                                 "\",\"pinned_nodes\":[\"ipfs-1\"],\"quorum\":\"2/3\",\"timestamp\":1}");
+  const std::string report =
+      JsonOf(dir, "cid.json",
+             "--issue cid-quorum --logs " + Q(logs) + " --content " + Q(dir.File("content")) + " --manifests " +
+                 Q(dir.File("manifest.json")),
+             1);
+  const std::string text = forensics::testing::ReadWholeFile(report);
+  for (const char* status : {"\"below-quorum\"", "\"invalid-cid\"", "\"content-mismatch\""})
+    CHECK_THAT(text, Catch::Contains(status));
+  CliRun r = Validate(Schema("cid-quorum"), {report});
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+}
