@@ -36,6 +36,25 @@ TEST_CASE("version and help options exit 0", "[cli]") {
   }
 }
 
+TEST_CASE("no arguments print the usage on stderr and exit 2 and -V prints the version", "[cli]") {
+  Output none = Cli("");
+  CHECK(none.status == 2);
+  CHECK(none.out.empty());
+  CHECK_THAT(none.err, Catch::Contains("no command given") && Catch::Contains("--issue state-violation"));
+  Output v = Cli("-V");
+  CHECK(v.status == 0);
+  CHECK(v.out.rfind("forensics ", 0) == 0);
+}
+
+TEST_CASE("a mistyped option command or issue gets a did-you-mean", "[cli]") {
+  CHECK_THAT(Cli("--issue state-violation --chian x").err, Catch::Contains("did you mean '--chain'?"));
+  CHECK_THAT(Cli("fingerprnt --chain x").err, Catch::Contains("did you mean 'fingerprint'?"));
+  CHECK_THAT(Cli("--issue paritydrift --log x").err, Catch::Contains("did you mean 'parity-drift'?"));
+  Output far = Cli("--issue zzzzzzzz --chain x");
+  CHECK(far.status == 2);
+  CHECK(far.err.find("did you mean") == std::string::npos);
+}
+
 TEST_CASE("usage errors exit 2 with a message", "[cli]") {
   for (std::string args : {"--issue state-violation", "--issue nonsense --chain x", "--bogus-flag",
                            "--issue state-violation --chain x --format yaml", "generate --out /tmp/x --fault frob@3",

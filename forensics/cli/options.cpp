@@ -111,11 +111,55 @@ Status Number(const po::variables_map& vm, const char* name, T lo, T hi, std::op
 
 // Parses argv[first..] into *vm. A word that belongs to no option is a usage error (Boost would
 // drop it without a word).
+// Levenshtein distance, for "did you mean".
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'X'?)" for the closest of `known` within a third of the word's length, else "".
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& known) {
+  std::string best;
+  size_t best_d = std::max<size_t>(1, word.size() / 3) + 1;
+  for (const std::string& k : known) {
+    const size_t d = EditDistance(word, k);
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  return best.empty() ? "" : fmt::format(" (did you mean '{}'?)", best);
+}
+
+const std::vector<std::string> kCommands = {"import", "generate", "hash-backends", "fingerprint"};
+const std::vector<std::string> kIssues = {"state-violation", "parity-drift", "network-fork", "cid-quorum"};
+
 Status Store(int argc, char** argv, const po::options_description& d, po::variables_map* vm) {
-  po::parsed_options parsed = po::command_line_parser(argc, argv).options(d).run();
+  po::parsed_options parsed = [&] {
+    try {
+      return po::command_line_parser(argc, argv).options(d).run();
+    } catch (const po::unknown_option& e) {
+      std::vector<std::string> names;
+      for (const auto& o : d.options()) names.push_back("--" + o->long_name());
+      throw po::error(std::string(e.what()) + DidYouMean(e.get_option_name(), names));
+    }
+  }();
   for (const po::option& o : parsed.options)
-    if (o.string_key.empty())
-      return Status::InvalidArgument(fmt::format("unexpected argument '{}'", o.original_tokens.front()));
+    if (o.string_key.empty()) {
+      const std::string& word = o.original_tokens.front();
+      return Status::InvalidArgument(
+          fmt::format("unexpected argument '{}'{}", word, word.rfind('-', 0) == 0 ? "" : DidYouMean(word, kCommands)));
+    }
   po::store(parsed, *vm);
   po::notify(*vm);
   return Status::Ok();
@@ -152,7 +196,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
   po::options_description d("Options");
   d.add_options()
       ("help,h", "show this help")
-      ("version", "print the version")
+      ("version,V", "print the version")
       ("issue", po::value<std::string>(), "state-violation, parity-drift, network-fork or cid-quorum")
       ("node", po::value<std::vector<std::string>>()->multitoken(),
        "network-fork: NAME=PATH, PATH a fingerprint, a chain store, an export or a coinjecture.db (repeatable)")
@@ -191,7 +235,8 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
 
   Parsed p{};
   p.hash_backend = Opt<std::string>(vm, "hash-backend");
-  if (vm.count("help") || argc == 1) {
+  if (argc == 1) return Status::InvalidArgument(fmt::format("no command given\n\n{}", kMainUsage));
+  if (vm.count("help")) {
     p.kind = Parsed::Kind::kHelp;
     p.help_text = Help(d, kMainUsage);
     return p;
@@ -287,7 +332,8 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
     c.common = common;
     return p;
   }
-  return Status::InvalidArgument(fmt::format("--issue {}: expected state-violation, parity-drift, network-fork or cid-quorum", issue));
+  return Status::InvalidArgument(fmt::format("--issue {}: expected state-violation, parity-drift, network-fork or cid-quorum{}",
+                                             issue, DidYouMean(issue, kIssues)));
 }
 
 Result<Parsed> ParseFingerprint(int argc, char** argv) {
