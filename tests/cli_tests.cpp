@@ -46,6 +46,16 @@ TEST_CASE("no arguments print the usage on stderr and exit 2 and -V prints the v
   CHECK(v.out.rfind("forensics ", 0) == 0);
 }
 
+TEST_CASE("the help of each issue shows its own usage and example", "[cli]") {
+  for (std::string kind : {"state-violation", "parity-drift", "network-fork", "cid-quorum"}) {
+    Output h = Cli("--issue " + kind + " --help");
+    INFO(kind);
+    CHECK(h.status == 0);
+    CHECK(h.out.rfind("Usage: forensics --issue " + kind, 0) == 0);
+    CHECK_THAT(h.out, Catch::Contains("Example: forensics --issue " + kind));
+  }
+}
+
 TEST_CASE("a mistyped option command or issue gets a did-you-mean", "[cli]") {
   CHECK_THAT(Cli("--issue state-violation --chian x").err, Catch::Contains("did you mean '--chain'?"));
   CHECK_THAT(Cli("fingerprnt --chain x").err, Catch::Contains("did you mean 'fingerprint'?"));

@@ -45,6 +45,24 @@ Exit status: 0 clean, 1 violation or drift found, 2 usage error, 3 input unreada
 4 inconclusive (too much could not be verified).
 )";
 
+// Each issue's own usage and example, for `--issue KIND --help`.
+constexpr std::pair<const char*, const char*> kIssueUsage[] = {
+    {"state-violation",
+     "Usage: forensics --issue state-violation --chain PATH [--block HASH|PREFIX] [--from H] [--to H] [--logs FILE…]\n"
+     "                 [--genesis FILE] [--out DIR] [--format text|json|markdown] [--metrics-out FILE]\n\n"
+     "Replays the chain, names the first bad block, why, and the reorg target (docs/cli.md).\n"
+     "Example: forensics --issue state-violation --chain /var/lib/coinjecture/chaindb --logs node*.log.zst --out incident/\n"},
+    {"parity-drift",
+     "Usage: forensics --issue parity-drift --log FILE… [--chain PATH] [--metrics FILE] [--out DIR] [--format …]\n\n"
+     "Counts PARITY DRIFT records, the drift rate per function and minute, and explains header drifts (docs/logs.md).\n"
+     "Example: forensics --issue parity-drift --log shim.log.zst --chain chain.ndjson --out drift/\n"},
+    {"network-fork",
+     "Usage: forensics --issue network-fork --node NAME=PATH… [--logs FILE…] [--out DIR] [--format …]\n\n"
+     "Compares many nodes (fingerprints, stores, exports, coinjecture.db, logs): the branches, the fork choice,\n"
+     "the network target and each node's action (docs/fleet.md).\n"
+     "Example: forensics --issue network-fork --node n1=n1.fp.zst n2=/var/lib/coinjecture/chaindb --out fork/\n"},
+};
+
 std::string CommandLine(int argc, char** argv) {
   std::string s = "forensics";
   for (int i = 1; i < argc; ++i) {
@@ -239,6 +257,12 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
   if (vm.count("help")) {
     p.kind = Parsed::Kind::kHelp;
     p.help_text = Help(d, kMainUsage);
+    // `--issue KIND --help`: that issue's usage and example first.
+    if (vm.count("issue")) {
+      const std::string issue = vm["issue"].as<std::string>();
+      for (const auto& [kind, usage] : kIssueUsage)
+        if (issue == kind) p.help_text = Help(d, usage);
+    }
     return p;
   }
   if (vm.count("version")) {
