@@ -1,5 +1,7 @@
 // Rendering of the state-violation report as text, JSON and a GitHub issue body.
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "forensics/wide_int.h"
 #include "forensics/json_writer.h"
@@ -471,17 +473,43 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
                          "independent. The replay went on from the replayed state; a consequence names its link (an "
                          "account that still differs from the node's, or a state that has not matched it since).\n\n",
                          r.later_total, r.first_bad ? r.first_bad->height : 0, r.later_consequences, r.later_independent));
-    const size_t listed = std::min(r.later.size(), r.markdown_later_cap);
-    std::vector<std::vector<std::string>> rows;
-    for (size_t i = 0; i < listed; ++i) {
-      const LaterFinding& lf = r.later[i];
-      rows.push_back({fmt::format("{}", lf.finding.height), fmt::format("`{}`", FindingCodeName(lf.finding.code)),
-                      lf.consequence ? "consequence" : "**independent**", Cell(lf.why), Cell(lf.finding.detail)});
+    // A run of the same finding (code, label, link and detail) at consecutive heights is one row,
+    // "138–199", "`state-root-mismatch` ×62", whatever other findings come between; rows in the
+    // order their runs start, at most later_cap of them.
+    struct Run {
+      const LaterFinding* first;
+      BlockHeight last;
+      size_t count;
+    };
+    std::vector<Run> runs;
+    std::map<std::tuple<FindingCode, bool, std::string_view, std::string_view>, size_t> open;  // → index in runs
+    for (const LaterFinding& lf : r.later) {
+      const auto key = std::tuple(lf.finding.code, lf.consequence, std::string_view(lf.why), std::string_view(lf.finding.detail));
+      auto it = open.find(key);
+      if (it != open.end() && runs[it->second].last + 1 == lf.finding.height) {
+        Run& run = runs[it->second];
+        run.last = lf.finding.height;
+        ++run.count;
+        continue;
+      }
+      open[key] = runs.size();
+      runs.push_back({&lf, lf.finding.height, 1});
     }
+    size_t listed = 0;
+    std::vector<std::vector<std::string>> rows;
+    for (size_t k = 0; k < runs.size() && k < r.markdown_later_cap; ++k) {
+      const Run& run = runs[k];
+      const LaterFinding& lf = *run.first;
+      rows.push_back({run.count > 1 ? fmt::format("{}–{}", lf.finding.height, run.last) : fmt::format("{}", lf.finding.height),
+                      fmt::format("`{}`{}", FindingCodeName(lf.finding.code), run.count > 1 ? fmt::format(" ×{}", run.count) : ""),
+                      lf.consequence ? "consequence" : "**independent**", Cell(lf.why), Cell(lf.finding.detail)});
+      listed += run.count;
+    }
+    const size_t row_count = rows.size();
     doc.Table({"Height", "Finding", "Label", "Why", "Detail"}, std::move(rows));
     if (listed < r.later_total)
-      doc.Text(fmt::format("\n_Only the first {} of {} later findings are listed here; report.json lists {}._\n", listed,
-                           r.later_total,
+      doc.Text(fmt::format("\n_{} of {} later findings are listed here, in the first {} runs; report.json lists {}._\n", listed,
+                           r.later_total, row_count,
                            r.later.size() == r.later_total ? "every one"
                                                            : fmt::format("the first {} (the replay keeps no more)", r.later.size())));
   }

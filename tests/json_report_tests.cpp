@@ -137,9 +137,17 @@ TEST_CASE("a chain with more than 50 later findings has every one in the JSON an
   simdjson::dom::element last = doc["later_findings"].at(r.later_total - 1)["finding"];
   CHECK(uint64_t(last["height"]) == 95);
   CHECK(std::string_view(last["code"]) == "fee-too-low");
-  // report.md keeps its cap (50 by default) and says so.
+  // report.md gives a run of one finding at consecutive heights one row: the fee faults (faults at
+  // 4..95; the first bad block is 4) are three runs, all listed under the default cap of 50 rows.
   std::string md = RenderStateViolationMarkdown(r, kStamp);
-  CHECK(md.find(fmt::format("Only the first 50 of {} later findings are listed here; report.json lists every one",
+  INFO(md);
+  CHECK_THAT(md, Catch::Contains("| 5–14 | `fee-too-low` ×10 |") && Catch::Contains("| 88–95 | `fee-too-low` ×8 |"));
+  CHECK(md.find("listed here") == std::string::npos);
+  // A cap of two rows cuts the third run and says how many findings the two hold.
+  r.markdown_later_cap = 2;
+  md = RenderStateViolationMarkdown(r, kStamp);
+  CHECK(md.find("| 88–95 |") == std::string::npos);
+  CHECK(md.find(fmt::format("_81 of {} later findings are listed here, in the first 2 runs; report.json lists every one._",
                             r.later_total)) != std::string::npos);
 
   // Past the replay's memory bound the JSON says how many it could not list.

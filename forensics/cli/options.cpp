@@ -239,7 +239,7 @@ Result<Parsed> ParseIssue(int argc, char** argv) {
       ("format", po::value<std::string>()->default_value("text"), "stdout format: text, json or markdown")
       ("skip-signatures", "do not verify Ed25519 signatures (the report says so)")
       ("threads", po::value<std::string>(), "signature-verification threads, 0 to 1024 (0 or absent: all cores)")
-      ("later-cap", po::value<std::string>()->default_value("50"), "how many later findings report.md lists (report.json lists all)")
+      ("later-cap", po::value<std::string>()->default_value("50"), "how many rows of later findings report.md lists, a run of one finding at consecutive heights a row (report.json lists all)")
       ("timeline-events", po::value<std::string>()->default_value("25"),
        "log events listed before and after the bad block, 0 to 100000")
       ("since", po::value<std::string>(), "ignore log lines before this time (\"YYYY-MM-DD HH:MM:SS\" or ISO 8601, UTC)")

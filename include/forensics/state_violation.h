@@ -69,7 +69,7 @@ struct StateViolationOptions {
   bool verify_signatures = true;
   OptionSpeller option_names = OptionFieldName;  // how warnings name these options
   unsigned threads = 0;  // signature workers; 0 = all cores
-  size_t later_cap = 50;  // later findings report.md lists (the JSON lists every one kept)
+  size_t later_cap = 50;  // rows of later findings report.md lists, a run at consecutive heights a row (the JSON lists every one kept)
   double time_budget_seconds = 0;  // 0 = none; else stop cleanly and mark the result partial
   // When set and true, stop at the next block or log batch as a spent budget does (the CLI sets it on
   // SIGINT or SIGTERM). Must outlive the analysis.
@@ -224,7 +224,7 @@ struct StateViolationReport {
   // Every later finding in order, up to kMaxLaterFindings (a memory bound); later_total and the two
   // counts below count all of them.
   std::vector<LaterFinding> later;
-  size_t markdown_later_cap = 50;  // how many of them report.md lists (StateViolationOptions::later_cap)
+  size_t markdown_later_cap = 50;  // rows of them report.md lists (StateViolationOptions::later_cap)
   uint64_t later_total = 0, later_consequences = 0, later_independent = 0;
   std::vector<SupplyRow> supply;  // near the break (or the last blocks when clean)
   std::optional<FocusBlock> focus;
