@@ -187,7 +187,7 @@ std::string RenderNetworkForkMarkdown(const NetworkForkReport& r, const ReportSt
     head += fmt::format("> [!CAUTION]\n> **Upstream's fork choice (longest chain, then the lower hash) picks branch {}, "
                         "which fails the replay: the network would converge on a bad branch.**\n\n",
                         r.fork_choice->branch);
-  head += "| | |\n| --- | --- |\n";
+  head += "| What | Value |\n| --- | --- |\n";
   if (r.common_ancestor)
     head += fmt::format("| Common ancestor | block {} `{}` |\n", r.common_ancestor->height, r.common_ancestor->hash.Hex());
   if (r.network_target)

@@ -391,7 +391,7 @@ std::string RenderParityDriftMarkdown(const ParityDriftReport& r, const ReportSt
   } else if (r.rollout_blocked) {
     head += "> [!WARNING]\n> **Parity below 100%: the rollout phase is blocked.**\n\n";
   }
-  head += "| | |\n| --- | --- |\n";
+  head += "| What | Value |\n| --- | --- |\n";
   for (const InputFile& in : r.inputs) head += fmt::format("| Input | {} ({} bytes) |\n", Cell(in.path), in.bytes);
   if (r.partial) head += fmt::format("| **Partial** | {} |\n", Cell(r.stopped_reason));
   if (r.chain_profile)

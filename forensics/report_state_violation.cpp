@@ -152,7 +152,10 @@ std::string RenderStateViolationText(const StateViolationReport& r) {
     o += fmt::format(" from block {} on, starting state trusted (the node's snapshot of block {})", r.scope.replayed.front().first,
                      r.scope.start_height);
   o += "\n";
-  for (const InputFile& in : r.inputs) o += fmt::format("chain: {} ({})\n", in.path, ProfileName(r.profile));
+  // inputs: the chain, then the logs.
+  for (size_t i = 0; i < r.inputs.size(); ++i)
+    o += i == 0 ? fmt::format("chain: {} ({})\n", r.inputs[i].path, ProfileName(r.profile))
+                : fmt::format("log: {}\n", r.inputs[i].path);
   o += fmt::format("checked: {} block(s)", r.blocks_checked);
   if (r.first_height) o += fmt::format(", heights {}..{}", *r.first_height, *r.last_height);
   o += fmt::format(", {} transaction(s), signatures {}\n", r.txs_checked, r.signatures_checked ? "checked" : "NOT checked");
@@ -404,8 +407,8 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
   head += fmt::format("**Verdict: {}**", VerdictName(r.verdict));
   if (r.first_bad) head += fmt::format(" — first bad block **{}** (`{}`)", r.first_bad->height, r.first_bad->hash.Hex());
   head += "\n\n";
-  head += "| | |\n| --- | --- |\n";
-  for (const InputFile& in : r.inputs) head += fmt::format("| Chain | {} |\n", Cell(in.path));
+  head += "| What | Value |\n| --- | --- |\n";
+  for (size_t i = 0; i < r.inputs.size(); ++i) head += fmt::format("| {} | {} |\n", i == 0 ? "Chain" : "Log", Cell(r.inputs[i].path));
   head += fmt::format("| Profile | `{}` |\n", ProfileName(r.profile));
   head += fmt::format("| Blocks checked | {}{} |\n", r.blocks_checked,
                       r.first_height ? fmt::format(" (heights {}..{})", *r.first_height, *r.last_height) : "");
@@ -513,7 +516,7 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
                            r.later.size() == r.later_total ? "every one"
                                                            : fmt::format("the first {} (the replay keeps no more)", r.later.size())));
   }
-  if (!r.supply.empty()) {
+  if (!r.supply.empty() && r.first_bad) {
     doc.Text("\n### Supply near the break\n\n");
     std::vector<std::vector<std::string>> rows;
     for (const SupplyRow& s : r.supply)
@@ -547,7 +550,10 @@ std::string RenderStateViolationMarkdown(const StateViolationReport& r, const Re
       rows.push_back({flag, Cell(e.time.empty() ? "?" : e.time), Cell(e.node, 40), Cell(e.level), Cell(e.kind),
                       e.block_height ? fmt::format("{}", *e.block_height) : "", hash, root, Cell(e.msg, 160)});
     }
+    // The table folds away under its summary (the paragraph above stays in view).
+    doc.Text("<details><summary>The events</summary>\n\n");
     doc.Table({"", "Time (UTC)", "Node", "Level", "Event", "Height", "Block", "State root", "Message"}, std::move(rows));
+    doc.Text("\n</details>\n");
   }
   if (r.focus) {
     doc.Text(fmt::format("\n### Block {}\n\nHeight {}, hash `{}`: {}.\n", Escape(r.focus->query), r.focus->height,

@@ -450,6 +450,12 @@ Result<StateViolationReport> AnalyzeStateViolation(const StateViolationOptions& 
     report.warnings.push_back(fmt::format("{} was not hashed whole: stopped after {} bytes ({})", in->path,
                                           in->bytes, stop.Describe(stop.Check())));
   report.inputs.push_back(*in);
+  // The logs are inputs of the report too: their digests go into its stamp.
+  for (const std::string& log : options.log_files) {
+    auto l = DescribeInput(log, stop);
+    if (!l) return l.error();
+    report.inputs.push_back(*l);
+  }
   report.scope.requested_from = options.from;
   if (options.from) {
     // The replay starts at the snapshot at or below `from`; without one, at the input's start.
