@@ -9,6 +9,7 @@
 namespace forensics::bench {
 int RunSha256();     // bench_sha256.cpp
 int RunEd25519();    // bench_ed25519.cpp
+int RunEd25519Diff();  // bench_ed25519_diff.cpp
 int RunStateRoot();  // bench_state_root.cpp
 int RunLogs();       // bench_logs.cpp
 int RunParity();     // bench_parity.cpp
@@ -34,6 +35,7 @@ constexpr Benchmark kBenchmarks[] = {
     {"parity", "AnalyzeParityDrift on a zstd parity log vs zstd -d", forensics::bench::RunParity},
     {"store", "RocksDB chain store vs NDJSON export: import, read, analysis", forensics::bench::RunStore},
     {"ed25519", "Ed25519 verifies/s: libsodium fast path vs the OpenSSL reference", forensics::bench::RunEd25519},
+    {"ed25519_diff", "Ed25519 fast path vs the reference on 10M random signatures and every edge-case class", forensics::bench::RunEd25519Diff},
     {"replay", "state-violation replay of 1M transactions, with and without signatures", forensics::bench::RunReplay},
     {"fleet", "network-fork over 100 fingerprints of 100,000 blocks vs zstd -dc; a fingerprint vs its replay", forensics::bench::RunFleet},
     {"cid", "CIDv0 of a content directory vs SHA-256 of the same bytes", forensics::bench::RunCid},
