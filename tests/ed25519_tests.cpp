@@ -48,20 +48,11 @@ Outcome Check(const B32& a, const std::vector<uint8_t>& m, const B64& sig) {
 const B32 kL = Hex32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
 
 TEST_CASE("Ed25519: the RFC 8032 vectors 1-3 verify on both paths", "[ed25519]") {
-  struct V { const char* a; const char* m; const char* sig; };
-  const V vectors[] = {
-      {"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-       "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
-      {"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-       "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
-      {"fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
-       "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
-  };
-  for (const V& v : vectors) {
+  for (const auto& v : testing::kRfc8032Vectors) {
     B64 sig{};
-    auto s = Hex(v.sig);
+    auto s = Hex(std::string(v.sig));
     std::copy(s.begin(), s.end(), sig.begin());
-    const Outcome o = Check(Hex32(v.a), Hex(v.m), sig);
+    const Outcome o = Check(Hex32(std::string(v.a)), Hex(std::string(v.m)), sig);
     CHECK(o.reference);
     CHECK(o.sodium);
     // S + L: the same equation, a non-canonical S; rejected by both.
@@ -69,7 +60,7 @@ TEST_CASE("Ed25519: the RFC 8032 vectors 1-3 verify on both paths", "[ed25519]")
     std::copy(sig.begin() + 32, sig.end(), s_plus_l.begin());
     sodium_add(s_plus_l.data(), kL.data(), 32);
     std::copy(s_plus_l.begin(), s_plus_l.end(), sig.begin() + 32);
-    CHECK_FALSE(Check(Hex32(v.a), Hex(v.m), sig).reference);
+    CHECK_FALSE(Check(Hex32(std::string(v.a)), Hex(std::string(v.m)), sig).reference);
   }
 }
 
