@@ -14,70 +14,51 @@
 namespace forensics {
 namespace {
 
-using B32 = std::array<uint8_t, 32>;
-using B64 = std::array<uint8_t, 64>;
+using testing::B32;
+using testing::B64;
+using testing::MustHex32;
+using testing::MustHexBytes;
 
-std::vector<uint8_t> Hex(const std::string& h) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-B32 Hex32(const std::string& h) {
-  B32 b{};
-  auto v = Hex(h);
-  std::copy(v.begin(), v.end(), b.begin());
-  return b;
-}
-
-struct Outcome {
-  bool fast, reference, sodium;
-};
-
-// Verifies with the three, and checks the two invariants: the fast path's verdict is the reference's, and
+// Verifies with the three and checks the two invariants: the fast path's verdict is the reference's, and
 // libsodium never accepts what the reference rejects.
-Outcome Check(const B32& a, const std::vector<uint8_t>& m, const B64& sig) {
-  Outcome o{VerifyEd25519(a, m, sig), VerifyEd25519Reference(a, m, sig),
-            crypto_sign_verify_detached(sig.data(), m.data(), m.size(), a.data()) == 0};
-  CHECK(o.fast == o.reference);
-  if (o.sodium) CHECK(o.reference);
-  return o;
+testing::Ed25519Verdicts Check(const B32& a, const std::vector<uint8_t>& m, const B64& sig) {
+  const testing::Ed25519Verdicts v = testing::VerifyEd25519Case({testing::Ed25519CaseClass::kValid, a, m, sig});
+  CHECK(v.fast == v.reference);
+  if (v.sodium) CHECK(v.reference);
+  return v;
 }
-
-// The curve order L, little-endian.
-const B32 kL = Hex32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
 
 TEST_CASE("Ed25519: the RFC 8032 vectors 1-3 verify on both paths", "[ed25519]") {
   for (const auto& v : testing::kRfc8032Vectors) {
     B64 sig{};
-    auto s = Hex(std::string(v.sig));
+    auto s = MustHexBytes(v.sig);
     std::copy(s.begin(), s.end(), sig.begin());
-    const Outcome o = Check(Hex32(std::string(v.a)), Hex(std::string(v.m)), sig);
+    const auto o = Check(MustHex32(v.a), MustHexBytes(v.m), sig);
     CHECK(o.reference);
     CHECK(o.sodium);
     // S + L: the same equation, a non-canonical S; rejected by both.
     B32 s_plus_l{};
     std::copy(sig.begin() + 32, sig.end(), s_plus_l.begin());
-    sodium_add(s_plus_l.data(), kL.data(), 32);
+    sodium_add(s_plus_l.data(), testing::CurveOrder().data(), 32);
     std::copy(s_plus_l.begin(), s_plus_l.end(), sig.begin() + 32);
-    CHECK_FALSE(Check(Hex32(std::string(v.a)), Hex(std::string(v.m)), sig).reference);
+    CHECK_FALSE(Check(MustHex32(v.a), MustHexBytes(v.m), sig).reference);
   }
 }
 
 TEST_CASE("Ed25519: non-canonical S is rejected by both paths", "[ed25519]") {
   unsigned char pk[32], sk[64];
-  crypto_sign_seed_keypair(pk, sk, Hex32("0101010101010101010101010101010101010101010101010101010101010101").data());
+  crypto_sign_seed_keypair(pk, sk, MustHex32("0101010101010101010101010101010101010101010101010101010101010101").data());
   B32 a{};
   std::copy(pk, pk + 32, a.begin());
-  const std::vector<uint8_t> m = Hex("00112233");
+  const std::vector<uint8_t> m = MustHexBytes("00112233");
   B64 sig{};
   crypto_sign_detached(sig.data(), nullptr, m.data(), m.size(), sk);
   REQUIRE(Check(a, m, sig).reference);
-  B32 one = Hex32("0100000000000000000000000000000000000000000000000000000000000000");
-  B32 l_plus_1 = kL;
+  B32 one = MustHex32("0100000000000000000000000000000000000000000000000000000000000000");
+  B32 l_plus_1 = testing::CurveOrder();
   sodium_add(l_plus_1.data(), one.data(), 32);
-  B32 two253 = Hex32("0000000000000000000000000000000000000000000000000000000000000020");
-  for (const B32& s : {kL, l_plus_1, two253}) {
+  B32 two253 = MustHex32("0000000000000000000000000000000000000000000000000000000000000020");
+  for (const B32& s : {testing::CurveOrder(), l_plus_1, two253}) {
     B64 bad = sig;
     std::copy(s.begin(), s.end(), bad.begin() + 32);
     CHECK_FALSE(Check(a, m, bad).reference);

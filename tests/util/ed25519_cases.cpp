@@ -11,33 +11,14 @@
 #include <string>
 
 #include "forensics/codec.h"
+#include "forensics/types.h"
 
 namespace forensics::testing {
 namespace {
 
-B32 Hex32(std::string_view h) {
-  B32 b{};
-  for (size_t i = 0; i < 32 && 2 * i + 1 < h.size(); ++i)
-    b[i] = static_cast<uint8_t>(std::stoi(std::string(h.substr(2 * i, 2)), nullptr, 16));
-  return b;
-}
-
-std::vector<uint8_t> HexBytes(std::string_view h) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2)
-    out.push_back(static_cast<uint8_t>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
-  return out;
-}
-
 // Aborts: a generator whose group arithmetic fails makes cases that test nothing.
 void Must(int rc) {
   if (rc != 0) std::abort();
-}
-
-// The curve order L, little-endian.
-const B32& CurveOrder() {
-  static const B32 l = Hex32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
-  return l;
 }
 
 // Encodings with y >= p (the field prime p = 2^255 - 19) that are not small-order points.
@@ -82,6 +63,35 @@ B32 Base(const B32& scalar) {
 
 }  // namespace
 
+B32 MustHex32(std::string_view hex) {
+  const auto b = ParseHexN<32>(hex);
+  if (!b) std::abort();
+  B32 out{};
+  std::copy(b->v.begin(), b->v.end(), out.begin());
+  return out;
+}
+
+std::vector<uint8_t> MustHexBytes(std::string_view hex) {
+  std::string bytes;
+  if (!ParseHex(hex, &bytes)) std::abort();
+  return {bytes.begin(), bytes.end()};
+}
+
+const B32& CurveOrder() {
+  static const B32 l = MustHex32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+  return l;
+}
+
+Ed25519ClassTally& Ed25519ClassTally::operator+=(const Ed25519ClassTally& o) {
+  cases += o.cases;
+  reference_accepted += o.reference_accepted;
+  sodium_checked += o.sodium_checked;
+  sodium_accepted += o.sodium_accepted;
+  fast_disagrees += o.fast_disagrees;
+  sodium_only += o.sodium_only;
+  return *this;
+}
+
 std::string_view Ed25519CaseClassName(Ed25519CaseClass c) {
   switch (c) {
     case Ed25519CaseClass::kValid: return "valid";
@@ -111,9 +121,9 @@ Ed25519CaseGenerator::Ed25519CaseGenerator(uint64_t seed) : rng_(seed) {
     for (auto& b : s) b = static_cast<uint8_t>(rng_());
     crypto_sign_seed_keypair(k.pk.data(), k.sk.data(), s.data());
   }
-  const B32 t = Hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a");
+  const B32 t = MustHex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a");
   torsion_.resize(8);
-  torsion_[0] = Hex32("0100000000000000000000000000000000000000000000000000000000000000");
+  torsion_[0] = MustHex32("0100000000000000000000000000000000000000000000000000000000000000");
   torsion_[1] = t;
   for (int k = 2; k < 8; ++k) Must(crypto_core_ed25519_add(torsion_[k].data(), torsion_[k - 1].data(), t.data()));
   B32 eight{};
@@ -129,7 +139,7 @@ Ed25519CaseGenerator::Ed25519CaseGenerator(uint64_t seed) : rng_(seed) {
                              "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",   // y = p + 1 (1)
                              "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",   // with the sign bit
                              "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"})
-    small_encodings_.push_back(Hex32(h));
+    small_encodings_.push_back(MustHex32(h));
 }
 
 B32 Ed25519CaseGenerator::RandomScalar() {
@@ -233,7 +243,7 @@ Ed25519Case Ed25519CaseGenerator::Make(Ed25519CaseClass cls) {
       break;
     }
     case Ed25519CaseClass::kNonCanonicalA: {
-      c.a = Hex32(kNonCanonical[rng_() % std::size(kNonCanonical)]);
+      c.a = MustHex32(kNonCanonical[rng_() % std::size(kNonCanonical)]);
       c.message = RandomMessage();
       const B32 r = RandomScalar();
       c.sig = Forge(c.a, zero, Base(r), r, c.message);
@@ -242,14 +252,14 @@ Ed25519Case Ed25519CaseGenerator::Make(Ed25519CaseClass cls) {
     case Ed25519CaseClass::kNonCanonicalR: {
       c.a = torsion_[1 + rng_() % 7];
       c.message = RandomMessage();
-      c.sig = Forge(c.a, zero, Hex32(kNonCanonical[rng_() % std::size(kNonCanonical)]), RandomScalar(), c.message);
+      c.sig = Forge(c.a, zero, MustHex32(kNonCanonical[rng_() % std::size(kNonCanonical)]), RandomScalar(), c.message);
       break;
     }
     case Ed25519CaseClass::kRfc8032: {
       const Rfc8032Vector& v = kRfc8032Vectors[rng_() % std::size(kRfc8032Vectors)];
-      c.a = Hex32(v.a);
-      c.message = HexBytes(v.m);
-      const auto s = HexBytes(v.sig);
+      c.a = MustHex32(v.a);
+      c.message = MustHexBytes(v.m);
+      const auto s = MustHexBytes(v.sig);
       std::copy(s.begin(), s.end(), c.sig.begin());
       break;
     }

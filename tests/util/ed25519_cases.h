@@ -36,6 +36,12 @@ enum class Ed25519CaseClass {
 
 std::string_view Ed25519CaseClassName(Ed25519CaseClass c);
 
+// Hex for test constants (ParseHex underneath); abort on malformed hex, a defect of the test itself.
+B32 MustHex32(std::string_view hex);
+std::vector<uint8_t> MustHexBytes(std::string_view hex);
+// The curve order L, little-endian.
+const B32& CurveOrder();
+
 // RFC 8032 section 7.1, tests 1-3: public key, message, signature (hex).
 struct Rfc8032Vector {
   std::string_view a, m, sig;
@@ -91,6 +97,7 @@ Ed25519Verdicts VerifyEd25519Case(const Ed25519Case& c, bool with_sodium = true)
 struct Ed25519ClassTally {
   uint64_t cases = 0, reference_accepted = 0, sodium_checked = 0, sodium_accepted = 0, fast_disagrees = 0,
            sodium_only = 0;
+  Ed25519ClassTally& operator+=(const Ed25519ClassTally& other);
 };
 using Ed25519Tally = std::array<Ed25519ClassTally, static_cast<size_t>(Ed25519CaseClass::kCount)>;
 void Record(Ed25519Tally& tally, Ed25519CaseClass c, const Ed25519Verdicts& v);
